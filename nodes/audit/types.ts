@@ -1,0 +1,183 @@
+/**
+ * The audit store contract shared by every backend (SQLite now, PostgreSQL later) and by every
+ * node that records outcomes or keeps an exactly-once ledger. Backend-neutral and asynchronous.
+ */
+
+export type AuditStatus =
+  | 'received'
+  | 'succeeded'
+  | 'failed'
+  | 'unknown'
+  | 'skipped'
+  | 'replayed'
+  | 'voided';
+
+export type AuditSystem = 'x3' | 'fedex' | 'shipstation' | 'audit' | 'flow';
+
+/** Keys a user searches by. All optional; stored in indexed columns. */
+export interface AuditCorrelation {
+  x3Folder?: string;
+  x3Entity?: string;
+  x3Key?: string;
+  trackingNumbers?: string[];
+  shipstationOrderId?: string;
+  shipstationOrderNumber?: string;
+  shipstationShipmentId?: string;
+}
+
+export interface AuditErrorInfo {
+  code: string;
+  message: string;
+  status?: number;
+}
+
+export interface AuditEntryInput {
+  system: AuditSystem;
+  /** e.g. 'poll', 'ship.create', 'track', 'webhook', 'x3.update', 'order.fetch', 'security' */
+  operation: string;
+  status: AuditStatus;
+  correlation?: AuditCorrelation;
+  error?: AuditErrorInfo;
+  attempt?: number;
+  /** The msg needed to replay this step (secrets are never put on a msg; masking applies). */
+  msg?: Record<string, unknown>;
+  /** Ledger key this step belongs to, so a replay reuses it. */
+  idempotencyKey?: string;
+  nodeId?: string;
+  /** Entry this one replays. */
+  replayOf?: string;
+}
+
+export interface AuditEntry extends AuditEntryInput {
+  id: string;
+  /** UTC ISO 8601 */
+  time: string;
+  attempt: number;
+}
+
+export interface AuditQuery {
+  id?: string;
+  status?: AuditStatus | AuditStatus[];
+  system?: AuditSystem;
+  operation?: string;
+  /** UTC ISO bounds, inclusive */
+  from?: string;
+  to?: string;
+  x3Key?: string;
+  trackingNumber?: string;
+  shipstationOrderNumber?: string;
+  shipstationOrderId?: string;
+  idempotencyKey?: string;
+  limit?: number;
+  offset?: number;
+  /** Order by time: 'desc' (newest first, the default) or 'asc' (oldest first, used by replay). */
+  order?: 'asc' | 'desc';
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  total: number;
+}
+
+export type LedgerState = 'claimed' | 'succeeded' | 'failed' | 'unknown' | 'voided';
+
+export interface LedgerEntry {
+  key: string;
+  state: LedgerState;
+  system: AuditSystem;
+  operation: string;
+  correlation?: AuditCorrelation;
+  result?: unknown;
+  error?: AuditErrorInfo;
+  attempts: number;
+  /** process/instance that holds the claim; a claim held by another (dead) owner is stale */
+  owner: string;
+  claimedAt: string;
+  updatedAt: string;
+}
+
+export interface ClaimMeta {
+  owner: string;
+  system: AuditSystem;
+  operation: string;
+  correlation?: AuditCorrelation;
+}
+
+export interface ClaimResult {
+  /** true: the caller now holds the key and must complete/fail/markUnknown it */
+  claimed: boolean;
+  entry: LedgerEntry;
+}
+
+export type ShipmentStatus =
+  | 'label_created'
+  | 'picked_up'
+  | 'in_transit'
+  | 'out_for_delivery'
+  | 'delivered'
+  | 'exception'
+  | 'returned'
+  | 'cancelled'
+  | 'unknown';
+
+/** A FedEx shipment whose tracking the plugin follows. */
+export interface TrackedShipment {
+  trackingNumber: string;
+  correlation?: AuditCorrelation;
+  status: ShipmentStatus;
+  /** raw FedEx status code of the latest event */
+  statusCode?: string;
+  /** UTC ISO time of the latest applied event */
+  lastEventAt?: string;
+  /** terminal shipments are no longer polled */
+  closed: boolean;
+  updatedAt: string;
+}
+
+export interface AuditStore {
+  /** Append an audit entry; returns it with id/time. Masking applies to entry.msg. */
+  record(entry: AuditEntryInput): Promise<AuditEntry>;
+  getEntry(id: string): Promise<AuditEntry | undefined>;
+  query(q: AuditQuery): Promise<AuditPage>;
+  /** Change an entry's status (e.g. failed -> replayed). */
+  setStatus(id: string, status: AuditStatus): Promise<void>;
+
+  /**
+   * Atomically claim an idempotency key. New key -> claimed. Existing key in state 'failed'
+   * -> re-claimed (attempts + 1). Any other existing state -> not claimed, entry returned.
+   * Of concurrent claims of one key exactly one wins.
+   */
+  claim(key: string, meta: ClaimMeta): Promise<ClaimResult>;
+  /** Compare-and-set takeover of an entry in one of `fromStates` (e.g. a stale claim or an
+   * unknown outcome proven not to exist). Returns true when the caller now holds it.
+   * `expectedOwner`, when given, must also match the current owner: two instances that both
+   * saw the same stale claim then cannot both take it over. */
+  takeOver(
+    key: string,
+    owner: string,
+    fromStates: LedgerState[],
+    expectedOwner?: string,
+  ): Promise<boolean>;
+  complete(key: string, result: unknown): Promise<void>;
+  fail(key: string, error: AuditErrorInfo): Promise<void>;
+  markUnknown(key: string, error?: AuditErrorInfo): Promise<void>;
+  markVoided(key: string, result?: unknown): Promise<void>;
+  get(key: string): Promise<LedgerEntry | undefined>;
+
+  /** Start following a shipment (idempotent; keeps an existing status). */
+  trackShipment(trackingNumber: string, correlation?: AuditCorrelation): Promise<void>;
+  getShipment(trackingNumber: string): Promise<TrackedShipment | undefined>;
+  /** Shipments not closed, oldest update first. */
+  listOpenShipments(limit: number): Promise<TrackedShipment[]>;
+  updateShipment(
+    trackingNumber: string,
+    update: Pick<TrackedShipment, 'status' | 'statusCode' | 'lastEventAt' | 'closed'>,
+  ): Promise<void>;
+
+  /** Durable de-duplication: true the first time (scope, id) is seen, false afterwards. */
+  markSeen(scope: string, id: string): Promise<boolean>;
+
+  /** Delete audit entries older than the cutoff (UTC ISO); returns how many. */
+  purgeBefore(cutoffIso: string): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,291 @@
+import https from 'node:https';
+import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import { ApiError, redact, type SystemName } from './errors';
+import type { RequestLimiter } from './limiter';
+import { backoffDelay, parseRetryAfter, sleep, type BackoffPolicy } from './retry';
+import type { TokenProvider } from './token-cache';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RetryPolicy extends BackoffPolicy {
+  /** Retries after the first attempt (429/503/5xx/network); the 401 refresh is extra. */
+  maxRetries: number;
+  /** Longest Retry-After we honour before giving up and reporting the error. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxRetries: 4,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  maxRetryAfterMs: 120_000,
+};
+
+export interface ErrorDescription {
+  code?: string;
+  message?: string;
+  requestId?: string;
+}
+
+export interface HttpClientOptions {
+  system: SystemName;
+  baseURL: string;
+  timeoutMs?: number;
+  tokenProvider?: TokenProvider;
+  /** How a token becomes headers; default `Authorization: Bearer <token>`. */
+  authorize?: (token: string) => Record<string, string>;
+  /** Static credentials header set (Basic auth, api-key) when there is no token. */
+  credentialHeaders?: () => Record<string, string>;
+  headers?: Record<string, string>;
+  limiter?: RequestLimiter;
+  retry?: Partial<RetryPolicy>;
+  /** Values that must never appear in an error message. */
+  secrets?: () => Array<string | undefined>;
+  rejectUnauthorized?: boolean;
+  /** Reads a system's error envelope. */
+  describeError?: (status: number, body: unknown) => ErrorDescription | undefined;
+  /** Statuses that mean "wait and retry" besides 429 and 503 (e.g. X3 pool busy). */
+  isRetryableResponse?: (status: number, body: unknown) => boolean;
+  random?: () => number;
+  now?: () => number;
+  /** For tests: an axios adapter. */
+  adapter?: AxiosRequestConfig['adapter'];
+}
+
+export interface HttpRequest {
+  method: HttpMethod;
+  url: string;
+  params?: Record<string, unknown>;
+  data?: unknown;
+  headers?: Record<string, string>;
+  /**
+   * Safe to repeat after a failure that may have reached the server. Defaults to true for
+   * GET/PUT/DELETE and false for POST/PATCH; reads sent as POST (GraphQL queries, FedEx track)
+   * set it explicitly.
+   */
+  idempotent?: boolean;
+  /** Send credentials (default true). */
+  auth?: boolean;
+  timeoutMs?: number;
+  responseType?: 'json' | 'text';
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse<T> {
+  status: number;
+  data: T;
+  headers: Record<string, string>;
+  attempts: number;
+}
+
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_INVALID_URL',
+]);
+
+/**
+ * Every outbound call goes through here: limiter, credentials, and the one retry policy —
+ * 429/503 wait Retry-After (else backoff with full jitter); 401 refreshes the token once and
+ * retries once; other 4xx are final; network errors and 5xx are retried only when repeating
+ * is safe, otherwise the call is reported as ambiguous (it may have been applied).
+ */
+export class HttpClient {
+  private readonly axios: AxiosInstance;
+  private readonly retry: RetryPolicy;
+  private readonly now: () => number;
+  private readonly aborter = new AbortController();
+
+  constructor(private readonly options: HttpClientOptions) {
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.now = options.now ?? Date.now;
+    this.axios = axios.create({
+      baseURL: options.baseURL,
+      timeout: options.timeoutMs ?? 30_000,
+      headers: options.headers,
+      validateStatus: () => true,
+      maxRedirects: 0,
+      adapter: options.adapter,
+      httpsAgent: options.rejectUnauthorized === false ? new https.Agent({ rejectUnauthorized: false }) : undefined,
+    });
+  }
+
+  get baseURL(): string {
+    return this.options.baseURL;
+  }
+
+  /** Abort everything in flight and refuse new calls (config node closing). */
+  close(): void {
+    this.aborter.abort(new Error('client closed'));
+  }
+
+  async request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
+    const idempotent = req.idempotent ?? !(req.method === 'POST' || req.method === 'PATCH');
+    const useAuth = req.auth !== false;
+    let refreshedAfter401 = false;
+    let retries = 0;
+    let attempts = 0;
+    for (;;) {
+      if (this.aborter.signal.aborted) throw this.closedError();
+      attempts += 1;
+      let token: string | undefined;
+      const headers: Record<string, string> = { ...req.headers };
+      if (useAuth && this.options.tokenProvider) {
+        token = await this.options.tokenProvider.get();
+        Object.assign(
+          headers,
+          this.options.authorize ? this.options.authorize(token) : { Authorization: `Bearer ${token}` },
+        );
+      } else if (useAuth && this.options.credentialHeaders) {
+        Object.assign(headers, this.options.credentialHeaders());
+      }
+      const config: AxiosRequestConfig = {
+        method: req.method,
+        url: req.url,
+        params: req.params,
+        data: req.data,
+        headers,
+        timeout: req.timeoutMs,
+        responseType: req.responseType === 'text' ? 'text' : 'json',
+        signal: anySignal(req.signal, this.aborter.signal),
+      };
+      let response: AxiosResponse;
+      try {
+        const send = () => this.axios.request(config);
+        response = this.options.limiter ? await this.options.limiter.schedule(send) : await send();
+      } catch (err) {
+        const failure = this.networkFailure(err, req, idempotent);
+        if (
+          failure.retryable &&
+          !failure.ambiguous &&
+          retries < this.retry.maxRetries &&
+          !this.aborter.signal.aborted
+        ) {
+          await sleep(backoffDelay(retries, this.retry, this.options.random), this.aborter.signal).catch(
+            () => undefined,
+          );
+          retries += 1;
+          continue;
+        }
+        throw failure;
+      }
+      const responseHeaders = flattenHeaders(response.headers);
+      this.options.limiter?.observe(responseHeaders);
+      const status = response.status;
+      if (status >= 200 && status < 300) {
+        return { status, data: response.data as T, headers: responseHeaders, attempts };
+      }
+
+      if (status === 401 && token !== undefined && this.options.tokenProvider && !refreshedAfter401) {
+        this.options.tokenProvider.invalidate(token);
+        refreshedAfter401 = true;
+        continue;
+      }
+
+      const waitRetry =
+        status === 429 || status === 503 || (this.options.isRetryableResponse?.(status, response.data) ?? false);
+      const serverError = status >= 500 && !waitRetry;
+      if (waitRetry || (serverError && idempotent)) {
+        const retryAfter = parseRetryAfter(responseHeaders['retry-after'], this.now());
+        if (retries < this.retry.maxRetries && (retryAfter === undefined || retryAfter <= this.retry.maxRetryAfterMs)) {
+          const delay = retryAfter ?? backoffDelay(retries, this.retry, this.options.random);
+          if (retryAfter !== undefined) this.options.limiter?.pauseUntil(this.now() + retryAfter);
+          await sleep(delay, this.aborter.signal).catch(() => undefined);
+          retries += 1;
+          continue;
+        }
+      }
+      throw this.responseError(req, status, response.data, responseHeaders, serverError && !idempotent);
+    }
+  }
+
+  private describe(status: number, body: unknown): ErrorDescription {
+    try {
+      return this.options.describeError?.(status, body) ?? {};
+    } catch {
+      return {};
+    }
+  }
+
+  private clean(text: string): string {
+    return redact(text, this.options.secrets?.() ?? []);
+  }
+
+  private responseError(
+    req: HttpRequest,
+    status: number,
+    body: unknown,
+    headers: Record<string, string>,
+    ambiguous: boolean,
+  ): ApiError {
+    const d = this.describe(status, body);
+    const fallback = typeof body === 'string' && body.trim() ? body.trim().slice(0, 300) : `HTTP ${status}`;
+    const message = this.clean(`${req.method} ${req.url}: ${d.message ?? fallback}`);
+    const retryAfterMs = parseRetryAfter(headers['retry-after'], this.now());
+    return new ApiError({
+      system: this.options.system,
+      status,
+      code: d.code ?? (status === 401 ? 'UNAUTHORIZED' : status === 429 ? 'RATE_LIMITED' : `HTTP_${status}`),
+      message: ambiguous ? `${message} (outcome unknown: the server may have applied the request)` : message,
+      retryable: status === 429 || status >= 500,
+      ambiguous,
+      requestId: d.requestId ?? headers['x-request-id'] ?? headers['x-transaction-id'],
+      retryAfterMs,
+      details: body,
+    });
+  }
+
+  private networkFailure(err: unknown, req: HttpRequest, idempotent: boolean): ApiError {
+    if (this.aborter.signal.aborted) return this.closedError();
+    const ax = err as AxiosError;
+    const code = ax?.code ?? 'NETWORK_ERROR';
+    const notSent =
+      NOT_SENT_CODES.has(code) || NOT_SENT_CODES.has((ax?.cause as NodeJS.ErrnoException | undefined)?.code ?? '');
+    const timeout = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+    const ambiguous = !notSent && !idempotent;
+    const what = timeout ? 'timed out' : `failed (${code})`;
+    const message = this.clean(`${req.method} ${req.url} ${what}: ${ax?.message ?? String(err)}`);
+    return new ApiError({
+      system: this.options.system,
+      code: timeout ? 'TIMEOUT' : code,
+      message: ambiguous ? `${message} (outcome unknown: the server may have applied the request)` : message,
+      retryable: true,
+      ambiguous,
+    });
+  }
+
+  private closedError(): ApiError {
+    return new ApiError({
+      system: this.options.system,
+      code: 'CLOSED',
+      message: 'the client was closed',
+      retryable: false,
+    });
+  }
+}
+
+function flattenHeaders(headers: AxiosResponse['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (v === undefined || v === null) continue;
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+  }
+  return out;
+}
+
+/** AbortSignal.any needs Node 20.3; the package supports Node 18. */
+function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
+  if (!a) return b;
+  const ctrl = new AbortController();
+  const abort = (s: AbortSignal) => () => ctrl.abort(s.reason);
+  if (a.aborted) ctrl.abort(a.reason);
+  else if (b.aborted) ctrl.abort(b.reason);
+  else {
+    a.addEventListener('abort', abort(a), { once: true });
+    b.addEventListener('abort', abort(b), { once: true });
+  }
+  return ctrl.signal;
+}

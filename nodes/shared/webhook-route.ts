@@ -1,0 +1,201 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { NodeAPI } from 'node-red';
+
+/**
+ * POST routes on RED.httpNode that keep the exact bytes of the body (signatures are computed
+ * over them), answer what the node decides, and disappear when the node closes.
+ *
+ * When httpAdminRoot and httpNodeRoot are both "/" (the default), the editor API's JSON parser
+ * sits on the shared root app and consumes the stream before a httpNode route sees it. Like
+ * Node-RED 4.1's http-in node, we put a capture middleware at the top of the root app that
+ * reads the raw bytes first, for our registered routes only.
+ */
+
+export interface WebhookRequest {
+  raw: Buffer;
+  headers: IncomingHttpHeaders;
+  query: Record<string, unknown>;
+  path: string;
+  ip?: string;
+}
+
+export interface WebhookReply {
+  status: number;
+  body?: unknown;
+}
+
+export type WebhookHandler = (req: WebhookRequest) => Promise<WebhookReply> | WebhookReply;
+
+export interface WebhookRoute {
+  /** Path as mounted, including httpNodeRoot. */
+  fullPath: string;
+  remove(): void;
+}
+
+interface ExpressLayer {
+  route?: { path: string; methods: Record<string, boolean>; stack: Array<{ handle: unknown }> };
+  handle?: unknown;
+}
+interface ExpressRouter {
+  stack: ExpressLayer[];
+}
+interface ExpressApp {
+  (...args: unknown[]): unknown;
+  use(fn: unknown): void;
+  post(path: string, ...handlers: unknown[]): void;
+  path(): string;
+  parent?: ExpressApp;
+  _router?: ExpressRouter;
+  router?: ExpressRouter;
+}
+interface RawRequest extends NodeJS.ReadableStream {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  query?: Record<string, unknown>;
+  ip?: string;
+  body?: unknown;
+  _body?: boolean;
+  readableEnded?: boolean;
+  rawBody?: Buffer;
+  _parsedUrl?: { pathname?: string };
+  sageX3RawBody?: Buffer;
+}
+interface RawResponse {
+  status(code: number): RawResponse;
+  json(body: unknown): void;
+  end(): void;
+  headersSent?: boolean;
+}
+
+const DEFAULT_LIMIT = 1024 * 1024;
+/** route key "POST:/full/path" -> owning node id; shared by every node of this package */
+const claimed = new Map<string, string>();
+const captureInstalled = new WeakSet<object>();
+const limits = new Map<string, number>();
+
+function routeKey(path: string): string {
+  return `POST:${path.replace(/\/{2,}/g, '/').replace(/\/$/, '')}`;
+}
+
+function rootApp(app: ExpressApp): ExpressApp {
+  return app.parent ? rootApp(app.parent) : app;
+}
+
+function routerOf(app: ExpressApp): ExpressRouter | undefined {
+  return app._router ?? app.router;
+}
+
+function readBody(req: RawRequest, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(Object.assign(new Error('payload too large'), { status: 413 }));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function installCapture(app: ExpressApp): void {
+  const root = rootApp(app);
+  if (captureInstalled.has(root)) return;
+  captureInstalled.add(root);
+  const capture = (req: RawRequest, _res: unknown, next: (err?: unknown) => void): void => {
+    const pathname = req._parsedUrl?.pathname ?? req.url.split('?')[0];
+    const key = req.method === 'POST' ? routeKey(pathname) : '';
+    if (!key || !claimed.has(key) || req.readableEnded) {
+      next();
+      return;
+    }
+    readBody(req, limits.get(key) ?? DEFAULT_LIMIT).then(
+      (buf) => {
+        req.sageX3RawBody = buf;
+        // Tell later body parsers (the editor's and express's) that the body was read.
+        req._body = true;
+        req.body = buf;
+        next();
+      },
+      (err: unknown) => next(err),
+    );
+  };
+  root.use(capture);
+  const stack = routerOf(root)?.stack;
+  if (stack) {
+    const i = stack.findIndex((layer) => layer.handle === capture);
+    if (i > 0) stack.unshift(stack.splice(i, 1)[0]);
+  }
+}
+
+export function registerWebhookRoute(
+  RED: NodeAPI,
+  nodeId: string,
+  path: string,
+  handler: WebhookHandler,
+  options: { limitBytes?: number } = {},
+): WebhookRoute {
+  if ((RED.settings as unknown as { httpNodeRoot?: string | false }).httpNodeRoot === false) {
+    throw new Error('HTTP node endpoints are disabled (httpNodeRoot is false in settings.js)');
+  }
+  const normalised = path.startsWith('/') ? path : `/${path}`;
+  const app = RED.httpNode as unknown as ExpressApp;
+  const mount = typeof app.path === 'function' ? app.path().replace(/\/$/, '') : '';
+  const fullPath = `${mount}${normalised}`;
+  const key = routeKey(fullPath);
+  const owner = claimed.get(key);
+  if (owner && owner !== nodeId) {
+    throw new Error(`path ${fullPath} is already used by node ${owner}`);
+  }
+  claimed.set(key, nodeId);
+  limits.set(key, options.limitBytes ?? DEFAULT_LIMIT);
+  installCapture(app);
+
+  const route = async (req: RawRequest, res: RawResponse): Promise<void> => {
+    try {
+      let raw = req.sageX3RawBody;
+      if (!raw) {
+        if (req.readableEnded || req._body) {
+          // Something parsed the body before us and the bytes are gone: refuse rather than guess.
+          res.status(500).json({ error: 'raw body unavailable' });
+          return;
+        }
+        raw = await readBody(req, options.limitBytes ?? DEFAULT_LIMIT);
+      }
+      const reply = await handler({
+        raw,
+        headers: req.headers,
+        query: req.query ?? {},
+        path: normalised,
+        ip: req.ip,
+      });
+      if (reply.body === undefined) res.status(reply.status).end();
+      else res.status(reply.status).json(reply.body);
+    } catch (err) {
+      const status = (err as { status?: number }).status === 413 ? 413 : 500;
+      if (!res.headersSent) res.status(status).json({ error: status === 413 ? 'payload too large' : 'internal error' });
+    }
+  };
+  app.post(normalised, route);
+
+  return {
+    fullPath,
+    remove(): void {
+      if (claimed.get(key) === nodeId) {
+        claimed.delete(key);
+        limits.delete(key);
+      }
+      const stack = routerOf(app)?.stack;
+      if (!stack) return;
+      for (let i = stack.length - 1; i >= 0; i--) {
+        const r = stack[i].route;
+        if (r && r.path === normalised && r.methods.post && r.stack.some((l) => l.handle === route)) stack.splice(i, 1);
+      }
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Node-RED finds a node's editor file, locales and icons only beside its runtime .js, so the
+ * build copies them next to the compiled output in dist/.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+const src = path.join(root, 'nodes');
+const dist = path.join(root, 'dist');
+
+function walk(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? walk(p) : [p];
+  });
+}
+
+let copied = 0;
+for (const file of walk(src)) {
+  const rel = path.relative(src, file);
+  const inLocales = rel.split(path.sep).includes('locales');
+  if (file.endsWith('.html') || (inLocales && /\.(json|html)$/.test(file))) {
+    const target = path.join(dist, rel);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(file, target);
+    copied += 1;
+  }
+}
+
+// Icons are looked up in an `icons/` folder beside each node file.
+const icons = fs.existsSync(path.join(root, 'icons')) ? fs.readdirSync(path.join(root, 'icons')) : [];
+for (const system of fs.readdirSync(dist, { withFileTypes: true })) {
+  if (!system.isDirectory()) continue;
+  const dir = path.join(dist, system.name);
+  const hasNodes = fs.readdirSync(dir).some((f) => f.endsWith('.html'));
+  if (!hasNodes) continue;
+  fs.mkdirSync(path.join(dir, 'icons'), { recursive: true });
+  for (const icon of icons) {
+    fs.copyFileSync(path.join(root, 'icons', icon), path.join(dir, 'icons', icon));
+    copied += 1;
+  }
+}
+console.log(`copied ${copied} editor, locale and icon files into dist/`);

@@ -1,0 +1,74 @@
+/**
+ * The packed package, installed as the palette manager installs it, loads in a real Node-RED:
+ * every node set in package.json is registered with no load error, on Node-RED 4 (Node 20)
+ * and Node-RED 5 (Node 22 from the `node` package on npm).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { installedModuleDir, node22Binary, nodeRed5RedJs, packageJson, startNodeRed, type Runtime } from '../support/nodered';
+
+interface NodeSet {
+  id: string;
+  name: string;
+  module: string;
+  types: string[];
+  enabled: boolean;
+  loaded: boolean;
+  err?: string;
+}
+
+function expectedTypes(moduleDir: string): string[] {
+  const pkg = packageJson();
+  const installed = path.join(moduleDir, 'node_modules', pkg.name);
+  const types: string[] = [];
+  for (const js of Object.values(pkg['node-red'].nodes)) {
+    const html = fs.readFileSync(path.join(installed, js.replace(/\.js$/, '.html')), 'utf8');
+    for (const m of html.matchAll(/registerType\(\s*['"]([^'"]+)['"]/g)) types.push(m[1]);
+  }
+  return types;
+}
+
+async function checkRuntime(runtime: Runtime, moduleDir: string): Promise<void> {
+  const pkg = packageJson();
+  const res = await runtime.request<NodeSet[]>('GET', '/nodes');
+  assert.equal(res.status, 200);
+  const ours = res.body.filter((s) => s.module === pkg.name);
+  assert.equal(ours.length, Object.keys(pkg['node-red'].nodes).length, `node sets loaded: ${JSON.stringify(ours)}`);
+  for (const set of ours) {
+    assert.equal(set.err, undefined, `${set.id} failed to load: ${set.err}`);
+    assert.ok(set.enabled && set.loaded, `${set.id} not loaded`);
+  }
+  const registered = new Set(ours.flatMap((s) => s.types));
+  for (const type of expectedTypes(moduleDir)) assert.ok(registered.has(type), `${type} not registered`);
+  assert.doesNotMatch(runtime.log(), /\[(error|warn)\].*sage-x3-shipping/i, runtime.log());
+}
+
+describe('smoke: packed package in a real Node-RED', function () {
+  this.timeout(15 * 60_000);
+  let moduleDir: string;
+
+  before(function () {
+    moduleDir = installedModuleDir();
+  });
+
+  it('loads every node set on Node-RED 4 (Node 20)', async function () {
+    const runtime = await startNodeRed({ moduleDir });
+    try {
+      await checkRuntime(runtime, moduleDir);
+    } finally {
+      await runtime.stop();
+    }
+  });
+
+  it('loads every node set on Node-RED 5 (Node 22)', async function () {
+    const runtime = await startNodeRed({ moduleDir, redJs: nodeRed5RedJs(), nodeBinary: node22Binary() });
+    try {
+      const settings = await runtime.request<{ version: string }>('GET', '/settings');
+      assert.match(settings.body.version, /^5\./);
+      await checkRuntime(runtime, moduleDir);
+    } finally {
+      await runtime.stop();
+    }
+  });
+});

@@ -1,0 +1,210 @@
+/**
+ * A real Node-RED runtime for smoke and end-to-end tests: the package is packed and installed
+ * into a fresh user directory the way the palette manager installs it, then Node-RED is started
+ * as a child process on a free port.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+const CACHE = path.join(ROOT, '.tmp', 'runtime');
+
+export function packageJson(): {
+  name: string;
+  version: string;
+  'node-red': { nodes: Record<string, string> };
+} {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+}
+
+/** Packs dist/ as npm would publish it (the build must have run: `npm test` builds first). */
+export function packTarball(): string {
+  fs.mkdirSync(CACHE, { recursive: true });
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', CACHE], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return path.join(CACHE, (JSON.parse(out) as Array<{ filename: string }>)[0].filename);
+}
+
+function hashFile(file: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex').slice(0, 16);
+}
+
+/**
+ * Installs the tarball into a module directory like the palette manager does (`npm install
+ * <pkg>` in the user dir, install scripts on: better-sqlite3 builds its native addon). The
+ * result is cached by tarball hash: the install takes a minute on a 2-core machine.
+ */
+export function installedModuleDir(tarball = packTarball()): string {
+  const dir = path.join(CACHE, `install-${hashFile(tarball)}`);
+  const marker = path.join(dir, '.installed');
+  if (fs.existsSync(marker)) return dir;
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-update-notifier', '--omit=dev', tarball], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 10 * 60_000,
+  });
+  fs.writeFileSync(marker, new Date().toISOString());
+  return dir;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export interface RuntimeOptions {
+  /** Directory whose node_modules holds the installed package. */
+  moduleDir: string;
+  /** Node-RED's red.js; default the devDependency (Node-RED 4). */
+  redJs?: string;
+  /** Node binary; default this process's. */
+  nodeBinary?: string;
+  /** Reuse a user dir (restart tests); default a fresh temp dir. */
+  userDir?: string;
+  flows?: unknown[];
+  credentials?: Record<string, Record<string, string>>;
+  env?: Record<string, string>;
+  extraSettings?: string;
+}
+
+export interface Runtime {
+  url: string;
+  port: number;
+  userDir: string;
+  process: ChildProcess;
+  log(): string;
+  stop(): Promise<void>;
+  /** SIGKILL: no close handlers, no flushes — a crash. */
+  kill(): Promise<void>;
+  request<T = unknown>(method: string, p: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+}
+
+/**
+ * Starts Node-RED with the installed package. The user dir gets a node_modules symlink to the
+ * install, so Node-RED loads the package from the user dir exactly as after a palette install.
+ */
+export async function startNodeRed(options: RuntimeOptions): Promise<Runtime> {
+  const userDir = options.userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sx3s-nr-'));
+  const port = await freePort();
+  const nm = path.join(userDir, 'node_modules');
+  if (!fs.existsSync(nm)) fs.symlinkSync(path.join(options.moduleDir, 'node_modules'), nm, 'dir');
+  const pkg = path.join(userDir, 'package.json');
+  if (!fs.existsSync(pkg)) fs.copyFileSync(path.join(options.moduleDir, 'package.json'), pkg);
+  if (options.flows) fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(options.flows));
+  const settings = path.join(userDir, 'settings.js');
+  fs.writeFileSync(
+    settings,
+    `module.exports = {
+  uiPort: ${port},
+  uiHost: '127.0.0.1',
+  userDir: ${JSON.stringify(userDir)},
+  flowFile: 'flows.json',
+  credentialSecret: 'e2e-test-secret',
+  logging: { console: { level: 'info', metrics: false, audit: false } },
+  editorTheme: { tours: false, projects: { enabled: false } },
+  externalModules: { autoInstall: false, palette: { allowInstall: false } },
+  ${options.extraSettings ?? ''}
+};
+`,
+  );
+  const redJs = options.redJs ?? require.resolve('node-red/red.js');
+  const child = spawn(options.nodeBinary ?? process.execPath, [redJs, '--settings', settings, '--userDir', userDir], {
+    cwd: userDir,
+    env: { ...process.env, NODE_OPTIONS: '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+
+  const request = async <T>(method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${url}${p}`, {
+      method,
+      headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed as T };
+  };
+
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`Node-RED exited early:\n${output}`);
+    try {
+      const res = await request('GET', '/settings');
+      if (res.status === 200 && /Started flows|Flows started|Starting flows/.test(output)) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`Node-RED did not start:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+
+  return {
+    url,
+    port,
+    userDir,
+    process: child,
+    log: () => output,
+    request,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGINT');
+      await exited;
+    },
+    kill: async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Node 22 binary from the `node` package on npm, for Node-RED 5 (needs Node >= 22.9). */
+export function node22Binary(): string {
+  return execFileSync('npx', ['-y', '-p', 'node@22', 'node', '-p', 'process.execPath'], {
+    encoding: 'utf8',
+    timeout: 5 * 60_000,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).trim();
+}
+
+/** Node-RED 5 installed once into the cache, for the compatibility smoke test. */
+export function nodeRed5RedJs(): string {
+  const dir = path.join(CACHE, 'node-red-5');
+  const redJs = path.join(dir, 'node_modules', 'node-red', 'red.js');
+  if (fs.existsSync(redJs)) return redJs;
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'nr5', private: true }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', '--engine-strict=false', 'node-red@5'], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 10 * 60_000,
+  });
+  return redJs;
+}
