@@ -3,14 +3,7 @@
  * node that records outcomes or keeps an exactly-once ledger. Backend-neutral and asynchronous.
  */
 
-export type AuditStatus =
-  | 'received'
-  | 'succeeded'
-  | 'failed'
-  | 'unknown'
-  | 'skipped'
-  | 'replayed'
-  | 'voided';
+export type AuditStatus = 'received' | 'succeeded' | 'failed' | 'unknown' | 'skipped' | 'replayed' | 'voided';
 
 export type AuditSystem = 'x3' | 'fedex' | 'shipstation' | 'audit' | 'flow';
 
@@ -152,12 +145,7 @@ export interface AuditStore {
    * unknown outcome proven not to exist). Returns true when the caller now holds it.
    * `expectedOwner`, when given, must also match the current owner: two instances that both
    * saw the same stale claim then cannot both take it over. */
-  takeOver(
-    key: string,
-    owner: string,
-    fromStates: LedgerState[],
-    expectedOwner?: string,
-  ): Promise<boolean>;
+  takeOver(key: string, owner: string, fromStates: LedgerState[], expectedOwner?: string): Promise<boolean>;
   complete(key: string, result: unknown): Promise<void>;
   fail(key: string, error: AuditErrorInfo): Promise<void>;
   markUnknown(key: string, error?: AuditErrorInfo): Promise<void>;

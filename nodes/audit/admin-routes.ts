@@ -1,0 +1,133 @@
+/**
+ * Admin HTTP endpoints of the audit trail (for the editor sidebar), on RED.httpAdmin:
+ *
+ *   GET  /sage-x3-shipping/audit/:configId/entries           list/filter (query string = AuditQuery)
+ *   GET  /sage-x3-shipping/audit/:configId/entries/:entryId  one entry
+ *   GET  /sage-x3-shipping/audit/:configId/ledger?key=...     one ledger entry
+ *   POST /sage-x3-shipping/audit/:configId/replay            body: ReplayFilter (+ optional "target",
+ *                                                             an audit-sink id); emits on the sinks
+ *
+ * Reads need audit-config.read, replay needs audit-config.write. Express cannot remove admin
+ * routes, so they are registered once per admin app and find the config node by id on every
+ * request: a redeployed or deleted config is picked up (or answered 404) without re-registering.
+ */
+import type { Request, Response } from 'express';
+import type { NodeAPI } from 'node-red';
+import { getAuditConfig, type AuditConfigNode, type ReplayTarget } from './config-api';
+import { parseAuditQuery } from './query-parse';
+import { parseReplayFilter, replayEntries } from './replay';
+
+export const AUDIT_ADMIN_BASE = '/sage-x3-shipping/audit';
+
+const registered = new WeakSet<object>();
+
+function configOr404(RED: NodeAPI, req: Request, res: Response): AuditConfigNode | undefined {
+  const cfg = getAuditConfig(RED, req.params.configId);
+  if (!cfg) {
+    res.status(404).json({ error: `no deployed audit-config with id ${req.params.configId}` });
+    return undefined;
+  }
+  return cfg;
+}
+
+function sendError(res: Response, err: unknown, status = 500): void {
+  res.status(status).json({ error: err instanceof Error ? err.message : String(err) });
+}
+
+export function registerAuditAdminRoutes(RED: NodeAPI): void {
+  const app = RED.httpAdmin;
+  if (!app || registered.has(app)) return;
+  registered.add(app);
+  const read = RED.auth.needsPermission('audit-config.read');
+  const write = RED.auth.needsPermission('audit-config.write');
+
+  app.get(`${AUDIT_ADMIN_BASE}/:configId/entries`, read, (req: Request, res: Response) => {
+    const cfg = configOr404(RED, req, res);
+    if (!cfg) return;
+    let q;
+    try {
+      q = parseAuditQuery(req.query);
+    } catch (err) {
+      sendError(res, err, 400);
+      return;
+    }
+    Promise.resolve()
+      .then(() => cfg.getStore().query({ limit: 50, ...q }))
+      .then((page) => res.json(page))
+      .catch((err: unknown) => sendError(res, err));
+  });
+
+  app.get(`${AUDIT_ADMIN_BASE}/:configId/entries/:entryId`, read, (req: Request, res: Response) => {
+    const cfg = configOr404(RED, req, res);
+    if (!cfg) return;
+    Promise.resolve()
+      .then(() => cfg.getStore().getEntry(req.params.entryId))
+      .then((entry) => {
+        if (entry) res.json(entry);
+        else res.status(404).json({ error: `no audit entry ${req.params.entryId}` });
+      })
+      .catch((err: unknown) => sendError(res, err));
+  });
+
+  app.get(`${AUDIT_ADMIN_BASE}/:configId/ledger`, read, (req: Request, res: Response) => {
+    const cfg = configOr404(RED, req, res);
+    if (!cfg) return;
+    const key = req.query.key;
+    if (typeof key !== 'string' || !key) {
+      res.status(400).json({ error: 'ledger: "key" query parameter is required' });
+      return;
+    }
+    Promise.resolve()
+      .then(() => cfg.getStore().get(key))
+      .then((entry) => {
+        if (entry) res.json(entry);
+        else res.status(404).json({ error: `no ledger entry ${key}` });
+      })
+      .catch((err: unknown) => sendError(res, err));
+  });
+
+  app.post(`${AUDIT_ADMIN_BASE}/:configId/replay`, write, (req: Request, res: Response) => {
+    const cfg = configOr404(RED, req, res);
+    if (!cfg) return;
+    const body: unknown = req.body;
+    let filter;
+    let explicit: ReplayTarget | undefined;
+    try {
+      filter = parseReplayFilter(body);
+      const targetId = (body as { target?: unknown }).target;
+      if (targetId !== undefined && targetId !== '') {
+        explicit = cfg.replayTargets().find((t) => t.id === targetId);
+        if (!explicit) throw new Error(`"target" ${String(targetId)} is not an audit-sink of this audit-config`);
+      }
+    } catch (err) {
+      sendError(res, err, 400);
+      return;
+    }
+    const targets = cfg.replayTargets();
+    if (targets.length === 0) {
+      res.status(409).json({ error: 'no audit-sink uses this audit-config: add one to emit replays' });
+      return;
+    }
+    // the sink that recorded an entry re-emits it; otherwise the first sink (ordered by id)
+    const targetFor = (nodeId: string | undefined): ReplayTarget =>
+      explicit ?? targets.find((t) => t.id === nodeId) ?? targets[0];
+    Promise.resolve()
+      .then(() =>
+        replayEntries(cfg.getStore(), filter, {
+          owner: cfg.instanceId,
+          nodeId: (entry) => targetFor(entry.nodeId).id,
+        }),
+      )
+      .then((result) => {
+        const byTarget = new Map<ReplayTarget, Array<Record<string, unknown>>>();
+        const replayed = result.replayed.map((item) => {
+          const target = targetFor(item.entry.nodeId);
+          byTarget.set(target, [...(byTarget.get(target) ?? []), item.msg]);
+          return { id: item.entry.id, replayEntryId: item.replayEntry.id, target: target.id };
+        });
+        for (const [target, msgs] of byTarget) target.emitReplays(msgs);
+        res.json({ replayed, skipped: result.skipped });
+      })
+      .catch((err: unknown) => sendError(res, err));
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * audit-config: the audit store (trail + exactly-once ledger + tracked shipments + seen ids)
+ * shared by every node that references it. Opens the backend, runs the daily retention purge,
+ * and releases the store on close.
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { registerAuditAdminRoutes } from './admin-routes';
+import { AUDIT_CONFIG_TYPE, PROCESS_INSTANCE_ID, type AuditConfigApi, type ReplayTarget } from './config-api';
+import { startRetentionPurge, type RetentionSchedule } from './retention';
+import { acquireAuditStore, resolveSqlitePath, type AuditBackend } from './store-factory';
+import type { AuditStore } from './types';
+
+interface AuditConfigDef extends NodeDef {
+  backend?: string;
+  path?: string;
+  connection?: string;
+  retentionDays?: string | number;
+  maskPersonalData?: boolean | string;
+}
+
+interface AuditConfigCredentials {
+  password?: string;
+}
+
+type AuditConfigInstance = Node<AuditConfigCredentials> & {
+  -readonly [K in keyof AuditConfigApi]: AuditConfigApi[K];
+};
+
+const DEFAULT_RETENTION_DAYS = 90;
+
+function retentionDaysOf(v: unknown): number {
+  if (v === undefined || v === null || v === '') return DEFAULT_RETENTION_DAYS;
+  const n = Number(v);
+  return Number.isFinite(n) && n >= 0 ? n : DEFAULT_RETENTION_DAYS;
+}
+
+export = function (RED: NodeAPI): void {
+  function AuditConfigNode(this: AuditConfigInstance, def: AuditConfigDef): void {
+    RED.nodes.createNode(this, def);
+    setUp(this, def);
+  }
+
+  function setUp(node: AuditConfigInstance, def: AuditConfigDef): void {
+    const backend: AuditBackend = def.backend === 'postgres' ? 'postgres' : 'sqlite';
+    const userDir = (RED.settings as { userDir?: string }).userDir;
+
+    node.instanceId = PROCESS_INSTANCE_ID;
+    node.retentionDays = retentionDaysOf(def.retentionDays);
+    node.maskPersonalData = def.maskPersonalData === true || def.maskPersonalData === 'true';
+
+    let store: AuditStore | undefined;
+    let openError: Error | undefined;
+    try {
+      store = acquireAuditStore({
+        backend,
+        path: def.path,
+        baseDir: userDir,
+        connection: def.connection,
+        password: node.credentials?.password,
+        maskPersonalData: node.maskPersonalData,
+      });
+    } catch (err) {
+      openError = err instanceof Error ? err : new Error(String(err));
+      const where = backend === 'sqlite' ? ` (${resolveSqlitePath(def.path, userDir)})` : '';
+      node.error(`audit store could not be opened${where}: ${openError.message}`);
+    }
+
+    node.getStore = (): AuditStore => {
+      if (store) return store;
+      throw new Error(`audit store is not available: ${openError?.message ?? 'closed'}`);
+    };
+
+    node.recordSafe = async (entry) => {
+      try {
+        return await node.getStore().record(entry);
+      } catch (err) {
+        node.warn(
+          `audit entry not recorded (${entry.system} ${entry.operation} ${entry.status}): ${(err as Error).message}`,
+        );
+        return undefined;
+      }
+    };
+
+    const targets = new Map<string, ReplayTarget>();
+    node.registerReplayTarget = (t) => void targets.set(t.id, t);
+    node.deregisterReplayTarget = (t) => {
+      if (targets.get(t.id) === t) targets.delete(t.id);
+    };
+    node.replayTargets = () => [...targets.values()].sort((a, b) => a.id.localeCompare(b.id));
+
+    let retention: RetentionSchedule | undefined;
+    if (store) {
+      retention = startRetentionPurge({
+        store,
+        retentionDays: node.retentionDays,
+        onPurged: (n, cutoff) => {
+          if (n > 0) node.log(`audit retention: deleted ${n} entries older than ${cutoff}`);
+        },
+        onError: (err) => node.warn(`audit retention purge failed: ${(err as Error).message}`),
+      });
+    }
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      retention?.stop();
+      targets.clear();
+      const s = store;
+      store = undefined;
+      openError = undefined;
+      if (!s) {
+        done();
+        return;
+      }
+      s.close().then(
+        () => done(),
+        (err: unknown) => {
+          node.warn(`audit store close failed: ${(err as Error).message}`);
+          done();
+        },
+      );
+    });
+  }
+
+  RED.nodes.registerType<AuditConfigInstance, AuditConfigDef, unknown, AuditConfigCredentials>(
+    AUDIT_CONFIG_TYPE,
+    AuditConfigNode,
+    {
+      credentials: { password: { type: 'password' } },
+    },
+  );
+  registerAuditAdminRoutes(RED);
+};

@@ -1,0 +1,188 @@
+/**
+ * audit-sink: records any msg it receives in the audit trail and passes it on; msg.topic
+ * "replay", "query" and "export" are commands (see the node's help). The recording rules live in
+ * sink-record.ts, replay/export in replay.ts.
+ */
+import { promises as fs } from 'fs';
+import { dirname, isAbsolute, join, resolve } from 'path';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { getAuditConfig, type AuditConfigNode, type ReplayTarget } from './config-api';
+import { MAX_PAGE_SIZE, parseAuditQuery } from './query-parse';
+import { exportJsonLines, parseReplayFilter, replayEntries } from './replay';
+import { entryFromMsg, type SinkSettings } from './sink-record';
+import type { AuditStore } from './types';
+import { isAuditSystem } from './vocabulary';
+
+interface AuditSinkDef extends NodeDef {
+  audit?: string;
+  system?: string;
+  operation?: string;
+  exportFile?: string;
+}
+
+type SendFn = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
+
+/** Largest export emitted as a string payload (a file export has no limit). */
+const MAX_STRING_EXPORT = 10_000;
+const DEFAULT_QUERY_PAGE = 100;
+const STATUS_THROTTLE_MS = 1000;
+
+export = function (RED: NodeAPI): void {
+  function AuditSinkNode(this: Node, def: AuditSinkDef): void {
+    RED.nodes.createNode(this, def);
+    setUp(this, def);
+  }
+
+  function setUp(node: Node, def: AuditSinkDef): void {
+    const cfg: AuditConfigNode | undefined = getAuditConfig(RED, def.audit);
+    if (!cfg) {
+      node.status({ fill: 'red', shape: 'ring', text: 'no audit config' });
+      node.error('audit-sink: select an audit-config (missing, disabled or deleted)');
+      return;
+    }
+    const settings: SinkSettings = {
+      nodeId: node.id,
+      system: isAuditSystem(def.system) ? def.system : undefined,
+      operation: def.operation?.trim() || undefined,
+    };
+    const userDir = (RED.settings as { userDir?: string }).userDir;
+    const counts = { recorded: 0, failed: 0, replayed: 0 };
+    let statusTimer: NodeJS.Timeout | undefined;
+    let statusError: string | undefined;
+
+    const showStatus = (): void => {
+      statusTimer = undefined;
+      if (statusError) {
+        node.status({ fill: 'red', shape: 'ring', text: statusError });
+        return;
+      }
+      const parts = [`${counts.recorded} recorded`];
+      if (counts.failed) parts.push(`${counts.failed} failed`);
+      if (counts.replayed) parts.push(`${counts.replayed} replayed`);
+      node.status({ fill: counts.failed ? 'yellow' : 'green', shape: 'dot', text: parts.join(', ') });
+    };
+    // one status update per second at most: a busy sink must not flood Status nodes
+    const scheduleStatus = (): void => {
+      if (!statusTimer) statusTimer = setTimeout(showStatus, STATUS_THROTTLE_MS);
+    };
+
+    const target: ReplayTarget = {
+      id: node.id,
+      emitReplays(msgs) {
+        for (const m of msgs) node.send(m as NodeMessage);
+        counts.replayed += msgs.length;
+        scheduleStatus();
+      },
+    };
+    cfg.registerReplayTarget(target);
+
+    const record = async (msg: NodeMessageInFlow, send: SendFn): Promise<void> => {
+      const entry = entryFromMsg(msg as Record<string, unknown>, settings);
+      // a replay's marker (replayOf, idempotencyKey, ...) must reach the connector downstream;
+      // any other msg.audit is replaced, so no step's ledger key leaks into the next step
+      const priorAudit = msg.audit && typeof msg.audit === 'object' ? (msg.audit as Record<string, unknown>) : {};
+      const prior = typeof priorAudit.replayOf === 'string' ? priorAudit : {};
+      let recordError: Error | undefined;
+      try {
+        const stored = await cfg.getStore().record(entry);
+        msg.audit = { ...prior, id: stored.id, status: stored.status };
+        counts.recorded += 1;
+        if (stored.status === 'failed') counts.failed += 1;
+        statusError = undefined;
+      } catch (err) {
+        recordError = err instanceof Error ? err : new Error(String(err));
+        msg.audit = { ...prior, status: entry.status };
+        statusError = 'not recorded';
+      }
+      scheduleStatus();
+      // the flow goes on even when the trail cannot be written; the error is reported (catchable)
+      send(msg);
+      if (recordError) throw new Error(`audit entry not recorded: ${recordError.message}`);
+    };
+
+    const replay = async (msg: NodeMessageInFlow, send: SendFn, store: AuditStore): Promise<void> => {
+      const filter = parseReplayFilter(msg.payload);
+      const result = await replayEntries(store, filter, { owner: cfg.instanceId, nodeId: node.id });
+      for (const item of result.replayed) send(item.msg as NodeMessage);
+      counts.replayed += result.replayed.length;
+      const errors = result.skipped.filter((s) => s.reason === 'error');
+      if (errors.length) node.warn(`replay: ${errors.length} entries failed: ${errors[0].detail}`);
+      scheduleStatus();
+    };
+
+    const query = async (msg: NodeMessageInFlow, send: SendFn, store: AuditStore): Promise<void> => {
+      const q = { limit: DEFAULT_QUERY_PAGE, ...parseAuditQuery(msg.payload, MAX_PAGE_SIZE) };
+      const page = await store.query(q);
+      const offset = q.offset ?? 0;
+      const next = offset + page.entries.length;
+      msg.payload = page.entries;
+      msg.page = {
+        total: page.total,
+        offset,
+        limit: q.limit,
+        nextOffset: next < page.total && page.entries.length > 0 ? next : undefined,
+      };
+      send(msg);
+    };
+
+    const exportEntries = async (msg: NodeMessageInFlow, send: SendFn, store: AuditStore): Promise<void> => {
+      const parsed = parseAuditQuery(msg.payload, Number.MAX_SAFE_INTEGER);
+      const { limit, offset: _ignored, ...q } = parsed;
+      const file = def.exportFile?.trim();
+      if (file) {
+        const path = isAbsolute(file) ? file : resolve(join(userDir ?? process.cwd(), file));
+        await fs.mkdir(dirname(path), { recursive: true });
+        const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+        const handle = await fs.open(tmp, 'w');
+        let count: number;
+        try {
+          count = await exportJsonLines(store, q, async (chunk) => void (await handle.write(chunk)), { max: limit });
+        } finally {
+          await handle.close();
+        }
+        // a reader never sees a half-written export
+        await fs.rename(tmp, path);
+        msg.payload = { file: path, count };
+      } else {
+        const max = Math.min(limit ?? MAX_STRING_EXPORT, MAX_STRING_EXPORT);
+        const chunks: string[] = [];
+        const count = await exportJsonLines(store, q, (chunk) => void chunks.push(chunk), { max });
+        const total = (await store.query({ ...q, limit: 0 })).total;
+        msg.payload = chunks.join('');
+        msg.export = { count, total, truncated: count < total && limit === undefined };
+      }
+      send(msg);
+    };
+
+    node.on('input', (msg: NodeMessageInFlow, send: SendFn, done: (err?: Error) => void) => {
+      const run = async (): Promise<void> => {
+        switch (msg.topic) {
+          case 'replay':
+            return replay(msg, send, cfg.getStore());
+          case 'query':
+            return query(msg, send, cfg.getStore());
+          case 'export':
+            return exportEntries(msg, send, cfg.getStore());
+          default:
+            return record(msg, send);
+        }
+      };
+      run().then(
+        () => done(),
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      );
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      cfg.deregisterReplayTarget(target);
+      if (statusTimer) clearTimeout(statusTimer);
+      statusTimer = undefined;
+      node.status({});
+      done();
+    });
+
+    showStatus();
+  }
+
+  RED.nodes.registerType('audit-sink', AuditSinkNode);
+};

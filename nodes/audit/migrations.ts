@@ -1,0 +1,148 @@
+/**
+ * Versioned schema of the SQLite audit store. Each migration runs once, in order, inside one
+ * IMMEDIATE transaction together with its schema_version row, so two processes opening the same
+ * new file cannot both apply it, and a crash mid-migration leaves the previous version intact.
+ * Never edit a released migration: append a new one.
+ */
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  description: string;
+  up(db: Database): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'audit entries, tracking-number index, ledger, tracked shipments, seen ids',
+    up(db) {
+      db.exec(`
+        CREATE TABLE audit_entries (
+          seq INTEGER PRIMARY KEY,
+          id TEXT NOT NULL,
+          time TEXT NOT NULL,
+          system TEXT NOT NULL,
+          operation TEXT NOT NULL,
+          status TEXT NOT NULL,
+          attempt INTEGER NOT NULL DEFAULT 1,
+          x3_folder TEXT,
+          x3_entity TEXT,
+          x3_key TEXT,
+          ss_order_id TEXT,
+          ss_order_number TEXT,
+          ss_shipment_id TEXT,
+          idempotency_key TEXT,
+          node_id TEXT,
+          replay_of TEXT,
+          error_code TEXT,
+          error_message TEXT,
+          error_status INTEGER,
+          correlation TEXT,
+          msg TEXT
+        );
+        CREATE UNIQUE INDEX audit_entries_id ON audit_entries(id);
+        CREATE INDEX audit_entries_time ON audit_entries(time);
+        CREATE INDEX audit_entries_status_time ON audit_entries(status, time);
+        CREATE INDEX audit_entries_system_time ON audit_entries(system, time);
+        CREATE INDEX audit_entries_x3_key ON audit_entries(x3_key) WHERE x3_key IS NOT NULL;
+        CREATE INDEX audit_entries_ss_order_number ON audit_entries(ss_order_number)
+          WHERE ss_order_number IS NOT NULL;
+        CREATE INDEX audit_entries_ss_order_id ON audit_entries(ss_order_id)
+          WHERE ss_order_id IS NOT NULL;
+        CREATE INDEX audit_entries_idempotency_key ON audit_entries(idempotency_key)
+          WHERE idempotency_key IS NOT NULL;
+        CREATE INDEX audit_entries_replay_of ON audit_entries(replay_of) WHERE replay_of IS NOT NULL;
+
+        -- one row per (tracking number, entry): an entry may carry several (multi-piece shipments).
+        -- No index on entry_seq (one B-tree less per write): the purge finds the rows from the
+        -- tracking numbers in the purged entries' correlation.
+        CREATE TABLE audit_tracking (
+          tracking_number TEXT NOT NULL,
+          entry_seq INTEGER NOT NULL,
+          PRIMARY KEY (tracking_number, entry_seq)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE ledger (
+          key TEXT PRIMARY KEY,
+          state TEXT NOT NULL,
+          system TEXT NOT NULL,
+          operation TEXT NOT NULL,
+          correlation TEXT,
+          result TEXT,
+          error TEXT,
+          attempts INTEGER NOT NULL,
+          owner TEXT NOT NULL,
+          claimed_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+
+        CREATE TABLE tracked_shipments (
+          tracking_number TEXT PRIMARY KEY,
+          correlation TEXT,
+          status TEXT NOT NULL,
+          status_code TEXT,
+          last_event_at TEXT,
+          closed INTEGER NOT NULL DEFAULT 0,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+        CREATE INDEX tracked_shipments_open ON tracked_shipments(updated_at) WHERE closed = 0;
+
+        CREATE TABLE seen_ids (
+          scope TEXT NOT NULL,
+          id TEXT NOT NULL,
+          seen_at TEXT NOT NULL,
+          PRIMARY KEY (scope, id)
+        ) WITHOUT ROWID;
+        CREATE INDEX seen_ids_seen_at ON seen_ids(seen_at);
+      `);
+    },
+  },
+];
+
+export interface MigrationOutcome {
+  from: number;
+  to: number;
+}
+
+/** Current schema version of an open database (0 when none was applied). */
+export function schemaVersion(db: Database): number {
+  const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
+  if (!table) return 0;
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null } | undefined;
+  return row?.v ?? 0;
+}
+
+/** Applies pending migrations in order; idempotent. Refuses a file from a newer plugin version. */
+export function migrate(
+  db: Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+  now: () => number = Date.now,
+): MigrationOutcome {
+  const ordered = [...migrations].sort((a, b) => a.version - b.version);
+  ordered.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`audit store migrations must be numbered 1..n (got ${m.version})`);
+  });
+  const latest = ordered.length;
+  const run = db.transaction((): MigrationOutcome => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
+      version INTEGER PRIMARY KEY,
+      description TEXT NOT NULL,
+      applied_at TEXT NOT NULL
+    )`);
+    const from = schemaVersion(db);
+    if (from > latest) {
+      throw new Error(
+        `audit store schema version ${from} is newer than this plugin supports (${latest}); upgrade the plugin`,
+      );
+    }
+    const insert = db.prepare('INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)');
+    for (const m of ordered.slice(from)) {
+      m.up(db);
+      insert.run(m.version, m.description, new Date(now()).toISOString());
+    }
+    return { from, to: latest };
+  });
+  return run.immediate();
+}

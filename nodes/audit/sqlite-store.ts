@@ -1,0 +1,746 @@
+/**
+ * The embedded audit store: SQLite through better-sqlite3, one file in the Node-RED user dir.
+ *
+ * Durability: the database runs in WAL mode. Audit entries, tracked shipments and seen ids are
+ * committed with synchronous=NORMAL (a commit survives a crash or kill of the process; only an OS
+ * crash or power loss can drop the last commits). Ledger writes, which guard money (labels) and
+ * real documents (X3 orders), are committed with synchronous=FULL by default, so a claim that
+ * returned also survives power loss.
+ *
+ * better-sqlite3 is synchronous: every method runs one complete transaction before it returns, so
+ * in one process no two transactions interleave. Across processes (or two connections to one
+ * file) the ledger's IMMEDIATE transactions take the write lock first and wait up to
+ * busyTimeoutMs for it, so a claim is decided by exactly one writer.
+ */
+import type { Database as Db, Statement } from 'better-sqlite3';
+import { randomBytes } from 'crypto';
+import { mkdirSync } from 'fs';
+import { dirname } from 'path';
+import { migrate } from './migrations';
+import { redactText, reviveBuffers, sanitiseMsg, sanitiseValue } from './masking';
+import { AUDIT_STATUSES, AUDIT_SYSTEMS, LEDGER_STATES, SHIPMENT_STATUSES } from './vocabulary';
+import type {
+  AuditCorrelation,
+  AuditEntry,
+  AuditEntryInput,
+  AuditErrorInfo,
+  AuditPage,
+  AuditQuery,
+  AuditStatus,
+  AuditStore,
+  AuditSystem,
+  ClaimMeta,
+  ClaimResult,
+  LedgerEntry,
+  LedgerState,
+  ShipmentStatus,
+  TrackedShipment,
+} from './types';
+
+/**
+ * The native module is loaded on first use, not when Node-RED loads the node files: a palette
+ * install on a Node.js whose addon build failed still registers every node, and the audit
+ * config then reports the real cause instead of the whole package failing to load.
+ */
+function loadBetterSqlite(): typeof import('better-sqlite3') {
+  try {
+    return require('better-sqlite3') as typeof import('better-sqlite3');
+  } catch (err) {
+    throw new Error(
+      `the embedded audit store needs better-sqlite3, which failed to load (${(err as Error).message}); ` +
+        'reinstall the package in your Node-RED user directory so npm rebuilds it for this Node.js',
+      { cause: err },
+    );
+  }
+}
+
+export { AUDIT_STATUSES, AUDIT_SYSTEMS, LEDGER_STATES, SHIPMENT_STATUSES };
+
+export const DEFAULT_QUERY_LIMIT = 100;
+export const MAX_QUERY_LIMIT = 10_000;
+const PURGE_BATCH = 5_000;
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:' (tests). The directory is created when missing. */
+  path: string;
+  maskPersonalData?: boolean;
+  now?: () => number;
+  /** 'full' (default): ledger commits are fsynced; 'normal': they survive a process crash only. */
+  ledgerSync?: 'full' | 'normal';
+  /** How long a writer waits for another connection's write lock (default 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
+/** The SQLite store also offers a bulk path (imports, benchmarks). */
+export interface SqliteAuditStore extends AuditStore {
+  readonly path: string;
+  /** Records many entries in one transaction. */
+  recordBatch(entries: AuditEntryInput[]): Promise<AuditEntry[]>;
+}
+
+/** A ledger call that does not fit the key's current state (a caller bug, never retried). */
+export class LedgerStateError extends Error {
+  readonly code: 'LEDGER_NOT_FOUND' | 'LEDGER_TRANSITION';
+  constructor(
+    readonly key: string,
+    readonly from: LedgerState | undefined,
+    readonly to: LedgerState,
+  ) {
+    super(
+      from === undefined
+        ? `ledger key "${key}" was never claimed, cannot mark it ${to}`
+        : `ledger key "${key}" is ${from}, cannot mark it ${to}`,
+    );
+    this.name = 'LedgerStateError';
+    this.code = from === undefined ? 'LEDGER_NOT_FOUND' : 'LEDGER_TRANSITION';
+  }
+}
+
+/** States each ledger transition may start from. */
+const LEDGER_TRANSITIONS: Record<'succeeded' | 'failed' | 'unknown' | 'voided', readonly LedgerState[]> = {
+  // a late success (after a failure or an unknown outcome) is a fact and must win
+  succeeded: ['claimed', 'unknown', 'failed'],
+  // an unknown outcome proven not to exist becomes a plain failure (and may be claimed again)
+  failed: ['claimed', 'unknown'],
+  unknown: ['claimed', 'unknown'],
+  voided: ['succeeded', 'unknown', 'voided'],
+};
+
+/** A shared open database; several store views (with their own masking option) may use it. */
+export interface SqliteAuditDatabase {
+  readonly path: string;
+  readonly db: Db;
+  readonly ledgerSync: 'full' | 'normal';
+  statement(sql: string): Statement;
+  close(): void;
+}
+
+export function openSqliteDatabase(
+  path: string,
+  options: { busyTimeoutMs?: number; ledgerSync?: 'full' | 'normal'; now?: () => number } = {},
+): SqliteAuditDatabase {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new (loadBetterSqlite())(path, { timeout: options.busyTimeoutMs ?? 5000 });
+  try {
+    if (path !== ':memory:') db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    // 64 MB of page cache keeps the indexes of a million-entry trail in memory
+    db.pragma('cache_size = -65536');
+    // fewer, larger checkpoints: each one fsyncs, and at the default (1000 pages) they dominate
+    // the cost of small audit commits; the WAL file is cut back to 64 MB after each
+    db.pragma('wal_autocheckpoint = 8000');
+    db.pragma('journal_size_limit = 67108864');
+    migrate(db, undefined, options.now);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const cache = new Map<string, Statement>();
+  return {
+    path,
+    db,
+    ledgerSync: options.ledgerSync ?? 'full',
+    statement(sql) {
+      let st = cache.get(sql);
+      if (!st) {
+        st = db.prepare(sql);
+        cache.set(sql, st);
+      }
+      return st;
+    },
+    close() {
+      cache.clear();
+      if (db.open) db.close();
+    },
+  };
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): SqliteAuditStore {
+  const database = openSqliteDatabase(options.path, options);
+  return createSqliteStore(database, {
+    maskPersonalData: options.maskPersonalData,
+    now: options.now,
+    onClose: () => database.close(),
+  });
+}
+
+interface EntryRow {
+  seq: number;
+  id: string;
+  time: string;
+  system: string;
+  operation: string;
+  status: string;
+  attempt: number;
+  x3_folder: string | null;
+  x3_entity: string | null;
+  x3_key: string | null;
+  ss_order_id: string | null;
+  ss_order_number: string | null;
+  ss_shipment_id: string | null;
+  idempotency_key: string | null;
+  node_id: string | null;
+  replay_of: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  error_status: number | null;
+  correlation: string | null;
+  msg: string | null;
+}
+
+interface LedgerRow {
+  key: string;
+  state: string;
+  system: string;
+  operation: string;
+  correlation: string | null;
+  result: string | null;
+  error: string | null;
+  attempts: number;
+  owner: string;
+  claimed_at: string;
+  updated_at: string;
+}
+
+interface ShipmentRow {
+  tracking_number: string;
+  correlation: string | null;
+  status: string;
+  status_code: string | null;
+  last_event_at: string | null;
+  closed: number;
+  updated_at: string;
+}
+
+/** A store view over an open database. `onClose` releases the database (or a shared handle). */
+export function createSqliteStore(
+  database: SqliteAuditDatabase,
+  options: { maskPersonalData?: boolean; now?: () => number; onClose: () => void },
+): SqliteAuditStore {
+  const now = options.now ?? Date.now;
+  const sanitise = { maskPersonalData: options.maskPersonalData === true };
+  const db = database.db;
+  let closed = false;
+  const st = (sql: string): Statement => {
+    if (closed) throw new Error('audit store is closed');
+    return database.statement(sql);
+  };
+  const isoNow = (): string => new Date(now()).toISOString();
+
+  const insertEntry = (entry: AuditEntry): AuditEntry => {
+    const c = entry.correlation ?? {};
+    const info = st(
+      `INSERT INTO audit_entries (id, time, system, operation, status, attempt, x3_folder, x3_entity,
+        x3_key, ss_order_id, ss_order_number, ss_shipment_id, idempotency_key, node_id, replay_of,
+        error_code, error_message, error_status, correlation, msg)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      entry.id,
+      entry.time,
+      entry.system,
+      entry.operation,
+      entry.status,
+      entry.attempt,
+      c.x3Folder ?? null,
+      c.x3Entity ?? null,
+      c.x3Key ?? null,
+      c.shipstationOrderId ?? null,
+      c.shipstationOrderNumber ?? null,
+      c.shipstationShipmentId ?? null,
+      entry.idempotencyKey ?? null,
+      entry.nodeId ?? null,
+      entry.replayOf ?? null,
+      entry.error?.code ?? null,
+      entry.error?.message ?? null,
+      entry.error?.status ?? null,
+      entry.correlation ? JSON.stringify(entry.correlation) : null,
+      entry.msg ? JSON.stringify(entry.msg) : null,
+    );
+    if (c.trackingNumbers?.length) {
+      const link = st('INSERT OR IGNORE INTO audit_tracking (tracking_number, entry_seq) VALUES (?, ?)');
+      for (const tn of c.trackingNumbers) link.run(tn, info.lastInsertRowid);
+    }
+    return entry;
+  };
+  const insertMany = db.transaction((entries: AuditEntry[]) => entries.map(insertEntry));
+
+  // Group commit: record() calls made in the same turn of the event loop (a node recording a
+  // batch of tracking events, many flows at once) share one transaction. Each promise still
+  // resolves only after its entry is committed.
+  let pending: Array<{ entry: AuditEntry; resolve: (e: AuditEntry) => void; reject: (err: unknown) => void }> = [];
+  const flushPending = (): void => {
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return;
+    try {
+      if (closed) throw new Error('audit store is closed');
+      insertMany.immediate(batch.map((p) => p.entry));
+      for (const p of batch) p.resolve(p.entry);
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    }
+  };
+
+  /** Runs a ledger transaction with the write lock taken first, fsynced when ledgerSync is full. */
+  const ledgerWrite = <T>(fn: () => T): T => {
+    if (closed) throw new Error('audit store is closed');
+    const full = database.ledgerSync === 'full';
+    if (full) db.pragma('synchronous = FULL');
+    try {
+      return db.transaction(fn).immediate();
+    } finally {
+      if (full && db.open) db.pragma('synchronous = NORMAL');
+    }
+  };
+
+  const getLedger = (key: string): LedgerEntry | undefined => {
+    const row = st('SELECT * FROM ledger WHERE key = ?').get(key) as LedgerRow | undefined;
+    return row ? ledgerFromRow(row) : undefined;
+  };
+
+  const transition = (
+    key: string,
+    to: 'succeeded' | 'failed' | 'unknown' | 'voided',
+    result: unknown,
+    error: AuditErrorInfo | undefined,
+  ): void => {
+    requireKey(key);
+    const from = LEDGER_TRANSITIONS[to];
+    const resultJson = result === undefined ? undefined : JSON.stringify(sanitiseValue(result, sanitise) ?? null);
+    const errorJson = error ? JSON.stringify(normaliseError(error)) : null;
+    ledgerWrite(() => {
+      const info = st(
+        `UPDATE ledger SET state = ?, updated_at = ?,
+           result = CASE WHEN ? THEN ? ELSE result END,
+           error = ?
+         WHERE key = ? AND state IN (${from.map(() => '?').join(', ')})`,
+      ).run(to, isoNow(), resultJson === undefined ? 0 : 1, resultJson ?? null, errorJson, key, ...from);
+      if (info.changes === 1) return;
+      throw new LedgerStateError(key, getLedger(key)?.state, to);
+    });
+  };
+
+  const store: SqliteAuditStore = {
+    path: database.path,
+
+    record(input) {
+      let entry: AuditEntry;
+      try {
+        if (closed) throw new Error('audit store is closed');
+        entry = normaliseInput(input, sanitise, now);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return new Promise<AuditEntry>((resolve, reject) => {
+        pending.push({ entry, resolve, reject });
+        if (pending.length === 1) queueMicrotask(flushPending);
+      });
+    },
+
+    async recordBatch(inputs) {
+      if (closed) throw new Error('audit store is closed');
+      return insertMany.immediate(inputs.map((i) => normaliseInput(i, sanitise, now)));
+    },
+
+    async getEntry(id) {
+      const row = st('SELECT * FROM audit_entries WHERE id = ?').get(id) as EntryRow | undefined;
+      return row ? entryFromRow(row) : undefined;
+    },
+
+    async query(q) {
+      const { where, params } = buildWhere(q);
+      const limit = clampLimit(q.limit);
+      const offset = Math.max(0, Math.floor(q.offset ?? 0));
+      const dir = q.order === 'asc' ? 'ASC' : 'DESC';
+      const total = (st(`SELECT COUNT(*) AS n FROM audit_entries e ${where}`).get(...params) as { n: number }).n;
+      const rows =
+        limit === 0
+          ? []
+          : (st(`SELECT * FROM audit_entries e ${where} ORDER BY e.time ${dir}, e.seq ${dir} LIMIT ? OFFSET ?`).all(
+              ...params,
+              limit,
+              offset,
+            ) as EntryRow[]);
+      const page: AuditPage = { entries: rows.map(entryFromRow), total };
+      return page;
+    },
+
+    async setStatus(id, status) {
+      requireStatus(status);
+      const info = st('UPDATE audit_entries SET status = ? WHERE id = ?').run(status, id);
+      if (info.changes === 0) throw new Error(`audit entry "${id}" not found`);
+    },
+
+    async claim(key, meta) {
+      requireKey(key);
+      requireClaimMeta(meta);
+      const correlation = normaliseCorrelation(meta.correlation);
+      return ledgerWrite((): ClaimResult => {
+        const t = isoNow();
+        const inserted = st(
+          `INSERT INTO ledger (key, state, system, operation, correlation, attempts, owner, claimed_at, updated_at)
+           VALUES (?, 'claimed', ?, ?, ?, 1, ?, ?, ?) ON CONFLICT(key) DO NOTHING`,
+        ).run(key, meta.system, meta.operation, correlation ? JSON.stringify(correlation) : null, meta.owner, t, t);
+        if (inserted.changes === 1) return { claimed: true, entry: getLedger(key) as LedgerEntry };
+        const reclaimed = st(
+          `UPDATE ledger SET state = 'claimed', attempts = attempts + 1, owner = ?, claimed_at = ?,
+             updated_at = ?, error = NULL
+           WHERE key = ? AND state = 'failed'`,
+        ).run(meta.owner, t, t, key);
+        return { claimed: reclaimed.changes === 1, entry: getLedger(key) as LedgerEntry };
+      });
+    },
+
+    async takeOver(key, owner, fromStates, expectedOwner) {
+      requireKey(key);
+      if (!owner) throw new Error('takeOver needs an owner');
+      const states = fromStates.filter((s) => LEDGER_STATES.includes(s));
+      if (states.length === 0) return false;
+      return ledgerWrite(() => {
+        const t = isoNow();
+        const ownerClause = expectedOwner === undefined ? '' : ' AND owner = ?';
+        const info = st(
+          `UPDATE ledger SET state = 'claimed', owner = ?, attempts = attempts + 1, claimed_at = ?,
+             updated_at = ?, error = NULL
+           WHERE key = ? AND state IN (${states.map(() => '?').join(', ')})${ownerClause}`,
+        ).run(owner, t, t, key, ...states, ...(expectedOwner === undefined ? [] : [expectedOwner]));
+        return info.changes === 1;
+      });
+    },
+
+    async complete(key, result) {
+      transition(key, 'succeeded', result ?? null, undefined);
+    },
+
+    async fail(key, error) {
+      transition(key, 'failed', undefined, error);
+    },
+
+    async markUnknown(key, error) {
+      transition(key, 'unknown', undefined, error);
+    },
+
+    async markVoided(key, result) {
+      transition(key, 'voided', result, undefined);
+    },
+
+    async get(key) {
+      return getLedger(key);
+    },
+
+    async trackShipment(trackingNumber, correlation) {
+      const tn = requireTrackingNumber(trackingNumber);
+      const corr = normaliseCorrelation(correlation);
+      db.transaction(() => {
+        const existing = st('SELECT correlation FROM tracked_shipments WHERE tracking_number = ?').get(tn) as
+          { correlation: string | null } | undefined;
+        if (!existing) {
+          const t = isoNow();
+          st(
+            `INSERT INTO tracked_shipments (tracking_number, correlation, status, closed, created_at, updated_at)
+             VALUES (?, ?, 'label_created', 0, ?, ?)`,
+          ).run(tn, corr ? JSON.stringify(corr) : null, t, t);
+        } else if (corr) {
+          // keeps status and poll order; only learns correlation keys it did not know
+          const merged = { ...parseJson<AuditCorrelation>(existing.correlation), ...corr };
+          st('UPDATE tracked_shipments SET correlation = ? WHERE tracking_number = ?').run(JSON.stringify(merged), tn);
+        }
+      }).immediate();
+    },
+
+    async getShipment(trackingNumber) {
+      const row = st('SELECT * FROM tracked_shipments WHERE tracking_number = ?').get(trackingNumber) as
+        ShipmentRow | undefined;
+      return row ? shipmentFromRow(row) : undefined;
+    },
+
+    async listOpenShipments(limit) {
+      const n = Math.max(0, Math.min(MAX_QUERY_LIMIT, Math.floor(limit)));
+      const rows = st(
+        'SELECT * FROM tracked_shipments WHERE closed = 0 ORDER BY updated_at ASC, tracking_number ASC LIMIT ?',
+      ).all(n) as ShipmentRow[];
+      return rows.map(shipmentFromRow);
+    },
+
+    async updateShipment(trackingNumber, update) {
+      const tn = requireTrackingNumber(trackingNumber);
+      if (!SHIPMENT_STATUSES.includes(update.status)) {
+        throw new Error(`unknown shipment status "${String(update.status)}"`);
+      }
+      const t = isoNow();
+      // an event for a shipment nobody asked to follow (e.g. a webhook) starts following it
+      st(
+        `INSERT INTO tracked_shipments (tracking_number, status, status_code, last_event_at, closed, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(tracking_number) DO UPDATE SET status = excluded.status,
+           status_code = excluded.status_code, last_event_at = excluded.last_event_at,
+           closed = excluded.closed, updated_at = excluded.updated_at`,
+      ).run(tn, update.status, update.statusCode ?? null, update.lastEventAt ?? null, update.closed ? 1 : 0, t, t);
+    },
+
+    async markSeen(scope, id) {
+      if (!scope || !id) throw new Error('markSeen needs a scope and an id');
+      const info = st('INSERT INTO seen_ids (scope, id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(
+        scope,
+        id,
+        isoNow(),
+      );
+      return info.changes === 1;
+    },
+
+    async purgeBefore(cutoffIso) {
+      const cutoff = toIso(cutoffIso, 'cutoff');
+      let total = 0;
+      const batch = db.transaction((): number => {
+        const rows = st('SELECT seq, correlation FROM audit_entries WHERE time < ? ORDER BY time, seq LIMIT ?').all(
+          cutoff,
+          PURGE_BATCH,
+        ) as Array<{ seq: number; correlation: string | null }>;
+        const unlink = st('DELETE FROM audit_tracking WHERE tracking_number = ? AND entry_seq = ?');
+        const remove = st('DELETE FROM audit_entries WHERE seq = ?');
+        for (const row of rows) {
+          for (const tn of parseJson<AuditCorrelation>(row.correlation)?.trackingNumbers ?? []) unlink.run(tn, row.seq);
+          remove.run(row.seq);
+        }
+        return rows.length;
+      });
+      // small transactions with a yield between them keep the event loop responsive on big purges
+      for (;;) {
+        const n = batch.immediate();
+        total += n;
+        if (n < PURGE_BATCH) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      st('DELETE FROM seen_ids WHERE seen_at < ?').run(cutoff);
+      st('DELETE FROM tracked_shipments WHERE closed = 1 AND updated_at < ?').run(cutoff);
+      return total;
+    },
+
+    async close() {
+      if (closed) return;
+      flushPending();
+      closed = true;
+      options.onClose();
+    },
+  };
+  return store;
+}
+
+/* ---------- input normalisation ---------- */
+
+function requireKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0) throw new Error('ledger key must be a non-empty string');
+}
+
+function requireStatus(status: string): asserts status is AuditStatus {
+  if (!AUDIT_STATUSES.includes(status as AuditStatus)) throw new Error(`unknown audit status "${status}"`);
+}
+
+function requireSystem(system: string): asserts system is AuditSystem {
+  if (!AUDIT_SYSTEMS.includes(system as AuditSystem)) throw new Error(`unknown audit system "${system}"`);
+}
+
+function requireClaimMeta(meta: ClaimMeta): void {
+  if (!meta || !meta.owner) throw new Error('claim needs meta.owner');
+  requireSystem(meta.system);
+  if (!meta.operation) throw new Error('claim needs meta.operation');
+}
+
+function requireTrackingNumber(tn: string): string {
+  const v = typeof tn === 'string' ? tn.trim() : '';
+  if (!v) throw new Error('tracking number must be a non-empty string');
+  return v;
+}
+
+function toIso(value: string, name: string): string {
+  const d = new Date(value);
+  if (typeof value !== 'string' || Number.isNaN(d.getTime()))
+    throw new Error(`invalid "${name}" time: ${String(value)}`);
+  return d.toISOString();
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_QUERY_LIMIT;
+  return Math.max(0, Math.min(MAX_QUERY_LIMIT, Math.floor(limit)));
+}
+
+function str(v: unknown): string | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (typeof v !== 'string') return undefined;
+  const t = v.trim();
+  return t ? t : undefined;
+}
+
+/** Trims keys, drops empty ones, de-duplicates tracking numbers; undefined when nothing is left. */
+export function normaliseCorrelation(c: AuditCorrelation | undefined): AuditCorrelation | undefined {
+  if (!c) return undefined;
+  const out: AuditCorrelation = {};
+  const scalar = [
+    'x3Folder',
+    'x3Entity',
+    'x3Key',
+    'shipstationOrderId',
+    'shipstationOrderNumber',
+    'shipstationShipmentId',
+  ] as const;
+  for (const k of scalar) {
+    const v = str(c[k]);
+    if (v) out[k] = v;
+  }
+  if (Array.isArray(c.trackingNumbers)) {
+    const tns = [...new Set(c.trackingNumbers.map(str).filter((v): v is string => !!v))];
+    if (tns.length) out.trackingNumbers = tns;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+function normaliseError(e: AuditErrorInfo): AuditErrorInfo {
+  const out: AuditErrorInfo = {
+    code: str(e.code) ?? 'ERROR',
+    message: redactText(typeof e.message === 'string' ? e.message : String(e.message)),
+  };
+  if (typeof e.status === 'number' && Number.isFinite(e.status)) out.status = e.status;
+  return out;
+}
+
+function normaliseInput(
+  input: AuditEntryInput,
+  sanitise: { maskPersonalData: boolean },
+  now: () => number,
+): AuditEntry {
+  if (!input || typeof input !== 'object') throw new Error('audit entry must be an object');
+  requireSystem(input.system);
+  requireStatus(input.status);
+  if (typeof input.operation !== 'string' || !input.operation) throw new Error('audit entry needs an operation');
+  const ms = now();
+  const entry: AuditEntry = {
+    id: timeOrderedId(ms),
+    time: new Date(ms).toISOString(),
+    system: input.system,
+    operation: input.operation,
+    status: input.status,
+    attempt: Number.isInteger(input.attempt) && (input.attempt as number) > 0 ? (input.attempt as number) : 1,
+  };
+  const correlation = normaliseCorrelation(input.correlation);
+  if (correlation) entry.correlation = correlation;
+  if (input.error) entry.error = normaliseError(input.error);
+  if (input.msg && typeof input.msg === 'object') entry.msg = sanitiseMsg(input.msg, sanitise).value;
+  if (str(input.idempotencyKey)) entry.idempotencyKey = input.idempotencyKey;
+  if (str(input.nodeId)) entry.nodeId = input.nodeId;
+  if (str(input.replayOf)) entry.replayOf = input.replayOf;
+  return entry;
+}
+
+/** UUIDv7 layout: 48-bit millisecond time first, so ids sort by time and index inserts append. */
+export function timeOrderedId(ms: number): string {
+  const b = randomBytes(16);
+  b.writeUIntBE(Math.max(0, Math.floor(ms)) % 2 ** 48, 0, 6);
+  b[6] = (b[6] & 0x0f) | 0x70;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/* ---------- query building ---------- */
+
+function buildWhere(q: AuditQuery): { where: string; params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const eq = (column: string, value: string | undefined): void => {
+    if (value === undefined || value === '') return;
+    clauses.push(`e.${column} = ?`);
+    params.push(value);
+  };
+  eq('id', q.id);
+  if (q.status !== undefined) {
+    const statuses = Array.isArray(q.status) ? q.status : [q.status];
+    statuses.forEach(requireStatus);
+    if (statuses.length === 0) clauses.push('0');
+    else {
+      clauses.push(`e.status IN (${statuses.map(() => '?').join(', ')})`);
+      params.push(...statuses);
+    }
+  }
+  if (q.system !== undefined) requireSystem(q.system);
+  eq('system', q.system);
+  eq('operation', q.operation);
+  if (q.from) {
+    clauses.push('e.time >= ?');
+    params.push(toIso(q.from, 'from'));
+  }
+  if (q.to) {
+    clauses.push('e.time <= ?');
+    params.push(toIso(q.to, 'to'));
+  }
+  eq('x3_key', q.x3Key);
+  eq('ss_order_number', q.shipstationOrderNumber);
+  eq('ss_order_id', q.shipstationOrderId);
+  eq('idempotency_key', q.idempotencyKey);
+  if (q.trackingNumber) {
+    clauses.push('e.seq IN (SELECT entry_seq FROM audit_tracking WHERE tracking_number = ?)');
+    params.push(q.trackingNumber);
+  }
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+/* ---------- row mapping ---------- */
+
+function parseJson<T>(text: string | null): T | undefined {
+  return text === null ? undefined : (JSON.parse(text) as T);
+}
+
+function entryFromRow(row: EntryRow): AuditEntry {
+  const entry: AuditEntry = {
+    id: row.id,
+    time: row.time,
+    system: row.system as AuditSystem,
+    operation: row.operation,
+    status: row.status as AuditStatus,
+    attempt: row.attempt,
+  };
+  const correlation = parseJson<AuditCorrelation>(row.correlation);
+  if (correlation) entry.correlation = correlation;
+  if (row.error_code !== null || row.error_message !== null) {
+    entry.error = { code: row.error_code ?? 'ERROR', message: row.error_message ?? '' };
+    if (row.error_status !== null) entry.error.status = row.error_status;
+  }
+  const msg = parseJson<Record<string, unknown>>(row.msg);
+  if (msg) entry.msg = msg;
+  if (row.idempotency_key !== null) entry.idempotencyKey = row.idempotency_key;
+  if (row.node_id !== null) entry.nodeId = row.node_id;
+  if (row.replay_of !== null) entry.replayOf = row.replay_of;
+  return entry;
+}
+
+function ledgerFromRow(row: LedgerRow): LedgerEntry {
+  const entry: LedgerEntry = {
+    key: row.key,
+    state: row.state as LedgerState,
+    system: row.system as AuditSystem,
+    operation: row.operation,
+    attempts: row.attempts,
+    owner: row.owner,
+    claimedAt: row.claimed_at,
+    updatedAt: row.updated_at,
+  };
+  const correlation = parseJson<AuditCorrelation>(row.correlation);
+  if (correlation) entry.correlation = correlation;
+  if (row.result !== null) entry.result = reviveBuffers(JSON.parse(row.result));
+  const error = parseJson<AuditErrorInfo>(row.error);
+  if (error) entry.error = error;
+  return entry;
+}
+
+function shipmentFromRow(row: ShipmentRow): TrackedShipment {
+  const s: TrackedShipment = {
+    trackingNumber: row.tracking_number,
+    status: row.status as ShipmentStatus,
+    closed: row.closed === 1,
+    updatedAt: row.updated_at,
+  };
+  const correlation = parseJson<AuditCorrelation>(row.correlation);
+  if (correlation) s.correlation = correlation;
+  if (row.status_code !== null) s.statusCode = row.status_code;
+  if (row.last_event_at !== null) s.lastEventAt = row.last_event_at;
+  return s;
+}

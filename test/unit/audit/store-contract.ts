@@ -1,0 +1,551 @@
+/**
+ * The behaviour every AuditStore backend must have. A backend's test file calls
+ * describeAuditStoreContract(name, harness); the PostgreSQL backend will reuse it unchanged.
+ */
+import { strict as assert } from 'assert';
+import type { AuditEntryInput, AuditStore, ClaimMeta } from '../../../nodes/audit/types';
+
+export interface StoreOpenOptions {
+  maskPersonalData?: boolean;
+  now: () => number;
+}
+
+export interface StoreHarness {
+  /** Opens a store on database `db` (a fresh one per test; the same name reopens the same data). */
+  open(db: string, options: StoreOpenOptions): Promise<AuditStore>;
+  /** Called after each test: remove what open() created. */
+  cleanup(): Promise<void>;
+}
+
+/** A clock the tests move by hand. */
+export function manualClock(startIso = '2025-03-01T12:00:00.000Z'): {
+  now: () => number;
+  advance(ms: number): void;
+  set(iso: string): void;
+} {
+  let t = Date.parse(startIso);
+  return {
+    now: () => t,
+    advance(ms) {
+      t += ms;
+    },
+    set(iso) {
+      t = Date.parse(iso);
+    },
+  };
+}
+
+const meta = (owner: string, extra: Partial<ClaimMeta> = {}): ClaimMeta => ({
+  owner,
+  system: 'fedex',
+  operation: 'ship.create',
+  ...extra,
+});
+
+const sample = (extra: Partial<AuditEntryInput> = {}): AuditEntryInput => ({
+  system: 'fedex',
+  operation: 'ship.create',
+  status: 'succeeded',
+  ...extra,
+});
+
+export function describeAuditStoreContract(name: string, harness: StoreHarness): void {
+  describe(`AuditStore contract: ${name}`, () => {
+    let clock: ReturnType<typeof manualClock>;
+    const open: AuditStore[] = [];
+    const openStore = async (db = 'main', extra: Partial<StoreOpenOptions> = {}): Promise<AuditStore> => {
+      const s = await harness.open(db, { now: clock.now, ...extra });
+      open.push(s);
+      return s;
+    };
+
+    beforeEach(() => {
+      clock = manualClock();
+    });
+
+    afterEach(async () => {
+      for (const s of open.splice(0)) await s.close().catch(() => undefined);
+      await harness.cleanup();
+    });
+
+    describe('record / getEntry', () => {
+      it('assigns an id, the UTC time of the clock and attempt 1', async () => {
+        const store = await openStore();
+        const e = await store.record(
+          sample({ correlation: { x3Key: 'SDH001', trackingNumbers: ['794'] }, msg: { payload: { a: 1 } } }),
+        );
+        assert.match(e.id, /^[0-9a-f-]{36}$/);
+        assert.equal(e.time, '2025-03-01T12:00:00.000Z');
+        assert.equal(e.attempt, 1);
+        const got = await store.getEntry(e.id);
+        assert.deepEqual(got, e);
+        assert.deepEqual(got?.msg, { payload: { a: 1 } });
+        assert.deepEqual(got?.correlation, { x3Key: 'SDH001', trackingNumbers: ['794'] });
+      });
+
+      it('keeps error, attempt, idempotency key, node id and replayOf', async () => {
+        const store = await openStore();
+        const e = await store.record(
+          sample({
+            status: 'failed',
+            error: { code: 'FEDEX.TIMEOUT', message: 'timed out', status: 504 },
+            attempt: 3,
+            idempotencyKey: 'fedex.ship:SDH001',
+            nodeId: 'n1',
+            replayOf: 'r0',
+          }),
+        );
+        const got = await store.getEntry(e.id);
+        assert.deepEqual(got?.error, { code: 'FEDEX.TIMEOUT', message: 'timed out', status: 504 });
+        assert.equal(got?.attempt, 3);
+        assert.equal(got?.idempotencyKey, 'fedex.ship:SDH001');
+        assert.equal(got?.nodeId, 'n1');
+        assert.equal(got?.replayOf, 'r0');
+      });
+
+      it('returns undefined for an unknown id', async () => {
+        const store = await openStore();
+        assert.equal(await store.getEntry('nope'), undefined);
+      });
+
+      it('rejects an unknown system or status and a missing operation', async () => {
+        const store = await openStore();
+        await assert.rejects(store.record(sample({ system: 'ups' as never })), /system/);
+        await assert.rejects(store.record(sample({ status: 'done' as never })), /status/);
+        await assert.rejects(store.record(sample({ operation: '' })), /operation/);
+      });
+
+      it('records many entries written at once, each exactly once', async () => {
+        const store = await openStore();
+        const written = await Promise.all(
+          Array.from({ length: 200 }, (_, i) => store.record(sample({ correlation: { x3Key: `K${i}` } }))),
+        );
+        assert.equal(new Set(written.map((e) => e.id)).size, 200);
+        assert.equal((await store.query({ limit: 0 })).total, 200);
+        assert.equal((await store.query({ x3Key: 'K150' })).entries[0].id, written[150].id);
+      });
+
+      it('keeps the data when the store is closed and opened again', async () => {
+        const store = await openStore('persist');
+        const e = await store.record(sample());
+        await store.claim('k1', meta('a'));
+        await store.close();
+        const again = await openStore('persist');
+        assert.deepEqual(await again.getEntry(e.id), e);
+        assert.equal((await again.get('k1'))?.state, 'claimed');
+      });
+
+      it('rejects calls after close', async () => {
+        const store = await openStore();
+        await store.close();
+        await assert.rejects(store.record(sample()), /closed/);
+        await assert.rejects(store.claim('k', meta('a')), /closed/);
+      });
+    });
+
+    describe('query', () => {
+      let store: AuditStore;
+      let ids: Record<string, string>;
+
+      beforeEach(async () => {
+        store = await openStore();
+        ids = {};
+        const add = async (name: string, input: AuditEntryInput): Promise<void> => {
+          ids[name] = (await store.record(input)).id;
+          clock.advance(60_000);
+        };
+        await add('poll', { system: 'x3', operation: 'poll', status: 'received', correlation: { x3Key: 'SDH001' } });
+        await add('ship', {
+          system: 'fedex',
+          operation: 'ship.create',
+          status: 'succeeded',
+          correlation: { x3Key: 'SDH001', trackingNumbers: ['111', '222'] },
+          idempotencyKey: 'fedex.ship:SDH001',
+        });
+        await add('track', {
+          system: 'fedex',
+          operation: 'track',
+          status: 'failed',
+          correlation: { trackingNumbers: ['222'] },
+        });
+        await add('order', {
+          system: 'shipstation',
+          operation: 'order.fetch',
+          status: 'failed',
+          correlation: { shipstationOrderId: '987', shipstationOrderNumber: 'SO-1' },
+        });
+        await add('x3', { system: 'x3', operation: 'x3.update', status: 'unknown', correlation: { x3Key: 'SO-X' } });
+      });
+
+      const idsOf = async (q: Parameters<AuditStore['query']>[0]): Promise<string[]> =>
+        (await store.query(q)).entries.map((e) => Object.keys(ids).find((k) => ids[k] === e.id) ?? e.id);
+
+      it('returns newest first by default, oldest first with order asc', async () => {
+        assert.deepEqual(await idsOf({}), ['x3', 'order', 'track', 'ship', 'poll']);
+        assert.deepEqual(await idsOf({ order: 'asc' }), ['poll', 'ship', 'track', 'order', 'x3']);
+      });
+
+      it('filters by status, one or several', async () => {
+        assert.deepEqual(await idsOf({ status: 'failed' }), ['order', 'track']);
+        assert.deepEqual(await idsOf({ status: ['failed', 'unknown'], order: 'asc' }), ['track', 'order', 'x3']);
+      });
+
+      it('filters by system and operation', async () => {
+        assert.deepEqual(await idsOf({ system: 'fedex' }), ['track', 'ship']);
+        assert.deepEqual(await idsOf({ system: 'x3', operation: 'poll' }), ['poll']);
+      });
+
+      it('filters by an inclusive time range', async () => {
+        assert.deepEqual(
+          await idsOf({ from: '2025-03-01T12:01:00.000Z', to: '2025-03-01T12:03:00.000Z', order: 'asc' }),
+          ['ship', 'track', 'order'],
+        );
+        assert.deepEqual(await idsOf({ from: '2025-03-01T12:04:00Z' }), ['x3']);
+      });
+
+      it('finds entries by each correlation key', async () => {
+        assert.deepEqual(await idsOf({ x3Key: 'SDH001' }), ['ship', 'poll']);
+        assert.deepEqual(await idsOf({ trackingNumber: '111' }), ['ship']);
+        assert.deepEqual(await idsOf({ trackingNumber: '222' }), ['track', 'ship']);
+        assert.deepEqual(await idsOf({ shipstationOrderNumber: 'SO-1' }), ['order']);
+        assert.deepEqual(await idsOf({ shipstationOrderId: '987' }), ['order']);
+        assert.deepEqual(await idsOf({ idempotencyKey: 'fedex.ship:SDH001' }), ['ship']);
+        assert.deepEqual(await idsOf({ id: ids.track }), ['track']);
+        assert.deepEqual(await idsOf({ trackingNumber: '999' }), []);
+      });
+
+      it('combines filters with AND', async () => {
+        assert.deepEqual(await idsOf({ system: 'fedex', status: 'failed', trackingNumber: '222' }), ['track']);
+        assert.deepEqual(await idsOf({ system: 'x3', trackingNumber: '222' }), []);
+      });
+
+      it('pages with limit/offset and reports the total', async () => {
+        const p1 = await store.query({ limit: 2, offset: 0, order: 'asc' });
+        const p2 = await store.query({ limit: 2, offset: 2, order: 'asc' });
+        const p3 = await store.query({ limit: 2, offset: 4, order: 'asc' });
+        assert.equal(p1.total, 5);
+        assert.equal(p3.total, 5);
+        assert.deepEqual(
+          [...p1.entries, ...p2.entries, ...p3.entries].map((e) => e.id),
+          ['poll', 'ship', 'track', 'order', 'x3'].map((k) => ids[k]),
+        );
+        assert.equal((await store.query({ status: 'failed', limit: 0 })).total, 2);
+      });
+
+      it('rejects an invalid status or time bound', async () => {
+        await assert.rejects(store.query({ status: 'bad' as never }), /status/);
+        await assert.rejects(store.query({ from: 'yesterday' }), /from/);
+      });
+
+      it('setStatus changes an entry and rejects an unknown id', async () => {
+        await store.setStatus(ids.track, 'replayed');
+        assert.equal((await store.getEntry(ids.track))?.status, 'replayed');
+        assert.deepEqual(await idsOf({ status: 'failed' }), ['order']);
+        await assert.rejects(store.setStatus('nope', 'replayed'), /not found/);
+      });
+    });
+
+    describe('ledger', () => {
+      it('claims a new key once; a second claim gets the existing entry', async () => {
+        const store = await openStore();
+        const first = await store.claim('fedex.ship:SDH001', meta('owner-a', { correlation: { x3Key: 'SDH001' } }));
+        assert.equal(first.claimed, true);
+        assert.equal(first.entry.state, 'claimed');
+        assert.equal(first.entry.attempts, 1);
+        assert.equal(first.entry.owner, 'owner-a');
+        assert.equal(first.entry.claimedAt, '2025-03-01T12:00:00.000Z');
+        assert.deepEqual(first.entry.correlation, { x3Key: 'SDH001' });
+        const second = await store.claim('fedex.ship:SDH001', meta('owner-b'));
+        assert.equal(second.claimed, false);
+        assert.equal(second.entry.owner, 'owner-a');
+        assert.equal(second.entry.state, 'claimed');
+      });
+
+      it('complete stores the result; later claims return it and are not granted', async () => {
+        const store = await openStore();
+        await store.claim('k', meta('a'));
+        clock.advance(1000);
+        const label = { trackingNumber: '794', labels: [{ format: 'PDF', data: 'JVBERi0=' }] };
+        await store.complete('k', label);
+        const again = await store.claim('k', meta('b'));
+        assert.equal(again.claimed, false);
+        assert.equal(again.entry.state, 'succeeded');
+        assert.deepEqual(again.entry.result, label);
+        assert.equal(again.entry.updatedAt, '2025-03-01T12:00:01.000Z');
+        assert.deepEqual((await store.get('k'))?.result, label);
+      });
+
+      it('a failed key can be claimed again, counting attempts', async () => {
+        const store = await openStore();
+        await store.claim('k', meta('a'));
+        await store.fail('k', { code: 'FEDEX.VALIDATION', message: 'bad address', status: 400 });
+        const failed = await store.get('k');
+        assert.equal(failed?.state, 'failed');
+        assert.deepEqual(failed?.error, { code: 'FEDEX.VALIDATION', message: 'bad address', status: 400 });
+        const retry = await store.claim('k', meta('b'));
+        assert.equal(retry.claimed, true);
+        assert.equal(retry.entry.attempts, 2);
+        assert.equal(retry.entry.owner, 'b');
+        assert.equal(retry.entry.error, undefined);
+      });
+
+      it('an unknown outcome is never re-claimed', async () => {
+        const store = await openStore();
+        await store.claim('k', meta('a'));
+        await store.markUnknown('k', { code: 'TIMEOUT', message: 'no answer after sending' });
+        const again = await store.claim('k', meta('a'));
+        assert.equal(again.claimed, false);
+        assert.equal(again.entry.state, 'unknown');
+        assert.equal(again.entry.error?.code, 'TIMEOUT');
+      });
+
+      it('an unknown outcome can later be completed or failed (reconciliation)', async () => {
+        const store = await openStore();
+        await store.claim('k1', meta('a'));
+        await store.markUnknown('k1');
+        await store.complete('k1', { trackingNumber: '1' });
+        assert.equal((await store.get('k1'))?.state, 'succeeded');
+        await store.claim('k2', meta('a'));
+        await store.markUnknown('k2');
+        await store.fail('k2', { code: 'NOT_FOUND', message: 'no such shipment at FedEx' });
+        assert.equal((await store.claim('k2', meta('a'))).claimed, true);
+      });
+
+      it('voids a succeeded key, keeping or replacing its result', async () => {
+        const store = await openStore();
+        await store.claim('k', meta('a'));
+        await store.complete('k', { trackingNumber: '1' });
+        await store.markVoided('k');
+        let e = await store.get('k');
+        assert.equal(e?.state, 'voided');
+        assert.deepEqual(e?.result, { trackingNumber: '1' });
+        await store.markVoided('k', { cancelled: true });
+        e = await store.get('k');
+        assert.deepEqual(e?.result, { cancelled: true });
+        assert.equal((await store.claim('k', meta('b'))).claimed, false);
+      });
+
+      it('refuses transitions that do not fit the state', async () => {
+        const store = await openStore();
+        await assert.rejects(store.complete('never', {}), /never claimed/);
+        await store.claim('k', meta('a'));
+        await store.complete('k', { ok: 1 });
+        await assert.rejects(store.fail('k', { code: 'X', message: 'x' }), /succeeded, cannot mark it failed/);
+        await assert.rejects(store.markUnknown('k'), /cannot mark it unknown/);
+        await assert.rejects(store.complete('k', { ok: 2 }), /cannot mark it succeeded/);
+        assert.deepEqual((await store.get('k'))?.result, { ok: 1 });
+        await store.claim('c', meta('a'));
+        await assert.rejects(store.markVoided('c'), /claimed, cannot mark it voided/);
+      });
+
+      it('get returns undefined for an unknown key', async () => {
+        const store = await openStore();
+        assert.equal(await store.get('nope'), undefined);
+      });
+
+      it('takeOver is a compare-and-set on state (and owner when given)', async () => {
+        const store = await openStore();
+        await store.claim('k', meta('dead-process'));
+        assert.equal(await store.takeOver('k', 'me', ['unknown']), false);
+        assert.equal(await store.takeOver('k', 'me', ['claimed'], 'someone-else'), false);
+        const [a, b] = await Promise.all([
+          store.takeOver('k', 'me', ['claimed'], 'dead-process'),
+          store.takeOver('k', 'other', ['claimed'], 'dead-process'),
+        ]);
+        assert.deepEqual([a, b], [true, false]);
+        const e = await store.get('k');
+        assert.equal(e?.owner, 'me');
+        assert.equal(e?.attempts, 2);
+        assert.equal(await store.takeOver('missing', 'me', ['claimed']), false);
+      });
+
+      it('of many concurrent claims of one key exactly one wins', async () => {
+        const store = await openStore();
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => store.claim('race', meta(`owner-${i}`))),
+        );
+        const winners = results.filter((r) => r.claimed);
+        assert.equal(winners.length, 1);
+        assert.equal((await store.get('race'))?.owner, winners[0].entry.owner);
+      });
+
+      it('two store instances on one database: each key is won exactly once', async () => {
+        const a = await openStore('shared');
+        const b = await openStore('shared');
+        const keys = Array.from({ length: 100 }, (_, i) => `key-${i}`);
+        const results = await Promise.all(
+          keys.flatMap((k) => [
+            a.claim(k, meta('A')).then((r) => ({ k, who: 'A', won: r.claimed })),
+            b.claim(k, meta('B')).then((r) => ({ k, who: 'B', won: r.claimed })),
+          ]),
+        );
+        for (const k of keys) {
+          const won = results.filter((r) => r.k === k && r.won);
+          assert.equal(won.length, 1, `key ${k} won ${won.length} times`);
+          assert.equal((await a.get(k))?.owner, won[0].who);
+        }
+      });
+
+      it('rejects a claim without owner, system or operation', async () => {
+        const store = await openStore();
+        await assert.rejects(store.claim('k', { ...meta(''), owner: '' }), /owner/);
+        await assert.rejects(store.claim('k', meta('a', { system: 'ups' as never })), /system/);
+        await assert.rejects(store.claim('', meta('a')), /key/);
+      });
+    });
+
+    describe('tracked shipments', () => {
+      it('starts following a shipment as label_created and keeps its status when tracked again', async () => {
+        const store = await openStore();
+        await store.trackShipment('794', { x3Key: 'SDH001' });
+        let s = await store.getShipment('794');
+        assert.equal(s?.status, 'label_created');
+        assert.equal(s?.closed, false);
+        assert.deepEqual(s?.correlation, { x3Key: 'SDH001' });
+        clock.advance(1000);
+        await store.updateShipment('794', {
+          status: 'in_transit',
+          statusCode: 'IT',
+          lastEventAt: '2025-03-01T11:00:00.000Z',
+          closed: false,
+        });
+        await store.trackShipment('794', { shipstationOrderNumber: 'SO-1' });
+        s = await store.getShipment('794');
+        assert.equal(s?.status, 'in_transit');
+        assert.equal(s?.statusCode, 'IT');
+        assert.equal(s?.lastEventAt, '2025-03-01T11:00:00.000Z');
+        assert.equal(s?.updatedAt, '2025-03-01T12:00:01.000Z');
+        assert.deepEqual(s?.correlation, { x3Key: 'SDH001', shipstationOrderNumber: 'SO-1' });
+        assert.equal(await store.getShipment('nope'), undefined);
+      });
+
+      it('lists open shipments, least recently updated first, and drops closed ones', async () => {
+        const store = await openStore();
+        for (const tn of ['A', 'B', 'C']) {
+          await store.trackShipment(tn);
+          clock.advance(1000);
+        }
+        await store.updateShipment('A', { status: 'in_transit', closed: false });
+        clock.advance(1000);
+        await store.updateShipment('B', { status: 'delivered', statusCode: 'DL', closed: true });
+        assert.deepEqual(
+          (await store.listOpenShipments(10)).map((s) => s.trackingNumber),
+          ['C', 'A'],
+        );
+        assert.deepEqual(
+          (await store.listOpenShipments(1)).map((s) => s.trackingNumber),
+          ['C'],
+        );
+      });
+
+      it('an update for a shipment not yet followed starts following it', async () => {
+        const store = await openStore();
+        await store.updateShipment('NEW', { status: 'picked_up', closed: false });
+        assert.equal((await store.getShipment('NEW'))?.status, 'picked_up');
+        await assert.rejects(store.updateShipment('X', { status: 'lost' as never, closed: false }), /status/);
+      });
+    });
+
+    describe('markSeen', () => {
+      it('is true the first time a (scope, id) is seen, false afterwards, per scope', async () => {
+        const store = await openStore('seen');
+        assert.equal(await store.markSeen('fedex.webhook', 'evt-1'), true);
+        assert.equal(await store.markSeen('fedex.webhook', 'evt-1'), false);
+        assert.equal(await store.markSeen('shipstation.webhook', 'evt-1'), true);
+        const all = await Promise.all(Array.from({ length: 10 }, () => store.markSeen('race', 'x')));
+        assert.equal(all.filter(Boolean).length, 1);
+        await store.close();
+        const again = await openStore('seen');
+        assert.equal(await again.markSeen('fedex.webhook', 'evt-1'), false);
+      });
+    });
+
+    describe('purgeBefore', () => {
+      it('deletes entries older than the cutoff and their tracking links, keeps newer ones', async () => {
+        const store = await openStore();
+        const old = await store.record(sample({ correlation: { trackingNumbers: ['OLD'] } }));
+        clock.advance(10 * 86_400_000);
+        const recent = await store.record(sample({ correlation: { trackingNumbers: ['NEW'] } }));
+        await store.claim('ledger-key', meta('a'));
+        const n = await store.purgeBefore('2025-03-05T00:00:00.000Z');
+        assert.equal(n, 1);
+        assert.equal(await store.getEntry(old.id), undefined);
+        assert.ok(await store.getEntry(recent.id));
+        assert.equal((await store.query({ trackingNumber: 'OLD' })).total, 0);
+        assert.equal((await store.query({ trackingNumber: 'NEW' })).total, 1);
+        assert.ok(await store.get('ledger-key'), 'the ledger is never purged');
+        await assert.rejects(store.purgeBefore('not a date'), /cutoff/);
+      });
+    });
+
+    describe('secrets and personal data', () => {
+      const msg = (): Record<string, unknown> => ({
+        payload: {
+          requestedShipment: {
+            recipients: [
+              {
+                contact: { personName: 'Jane Doe', phoneNumber: '2125550100', emailAddress: 'jane@example.com' },
+                address: { streetLines: ['1 Broadway', 'Floor 3'], city: 'New York', countryCode: 'US' },
+              },
+            ],
+          },
+          items: [{ sku: 'ABC', name: 'Widget' }],
+        },
+        headers: { Authorization: 'Bearer abc.def.ghi', 'x-api-key': 'KEY-123' },
+        password: 'hunter2-secret',
+        x3: { key: 'SDH001' },
+      });
+
+      it('never stores secrets, with masking off', async () => {
+        const store = await openStore();
+        const e = await store.record(sample({ msg: msg() }));
+        const got = await store.getEntry(e.id);
+        const text = JSON.stringify(got);
+        assert.ok(!text.includes('hunter2-secret'));
+        assert.ok(!text.includes('KEY-123'));
+        assert.ok(!text.includes('abc.def.ghi'));
+        assert.ok(text.includes('Jane Doe'), 'personal data kept when masking is off');
+      });
+
+      it('masks personal data when enabled, keeping non-personal fields', async () => {
+        const store = await openStore('main', { maskPersonalData: true });
+        const e = await store.record(sample({ msg: msg() }));
+        const got = await store.getEntry(e.id);
+        const text = JSON.stringify(got);
+        for (const v of [
+          'Jane Doe',
+          '2125550100',
+          'jane@example.com',
+          '1 Broadway',
+          'Floor 3',
+          'hunter2-secret',
+          'KEY-123',
+        ]) {
+          assert.ok(!text.includes(v), `${v} must not be stored`);
+        }
+        const r = (
+          got?.msg?.payload as { requestedShipment: { recipients: Array<Record<string, Record<string, unknown>>> } }
+        ).requestedShipment.recipients[0];
+        assert.equal(r.contact.personName, '[masked]');
+        assert.deepEqual(r.address.streetLines, ['[masked]', '[masked]']);
+        assert.equal(r.address.city, 'New York');
+        assert.ok(text.includes('Widget'), 'a product name is not personal data');
+        assert.ok(text.includes('SDH001'));
+      });
+
+      it('strips secrets from ledger results and redacts credentials in error messages', async () => {
+        const store = await openStore();
+        await store.claim('k', meta('a'));
+        await store.complete('k', { trackingNumber: '1', accessToken: 'tok-SECRET-1' });
+        assert.deepEqual((await store.get('k'))?.result, { trackingNumber: '1' });
+        await store.claim('k2', meta('a'));
+        await store.fail('k2', { code: 'AUTH', message: 'rejected header Bearer eyJhbGciOi.secret.sig' });
+        assert.ok(!JSON.stringify(await store.get('k2')).includes('eyJhbGciOi'));
+        const e = await store.record(
+          sample({ status: 'failed', error: { code: 'A', message: 'Basic dXNlcjpwYXNz failed' } }),
+        );
+        assert.ok(!(await store.getEntry(e.id))?.error?.message.includes('dXNlcjpwYXNz'));
+      });
+    });
+  });
+}
