@@ -53,6 +53,8 @@ export interface X3SimKnobs {
   clockSkewMs: number;
   refuseClassicRestWrites: boolean;
   allowModifyValidatedDelivery: boolean;
+  /** Deliveries may take a product's stock below zero (X3's negative-stock authorisation). */
+  allowNegativeStock: boolean;
   soapPoolBusyCount: number;
   licence: LicenceKnob;
   graphqlMaxPageSize: number;
@@ -109,6 +111,7 @@ export const DEFAULT_KNOBS: X3SimKnobs = {
   clockSkewMs: 0,
   refuseClassicRestWrites: true,
   allowModifyValidatedDelivery: false,
+  allowNegativeStock: false,
   soapPoolBusyCount: 0,
   licence: { sizeLimitBytes: 0, graceLimitBytes: 0, periodMs: 86_400_000, graceDelayMs: 2000 },
   graphqlMaxPageSize: 0,
@@ -174,7 +177,7 @@ const NUMBER_KNOBS = [
   'nearExpirySeconds',
   'randomSeed',
 ] as const;
-const BOOLEAN_KNOBS = ['refuseClassicRestWrites', 'allowModifyValidatedDelivery'] as const;
+const BOOLEAN_KNOBS = ['refuseClassicRestWrites', 'allowModifyValidatedDelivery', 'allowNegativeStock'] as const;
 const LICENCE_KEYS = ['sizeLimitBytes', 'graceLimitBytes', 'periodMs', 'graceDelayMs'] as const;
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Deterministic demo/bench data: customers, products, sales orders with lines, deliveries
- * (ship-to address, weight, packages; about one in five validated) and purchase orders.
+ * (ship-to address, weight, packages; about one in five validated), purchase orders and stock.
  * Stamps walk back from `now` in small random steps so several records share one second.
  */
 import type { EntityName, LookupKind } from './entities';
@@ -10,6 +10,11 @@ import { toX3Stamp } from './values';
 
 export interface GenerateOptions {
   seed?: number;
+  /**
+   * Records per entity. `stock` counts stock rows: the generated products at the default site
+   * (`STOCK_SITES[0]`) first, then at the other sites, so `stock: products` stocks the default
+   * site only and the default (`products * STOCK_SITES.length`) stocks every shipping site.
+   */
   counts?: Partial<Record<EntityName, number>>;
   /** Newest stamp (epoch ms); defaults to 2025-01-31T12:00:00Z so data is reproducible. */
   now?: number;
@@ -72,6 +77,9 @@ const ADJECTIVES = ['Small', 'Large', 'Heavy-duty', 'Compact', 'Premium', 'Stand
 
 const DEFAULT_NOW = Date.UTC(2025, 0, 31, 12, 0, 0);
 
+/** Sites the generated orders ship from; the first is the default stock site. */
+export const STOCK_SITES: readonly string[] = ['NA011', 'NA012', 'NA021'];
+
 function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
@@ -92,6 +100,13 @@ export function generateX3Data(options: GenerateOptions = {}): GeneratedData {
   if (counts.salesOrder + counts.salesDelivery > 0) counts.customer = Math.max(counts.customer, 1);
   if (counts.salesOrder + counts.salesDelivery + counts.purchaseOrder > 0) counts.product = Math.max(counts.product, 1);
   if (counts.salesDelivery > 0) counts.salesOrder = Math.max(counts.salesOrder, 1);
+  const requestedStock = options.counts?.stock;
+  if ((requestedStock ?? 0) > 0)
+    counts.product = Math.max(counts.product, Math.ceil((requestedStock ?? 0) / STOCK_SITES.length));
+  const stockRows = Math.min(
+    requestedStock ?? counts.product * STOCK_SITES.length,
+    counts.product * STOCK_SITES.length,
+  );
 
   let cursorMs = options.now ?? DEFAULT_NOW;
   /** Stamps walk backwards: 0-2 s steps (0 = same second as the previous record). */
@@ -120,6 +135,7 @@ export function generateX3Data(options: GenerateOptions = {}): GeneratedData {
     salesOrder: [],
     salesDelivery: [],
     purchaseOrder: [],
+    stock: [],
   };
 
   for (let i = 1; i <= counts.customer; i++) {
@@ -299,6 +315,17 @@ export function generateX3Data(options: GenerateOptions = {}): GeneratedData {
       ...stamps,
     });
   }
+  // last, so that adding stock leaves the other generated records unchanged
+  for (let i = 0; i < stockRows; i++) {
+    const p = records.product[i % records.product.length];
+    records.stock.push({
+      STOFCY: STOCK_SITES[Math.floor(i / records.product.length)],
+      ITMREF: p.ITMREF,
+      STU: p.STU,
+      QTYSTU: int(50, 500),
+      ...nextStamps(),
+    });
+  }
   return { lookups: DEFAULT_LOOKUPS, records };
 }
 
@@ -307,8 +334,9 @@ export function loadX3Data(store: X3Store, data: GeneratedData): void {
   for (const [kind, table] of Object.entries(data.lookups) as Array<[LookupKind, Record<string, string>]>) {
     Object.assign(store.lookups[kind], table);
   }
-  const order: EntityName[] = ['customer', 'product', 'salesOrder', 'salesDelivery', 'purchaseOrder'];
+  const order: EntityName[] = ['customer', 'product', 'salesOrder', 'salesDelivery', 'purchaseOrder', 'stock'];
   for (const entity of order) {
-    for (const r of data.records[entity]) store.insert(entity, r, { via: 'sim', trusted: true });
+    // data made before stock existed has no `stock` list
+    for (const r of data.records[entity] ?? []) store.insert(entity, r, { via: 'sim', trusted: true });
   }
 }

@@ -8,7 +8,7 @@
  * reference does not confirm are listed as such in sim/x3/README.md.
  */
 
-export type EntityName = 'salesOrder' | 'salesDelivery' | 'purchaseOrder' | 'customer' | 'product';
+export type EntityName = 'salesOrder' | 'salesDelivery' | 'purchaseOrder' | 'customer' | 'product' | 'stock';
 
 export const ENTITY_NAMES: readonly EntityName[] = [
   'salesOrder',
@@ -16,7 +16,11 @@ export const ENTITY_NAMES: readonly EntityName[] = [
   'purchaseOrder',
   'customer',
   'product',
+  'stock',
 ];
+
+/** Entities with a classic SOAP publication (stock has none: it changes through stock transactions). */
+export type PublishedEntityName = Exclude<EntityName, 'stock'>;
 
 export function isEntityName(value: unknown): value is EntityName {
   return typeof value === 'string' && (ENTITY_NAMES as readonly string[]).includes(value);
@@ -94,15 +98,22 @@ export interface EntityDef {
   name: EntityName;
   /** REST class; the standard representation has the same name. */
   restClass: string;
-  /** Key field (X3 dictionary name); also GraphQL `_id`. */
+  /**
+   * Key field (X3 dictionary name); also GraphQL `_id`. For a composite key this is the key's
+   * display form (`STOFCY~ITMREF`) and `keyFields` lists the fields.
+   */
   key: string;
-  gqlPackage: 'Sales' | 'Purchasing' | 'MasterData';
+  /** Fields of a composite key, joined with `~` as api1 does (`STOCK('NA011~ITM000001')`). */
+  keyFields?: readonly string[];
+  gqlPackage: 'Sales' | 'Purchasing' | 'MasterData' | 'StockData';
   gqlNode: string;
   gqlType: string;
   /** Default SOAP publication name (configurable per sim). */
   soapPublication: string;
   /** Classic (non class-based) object: api1 writes are refused when `refuseClassicRestWrites`. */
   classic: boolean;
+  /** Maintained only by X3 transactions (stock): no face writes it directly, whatever the knobs. */
+  transactionOnly?: boolean;
   gqlMutations: ReadonlyArray<'create' | 'update'>;
   /** Number format for created keys: prefix + zero-padded counter. */
   numbering: { prefix: string; width: number };
@@ -312,6 +323,15 @@ export function buildEntityDefs(custom: CustomFieldOptions = {}): Record<EntityN
           mandatory: true,
         },
         { x3: 'GROPRI', gql: 'grossPrice', kind: 'decimal', title: 'Gross price', soapGroup: 'SOH4_1' },
+        {
+          // SORDERQ.DLVQTY: raised by deliveries created from the order
+          x3: 'DLVQTY',
+          gql: 'quantityInSalesUnitDelivered',
+          kind: 'decimal',
+          title: 'Delivered qty.',
+          soapGroup: 'SOH4_1',
+          readOnly: true,
+        },
       ],
     },
   };
@@ -549,7 +569,54 @@ export function buildEntityDefs(custom: CustomFieldOptions = {}): Record<EntityN
     ],
   };
 
-  return { salesOrder, salesDelivery, purchaseOrder, customer, product };
+  // One row per product and site (the sim has no lots, locations or statuses): X3's STOCK table
+  // is finer grained, see sim/x3/README.md.
+  const stock: EntityDef = {
+    name: 'stock',
+    restClass: 'STOCK',
+    key: 'STOFCY~ITMREF',
+    keyFields: ['STOFCY', 'ITMREF'],
+    gqlPackage: 'StockData',
+    gqlNode: 'stock',
+    gqlType: 'Stock',
+    soapPublication: '',
+    classic: false,
+    transactionOnly: true,
+    gqlMutations: [],
+    numbering: { prefix: '', width: 0 },
+    fields: [
+      ref('STOFCY', 'stockSite', 'Site', 'STO0_1', 'site', 5, { mandatory: true }),
+      ref('ITMREF', 'product', 'Product', 'STO0_1', 'product', 20, { mandatory: true }),
+      ref('STU', 'stockUnit', 'Stock unit', 'STO0_1', 'unit', 3, { defaultValue: 'UN' }),
+      {
+        x3: 'QTYSTU',
+        gql: 'quantityInStockUnit',
+        kind: 'decimal',
+        title: 'Quantity (STK)',
+        soapGroup: 'STO0_1',
+        readOnly: true,
+      },
+      { x3: 'LASISSDAT', gql: 'lastIssueDate', kind: 'date', title: 'Last issue', soapGroup: 'STO0_1', readOnly: true },
+      ...stamps('STO1_1'),
+    ],
+  };
+
+  return { salesOrder, salesDelivery, purchaseOrder, customer, product, stock };
+}
+
+/** The fields making up an entity's key (one, or several for a composite key). */
+export function keyFieldsOf(def: EntityDef): readonly string[] {
+  return def.keyFields ?? [def.key];
+}
+
+/** The record key held by `values`: the key field, or the composite parts joined with `~`. */
+export function keyFromValues(def: EntityDef, values: Readonly<Record<string, unknown>>): string {
+  return keyFieldsOf(def)
+    .map((f) => {
+      const v = values[f];
+      return typeof v === 'string' ? v.trim() : v === undefined || v === null ? '' : String(v);
+    })
+    .join('~');
 }
 
 export function findField(def: EntityDef, x3: string): FieldSpec | undefined {

@@ -652,7 +652,7 @@ export function buildX3Schema(deps: SchemaDeps): GraphQLSchema {
     return new GraphQLObjectType({ name: `${def.gqlType}_Mutations`, fields });
   };
 
-  const packages: Array<EntityDef['gqlPackage']> = ['Sales', 'Purchasing', 'MasterData'];
+  const packages: Array<EntityDef['gqlPackage']> = ['Sales', 'Purchasing', 'MasterData', 'StockData'];
   const queryFields: GraphQLFieldConfigMap<unknown, GqlContext> = {};
   const mutationFields: GraphQLFieldConfigMap<unknown, GqlContext> = {};
   for (const pkg of packages) {

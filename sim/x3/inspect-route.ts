@@ -3,7 +3,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { applyKnobs } from './config';
 import type { SimContext } from './context';
 import { generateX3Data, loadX3Data } from './data';
-import { ENTITY_NAMES, isEntityName, type EntityName } from './entities';
+import { ENTITY_NAMES, isEntityName, keyFromValues, type EntityName } from './entities';
 import { recordToPlain, type RecordInput } from './store';
 import { X3BusinessError } from './values';
 
@@ -22,7 +22,10 @@ export function inspectRouter(ctx: SimContext, hooks: InspectHooks): Router {
   router.use('/__sim', express.json({ limit: '200mb' }));
 
   router.get('/__sim/state', (_req: Request, res: Response) => {
-    const counts = Object.fromEntries(ENTITY_NAMES.map((n) => [n, ctx.store.count(n)]));
+    // stock is listed once it holds records, so sims that never use stock report what they always did
+    const counts = Object.fromEntries(
+      ENTITY_NAMES.filter((n) => n !== 'stock' || ctx.store.count(n) > 0).map((n) => [n, ctx.store.count(n)]),
+    );
     res.json({
       now: new Date(ctx.serverNow()).toISOString(),
       counts,
@@ -61,10 +64,12 @@ export function inspectRouter(ctx: SimContext, hooks: InspectHooks): Router {
         });
         // generated keys restart at 1: skip records that already exist so seeding twice is harmless
         for (const n of ENTITY_NAMES)
-          data.records[n] = data.records[n].filter((r) => !ctx.store.get(n, String(r[ctx.store.defs[n].key])));
+          data.records[n] = data.records[n].filter((r) => !ctx.store.get(n, keyFromValues(ctx.store.defs[n], r)));
         loadX3Data(ctx.store, data);
         return void res.json({
-          keys: Object.fromEntries(ENTITY_NAMES.map((n) => [n, data.records[n].map((r) => r[ctx.store.defs[n].key])])),
+          keys: Object.fromEntries(
+            ENTITY_NAMES.map((n) => [n, data.records[n].map((r) => keyFromValues(ctx.store.defs[n], r))]),
+          ),
         });
       }
       const entity = body.entity;

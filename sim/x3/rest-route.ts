@@ -3,7 +3,7 @@
  * $query, $details, $edit, $create, $template and $prototypes (reference section 4).
  */
 import express, { type Request, type Response, type Router } from 'express';
-import { ENTITY_NAMES, type EntityDef, type FieldSpec } from './entities';
+import { ENTITY_NAMES, keyFieldsOf, type EntityDef, type FieldSpec } from './entities';
 import { diagnoses, gate, trackRequest, type SimContext } from './context';
 import type { SortKey, SortValue } from './query';
 import { compileWhere, WhereSyntaxError } from './sdata-where';
@@ -161,10 +161,13 @@ export function restRouter(ctx: SimContext): Router {
     return out;
   };
 
-  const refuseClassic = (def: EntityDef, repr: string): string | null =>
-    def.classic && ctx.knobs.refuseClassicRestWrites
+  const refuseClassic = (def: EntityDef, repr: string): string | null => {
+    if (def.transactionOnly)
+      return `${def.restClass}: records are maintained by stock transactions; create/update is not available through the web API`;
+    return def.classic && ctx.knobs.refuseClassicRestWrites
       ? `${def.restClass}: the representation ${repr} is not based on a class; create/update is not available through the web API`
       : null;
+  };
 
   const sendError = (res: Response, e: unknown): void => {
     if (e instanceof X3BusinessError) {
@@ -215,8 +218,11 @@ export function restRouter(ctx: SimContext): Router {
         sortSpecs.push({ spec, dir: m[2]?.toLowerCase() === 'desc' ? -1 : 1 });
       }
     }
-    const keySpec = header.find((f) => f.x3 === def.key)!;
-    if (!sortSpecs.some((s) => s.spec.x3 === def.key)) sortSpecs.push({ spec: keySpec, dir: 1 });
+    // the key (each part of a composite key) breaks ties, so `key=gt.` paging is exact
+    for (const keyField of keyFieldsOf(def)) {
+      const keySpec = header.find((f) => f.x3 === keyField)!;
+      if (!sortSpecs.some((s) => s.spec.x3 === keyField)) sortSpecs.push({ spec: keySpec, dir: 1 });
+    }
     const sort: SortKey[] = sortSpecs.map(({ spec, dir }) => ({
       id: spec.x3,
       dir,
@@ -324,7 +330,9 @@ export function restRouter(ctx: SimContext): Router {
     if (!reprSettings)
       return void res.status(404).json(diagnoses(`Representation '${repr}' not found for class '${def.restClass}'`));
     const headerColumns = def.fields.map((f) => f.x3);
-    const columns = reprSettings.queryColumns ? [...new Set([def.key, ...reprSettings.queryColumns])] : headerColumns;
+    const columns = reprSettings.queryColumns
+      ? [...new Set([...keyFieldsOf(def), ...reprSettings.queryColumns])]
+      : headerColumns;
 
     try {
       switch (resource.kind) {

@@ -18,7 +18,7 @@ import {
   type X3SimOptions,
 } from './config';
 import { diagnoses, type SimContext } from './context';
-import { DEFAULT_LOOKUPS, generateX3Data, loadX3Data } from './data';
+import { DEFAULT_LOOKUPS, generateX3Data, loadX3Data, STOCK_SITES } from './data';
 import { buildEntityDefs, ENTITY_NAMES } from './entities';
 import { FaultInjector, LicenceMeter } from './faults';
 import { graphqlRouter } from './graphql-route';
@@ -203,16 +203,19 @@ function argValue(args: string[], name: string): string | undefined {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const records = Number(argValue(args, 'records') ?? 50);
+  const products = Math.max(10, Math.ceil(records / 2));
   const sim = await startX3Sim({
     port: Number(argValue(args, 'port') ?? 8101),
     host: argValue(args, 'host') ?? '127.0.0.1',
     dataSeed: Number(argValue(args, 'seed') ?? 1),
     records: {
       customer: Math.max(10, Math.ceil(records / 2)),
-      product: Math.max(10, Math.ceil(records / 2)),
+      product: products,
       salesOrder: records,
       salesDelivery: records,
       purchaseOrder: Math.ceil(records / 2),
+      // every product at every site the generated orders ship from
+      stock: products * STOCK_SITES.length,
     },
   });
   const a = sim.auth;

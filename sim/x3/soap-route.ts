@@ -5,6 +5,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { ENTITY_NAMES, type EntityDef, type EntityName } from './entities';
 import { gate, trackRequest, type SimContext } from './context';
+import { createSalesDelivery } from './delivery-create';
 import {
   escapeXml,
   groupsOf,
@@ -42,7 +43,7 @@ export function soapRouter(ctx: SimContext): Router {
   const router = express.Router();
 
   const entityFor = (publicName: string): EntityDef | undefined => {
-    const name = ENTITY_NAMES.find((n: EntityName) => ctx.publications[n] === publicName);
+    const name = ENTITY_NAMES.find((n: EntityName) => n !== 'stock' && ctx.publications[n] === publicName);
     return name ? ctx.store.defs[name] : undefined;
   };
 
@@ -103,7 +104,12 @@ export function soapRouter(ctx: SimContext): Router {
       }
       case 'save': {
         const input = paramToRecordInput(def, parseParamXml(call.xml));
-        const { record, ignored } = ctx.store.insert(def.name, input, { via: 'soap', user, ignoreReadOnly: true });
+        const opts = { via: 'soap', user, ignoreReadOnly: true } as const;
+        // a delivery is not a plain insert: it consumes the order and issues stock
+        const { record, ignored } =
+          def.name === 'salesDelivery'
+            ? createSalesDelivery(ctx.store, ctx.knobs, input, opts)
+            : ctx.store.insert(def.name, input, opts);
         return result(call, def, record, ignoredWarnings(ignored));
       }
       case 'modify': {

@@ -7,6 +7,8 @@ import { randomUUID } from 'crypto';
 import {
   ENTITY_NAMES,
   ENTITY_REFS,
+  keyFieldsOf,
+  keyFromValues,
   STAMP_CREATE,
   STAMP_UPDATE,
   type EntityDef,
@@ -149,9 +151,21 @@ export class X3Store {
     const given = this.coerceInput(def.fields, input, def, opts, ignored, lineNames(def));
     Object.assign(values, given);
 
-    let key = typeof values[def.key] === 'string' ? (values[def.key] as string).trim() : '';
-    if (key === '') key = this.nextKey(entity);
-    values[def.key] = key;
+    let key: string;
+    if (def.keyFields) {
+      // composite keys are never generated: every part is mandatory
+      for (const name of def.keyFields) {
+        if (isEmptyValue(values[name])) {
+          const f = def.fields.find((x) => x.x3 === name);
+          throw new X3BusinessError(`${name}: mandatory field (${f?.title ?? name})`);
+        }
+      }
+      key = keyFromValues(def, values);
+    } else {
+      key = typeof values[def.key] === 'string' ? (values[def.key] as string).trim() : '';
+      if (key === '') key = this.nextKey(entity);
+      values[def.key] = key;
+    }
     if (t.byKey.has(key)) throw new X3BusinessError(`${def.restClass} ${key}: record already exists`, 'duplicate');
     this.bumpCounter(def, t, key);
 
@@ -193,12 +207,16 @@ export class X3Store {
     if (!record) throw new X3BusinessError(`${def.restClass} ${key}: record does not exist`, 'not-found');
     const ignored: string[] = [];
     const given = this.coerceInput(def.fields, input, def, opts, ignored, lineNames(def));
-    if (def.key in given && given[def.key] !== key) throw new X3BusinessError(`${def.key}: the key cannot be modified`);
-    delete given[def.key];
+    for (const name of keyFieldsOf(def)) {
+      if (name in given && given[name] !== record.values[name])
+        throw new X3BusinessError(`${name}: the key cannot be modified`);
+      delete given[name];
+    }
     const rawLines = linesOf(def, input);
     const newValues: RecordValues = { ...record.values, ...given };
     const newLines =
       def.lines && rawLines !== undefined ? this.coerceLines(def, def.lines, rawLines, opts, ignored) : record.lines;
+    if (def.lines && rawLines !== undefined && !opts.trusted) keepComputedLineValues(def.lines, record.lines, newLines);
     if (!opts.trusted) this.checkReferences(def, newValues, newLines, given, rawLines !== undefined);
     const stamp = this.nowStamp();
     if (!(opts.trusted && STAMP_UPDATE in given)) newValues[STAMP_UPDATE] = stamp;
@@ -355,6 +373,20 @@ export class X3Store {
       const total = lines.reduce((sum, l) => sum + Number(l.QTY ?? 0) * Number(l.GROPRI ?? 0), 0);
       values.ORDINVATI = Math.round(total * 100) / 100;
     }
+  }
+}
+
+/**
+ * Lines replaced through a face keep the values X3 computes on them (delivered or received
+ * quantities), matched by line number: a client re-sending its lines cannot reset them.
+ */
+function keepComputedLineValues(ld: LineDef, oldLines: readonly RecordValues[], newLines: RecordValues[]): void {
+  const computed = ld.fields.filter((f) => f.readOnly);
+  if (computed.length === 0) return;
+  const byNumber = new Map(oldLines.map((l) => [l[ld.lineKey], l]));
+  for (const line of newLines) {
+    const old = byNumber.get(line[ld.lineKey]);
+    if (old) for (const f of computed) line[f.x3] = old[f.x3];
   }
 }
 

@@ -117,10 +117,18 @@ export interface FilterView {
   fields: readonly FieldSpec[];
   /** X3 name of the field behind `_id`. */
   idField: string;
+  /** Composite key: `_id` is these fields joined with `~` (idField is then only a label). */
+  idFields?: readonly string[];
 }
 
 export function entityView(def: EntityDef): FilterView {
-  return { typeName: def.gqlType, fields: def.fields, idField: def.key };
+  return { typeName: def.gqlType, fields: def.fields, idField: def.key, idFields: def.keyFields };
+}
+
+/** Stored value of a property; a composite `_id` is assembled from its parts. */
+function fieldValue(view: FilterView, spec: FieldSpec, v: RecordValues): FieldValue | undefined {
+  if (view.idFields && spec.x3 === view.idField) return view.idFields.map((f) => String(v[f] ?? '')).join('~');
+  return v[spec.x3];
 }
 
 type Predicate = (v: RecordValues) => boolean;
@@ -129,6 +137,8 @@ type Getter = (v: RecordValues) => SortValue;
 const OPERATORS = new Set(['_eq', '_ne', '_gt', '_gte', '_lt', '_lte', '_in', '_nin', '_regex', '_options', '_not']);
 
 function resolveProperty(view: FilterView, name: string): FieldSpec {
+  if (name === '_id' && view.idFields)
+    return { x3: view.idField, gql: '_id', kind: 'string', title: 'Id', soapGroup: '', readOnly: true };
   const spec =
     name === '_id' ? view.fields.find((f) => f.x3 === view.idField) : view.fields.find((f) => f.gql === name);
   if (!spec) throw new FilterSyntaxError(`property '${name}' not found on ${view.typeName}`);
@@ -333,7 +343,7 @@ function compileObject(view: FilterView, obj: Record<string, LooseValue>, store:
       continue;
     }
     const spec = resolveProperty(view, k);
-    const get: Getter = (v) => storedComparable(spec, v[spec.x3]);
+    const get: Getter = (v) => storedComparable(spec, fieldValue(view, spec, v));
     if (
       spec.kind === 'ref' &&
       cond !== null &&
@@ -376,7 +386,7 @@ function sortGetter(
   path: string,
 ): { get: Getter; dir: 1 | -1; id: string } {
   if (nested === 1 || nested === -1) {
-    return { get: (v) => storedComparable(spec, v[spec.x3]), dir: nested, id: path };
+    return { get: (v) => storedComparable(spec, fieldValue(view, spec, v)), dir: nested, id: path };
   }
   if (spec.kind !== 'ref' || nested === null || typeof nested !== 'object' || Array.isArray(nested)) {
     throw new FilterSyntaxError(`invalid sort direction for '${spec.gql}' (1 or -1)`);
@@ -419,7 +429,7 @@ export function compileXtremOrderBy(text: string | null | undefined, view: Filte
   }
   if (!keys.some((k) => k.id === '_id')) {
     const idSpec = resolveProperty(view, '_id');
-    keys.push({ id: '_id', dir: 1, get: (v) => storedComparable(idSpec, v[idSpec.x3]) });
+    keys.push({ id: '_id', dir: 1, get: (v) => storedComparable(idSpec, fieldValue(view, idSpec, v)) });
   }
   return keys;
 }
