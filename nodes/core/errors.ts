@@ -114,3 +114,17 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined>)
   out = out.replace(/(Basic|Bearer)\s+[A-Za-z0-9+/=._-]{8,}/gi, `$1 ${REDACTED}`);
   return out;
 }
+
+/**
+ * `redact` applied to every string inside a value (error bodies kept as `details`), so an
+ * echoed credential is not shown when an error is inspected or logged whole.
+ */
+export function redactValue(value: unknown, secrets: ReadonlyArray<string | undefined>, depth = 0): unknown {
+  if (typeof value === 'string') return redact(value, secrets);
+  if (depth > 20 || value === null || typeof value !== 'object') return value;
+  if (Buffer.isBuffer(value)) return value;
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, secrets, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = redactValue(v, secrets, depth + 1);
+  return out;
+}

@@ -1,6 +1,7 @@
+import { setMaxListeners } from 'node:events';
 import https from 'node:https';
 import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
-import { ApiError, redact, type SystemName } from './errors';
+import { ApiError, redact, redactValue, type SystemName } from './errors';
 import type { RequestLimiter } from './limiter';
 import { backoffDelay, parseRetryAfter, sleep, type BackoffPolicy } from './retry';
 import type { TokenProvider } from './token-cache';
@@ -100,6 +101,9 @@ export class HttpClient {
   private readonly aborter = new AbortController();
 
   constructor(private readonly options: HttpClientOptions) {
+    // Every request in flight (and every retry wait) listens on the client's signal: a busy
+    // client legitimately has more than the default 10 listeners.
+    setMaxListeners(0, this.aborter.signal);
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.now = options.now ?? Date.now;
     this.axios = axios.create({
@@ -128,77 +132,84 @@ export class HttpClient {
     let refreshedAfter401 = false;
     let retries = 0;
     let attempts = 0;
-    for (;;) {
-      if (this.aborter.signal.aborted) throw this.closedError();
-      attempts += 1;
-      let token: string | undefined;
-      const headers: Record<string, string> = { ...req.headers };
-      if (useAuth && this.options.tokenProvider) {
-        token = await this.options.tokenProvider.get();
-        Object.assign(
+    // Every credential form sent so far (token, Basic value, decoded password): an error body
+    // that echoes one of them must not carry it into a message.
+    const sentSecrets: string[] = [];
+    const { signal, dispose } = anySignal(req.signal, this.aborter.signal);
+    const wait = (ms: number): Promise<void> => sleep(ms, signal).catch(() => undefined);
+    try {
+      for (;;) {
+        if (this.aborter.signal.aborted) throw this.closedError();
+        if (req.signal?.aborted) throw this.canceledError(req);
+        attempts += 1;
+        let token: string | undefined;
+        const headers: Record<string, string> = { ...req.headers };
+        let authHeaders: Record<string, string> = {};
+        if (useAuth && this.options.tokenProvider) {
+          token = await this.options.tokenProvider.get();
+          sentSecrets.push(token);
+          authHeaders = this.options.authorize ? this.options.authorize(token) : { Authorization: `Bearer ${token}` };
+        } else if (useAuth && this.options.credentialHeaders) {
+          authHeaders = this.options.credentialHeaders();
+        }
+        Object.assign(headers, authHeaders);
+        sentSecrets.push(...credentialForms(authHeaders));
+        const config: AxiosRequestConfig = {
+          method: req.method,
+          url: req.url,
+          params: req.params,
+          data: req.data,
           headers,
-          this.options.authorize ? this.options.authorize(token) : { Authorization: `Bearer ${token}` },
-        );
-      } else if (useAuth && this.options.credentialHeaders) {
-        Object.assign(headers, this.options.credentialHeaders());
-      }
-      const config: AxiosRequestConfig = {
-        method: req.method,
-        url: req.url,
-        params: req.params,
-        data: req.data,
-        headers,
-        timeout: req.timeoutMs,
-        responseType: req.responseType === 'text' ? 'text' : 'json',
-        signal: anySignal(req.signal, this.aborter.signal),
-      };
-      let response: AxiosResponse;
-      try {
+          timeout: req.timeoutMs,
+          responseType: req.responseType === 'text' ? 'text' : 'json',
+          signal,
+        };
+        let response: AxiosResponse;
         const send = () => this.axios.request(config);
-        response = this.options.limiter ? await this.options.limiter.schedule(send) : await send();
-      } catch (err) {
-        const failure = this.networkFailure(err, req, idempotent);
-        if (
-          failure.retryable &&
-          !failure.ambiguous &&
-          retries < this.retry.maxRetries &&
-          !this.aborter.signal.aborted
-        ) {
-          await sleep(backoffDelay(retries, this.retry, this.options.random), this.aborter.signal).catch(
-            () => undefined,
-          );
-          retries += 1;
+        try {
+          response = this.options.limiter ? await this.options.limiter.schedule(send) : await send();
+        } catch (err) {
+          const failure = this.networkFailure(err, req, idempotent, sentSecrets);
+          if (failure.retryable && !failure.ambiguous && retries < this.retry.maxRetries && !signal.aborted) {
+            await wait(backoffDelay(retries, this.retry, this.options.random));
+            retries += 1;
+            continue;
+          }
+          throw failure;
+        }
+        const responseHeaders = flattenHeaders(response.headers);
+        this.options.limiter?.observe(responseHeaders, send);
+        const status = response.status;
+        if (status >= 200 && status < 300) {
+          return { status, data: response.data as T, headers: responseHeaders, attempts };
+        }
+
+        if (status === 401 && token !== undefined && this.options.tokenProvider && !refreshedAfter401) {
+          this.options.tokenProvider.invalidate(token);
+          refreshedAfter401 = true;
           continue;
         }
-        throw failure;
-      }
-      const responseHeaders = flattenHeaders(response.headers);
-      this.options.limiter?.observe(responseHeaders);
-      const status = response.status;
-      if (status >= 200 && status < 300) {
-        return { status, data: response.data as T, headers: responseHeaders, attempts };
-      }
 
-      if (status === 401 && token !== undefined && this.options.tokenProvider && !refreshedAfter401) {
-        this.options.tokenProvider.invalidate(token);
-        refreshedAfter401 = true;
-        continue;
-      }
-
-      const waitRetry =
-        status === 429 || status === 503 || (this.options.isRetryableResponse?.(status, response.data) ?? false);
-      const serverError = status >= 500 && !waitRetry;
-      if (waitRetry || (serverError && idempotent)) {
-        const retryAfter = parseRetryAfter(responseHeaders['retry-after'], this.now());
-        if (retries < this.retry.maxRetries && (retryAfter === undefined || retryAfter <= this.retry.maxRetryAfterMs)) {
-          const delay = retryAfter ?? backoffDelay(retries, this.retry, this.options.random);
-          if (retryAfter !== undefined) this.options.limiter?.pauseUntil(this.now() + retryAfter);
-          await sleep(delay, this.aborter.signal).catch(() => undefined);
-          retries += 1;
-          continue;
+        const waitRetry =
+          status === 429 || status === 503 || (this.options.isRetryableResponse?.(status, response.data) ?? false);
+        const serverError = status >= 500 && !waitRetry;
+        if (waitRetry || (serverError && idempotent)) {
+          const retryAfter = parseRetryAfter(responseHeaders['retry-after'], this.now());
+          if (
+            retries < this.retry.maxRetries &&
+            (retryAfter === undefined || retryAfter <= this.retry.maxRetryAfterMs)
+          ) {
+            const delay = retryAfter ?? backoffDelay(retries, this.retry, this.options.random);
+            if (retryAfter !== undefined) this.options.limiter?.pauseUntil(this.now() + retryAfter);
+            await wait(delay);
+            retries += 1;
+            continue;
+          }
         }
+        throw this.responseError(req, status, response.data, responseHeaders, serverError && !idempotent, sentSecrets);
       }
-      throw this.responseError(req, status, response.data, responseHeaders, serverError && !idempotent);
+    } finally {
+      dispose();
     }
   }
 
@@ -210,8 +221,8 @@ export class HttpClient {
     }
   }
 
-  private clean(text: string): string {
-    return redact(text, this.options.secrets?.() ?? []);
+  private clean(text: string, sent: readonly string[] = []): string {
+    return redact(text, [...(this.options.secrets?.() ?? []), ...sent]);
   }
 
   private responseError(
@@ -220,10 +231,11 @@ export class HttpClient {
     body: unknown,
     headers: Record<string, string>,
     ambiguous: boolean,
+    sent: readonly string[] = [],
   ): ApiError {
     const d = this.describe(status, body);
     const fallback = typeof body === 'string' && body.trim() ? body.trim().slice(0, 300) : `HTTP ${status}`;
-    const message = this.clean(`${req.method} ${req.url}: ${d.message ?? fallback}`);
+    const message = this.clean(`${req.method} ${req.url}: ${d.message ?? fallback}`, sent);
     const retryAfterMs = parseRetryAfter(headers['retry-after'], this.now());
     return new ApiError({
       system: this.options.system,
@@ -234,12 +246,13 @@ export class HttpClient {
       ambiguous,
       requestId: d.requestId ?? headers['x-request-id'] ?? headers['x-transaction-id'],
       retryAfterMs,
-      details: body,
+      details: redactValue(body, [...(this.options.secrets?.() ?? []), ...sent]),
     });
   }
 
-  private networkFailure(err: unknown, req: HttpRequest, idempotent: boolean): ApiError {
+  private networkFailure(err: unknown, req: HttpRequest, idempotent: boolean, sent: readonly string[] = []): ApiError {
     if (this.aborter.signal.aborted) return this.closedError();
+    if (req.signal?.aborted) return this.canceledError(req);
     const ax = err as AxiosError;
     const code = ax?.code ?? 'NETWORK_ERROR';
     const notSent =
@@ -247,13 +260,23 @@ export class HttpClient {
     const timeout = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
     const ambiguous = !notSent && !idempotent;
     const what = timeout ? 'timed out' : `failed (${code})`;
-    const message = this.clean(`${req.method} ${req.url} ${what}: ${ax?.message ?? String(err)}`);
+    const message = this.clean(`${req.method} ${req.url} ${what}: ${ax?.message ?? String(err)}`, sent);
     return new ApiError({
       system: this.options.system,
       code: timeout ? 'TIMEOUT' : code,
       message: ambiguous ? `${message} (outcome unknown: the server may have applied the request)` : message,
       retryable: true,
       ambiguous,
+    });
+  }
+
+  /** The caller gave up (its signal aborted): final, whatever the request was. */
+  private canceledError(req: HttpRequest): ApiError {
+    return new ApiError({
+      system: this.options.system,
+      code: 'CANCELED',
+      message: `${req.method} ${req.url} was canceled`,
+      retryable: false,
     });
   }
 
@@ -276,16 +299,43 @@ function flattenHeaders(headers: AxiosResponse['headers']): Record<string, strin
   return out;
 }
 
-/** AbortSignal.any needs Node 20.3; the package supports Node 18. */
-function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
-  if (!a) return b;
+/** The header values themselves plus the bare credential inside "Basic"/"Bearer" and a Basic password. */
+function credentialForms(headers: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const value of Object.values(headers)) {
+    if (typeof value !== 'string' || !value) continue;
+    out.push(value);
+    const m = /^(Basic|Bearer)\s+(\S+)$/i.exec(value.trim());
+    if (!m) continue;
+    out.push(m[2]);
+    if (m[1].toLowerCase() === 'basic') {
+      const decoded = Buffer.from(m[2], 'base64').toString('utf8');
+      out.push(decoded);
+      const colon = decoded.indexOf(':');
+      if (colon >= 0) out.push(decoded.slice(colon + 1));
+    }
+  }
+  return out;
+}
+
+/**
+ * AbortSignal.any needs Node 20.3; the package supports Node 18. `dispose` removes the
+ * listeners from the client's long-lived signal, which would otherwise grow by one per request.
+ */
+function anySignal(a: AbortSignal | undefined, b: AbortSignal): { signal: AbortSignal; dispose: () => void } {
+  if (!a) return { signal: b, dispose: () => undefined };
   const ctrl = new AbortController();
-  const abort = (s: AbortSignal) => () => ctrl.abort(s.reason);
+  const onA = (): void => ctrl.abort(a.reason);
+  const onB = (): void => ctrl.abort(b.reason);
+  const dispose = (): void => {
+    a.removeEventListener('abort', onA);
+    b.removeEventListener('abort', onB);
+  };
   if (a.aborted) ctrl.abort(a.reason);
   else if (b.aborted) ctrl.abort(b.reason);
   else {
-    a.addEventListener('abort', abort(a), { once: true });
-    b.addEventListener('abort', abort(b), { once: true });
+    a.addEventListener('abort', onA, { once: true });
+    b.addEventListener('abort', onB, { once: true });
   }
-  return ctrl.signal;
+  return { signal: ctrl.signal, dispose };
 }

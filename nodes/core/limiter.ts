@@ -6,8 +6,12 @@ import Bottleneck from 'bottleneck';
  */
 export interface RequestLimiter {
   schedule<T>(job: () => Promise<T>): Promise<T>;
-  /** Feed response headers back (header-driven budgets use them; others ignore them). */
-  observe(headers: Readonly<Record<string, unknown>>): void;
+  /**
+   * Feed response headers back (header-driven budgets use them; others ignore them). `job` is
+   * the function that was scheduled and produced this response: with it the limiter knows
+   * which requests were sent after it and so are not reflected in the announced count yet.
+   */
+  observe(headers: Readonly<Record<string, unknown>>, job?: () => Promise<unknown>): void;
   /** Hold every job until `untilMs` (epoch ms), e.g. after a 429 told us to wait. */
   pauseUntil(untilMs: number): void;
   snapshot(): LimiterSnapshot;
@@ -66,34 +70,119 @@ class PauseGate {
   set(untilMs: number): void {
     this.until = Math.max(this.until, untilMs);
   }
-  async wait(): Promise<void> {
-    for (;;) {
-      const delay = this.until - this.now();
-      if (delay <= 0) return;
-      await new Promise((r) => setTimeout(r, delay));
-    }
+  /** ms left of the pause, 0 when none. */
+  remaining(): number {
+    return Math.max(0, this.until - this.now());
   }
 }
 
 /**
- * Fixed budget per window (Bottleneck reservoir), e.g. FedEx 1,400 transactions per 10 s or
- * 3 token requests per second.
+ * Timers and wake-ups of jobs that wait inside a limiter, released all at once by `stop()` so a
+ * closing config node leaves no timer or hanging job behind.
+ */
+class Waits {
+  private readonly sleepers = new Set<{ timer?: NodeJS.Timeout; wake: () => void; fail: (err: Error) => void }>();
+  private stopped = false;
+
+  /** Resolves after `ms`, or earlier when `nudge()` is called; rejects when stopped. */
+  wait(ms: number | undefined): Promise<void> {
+    if (this.stopped) return Promise.reject(stoppedError());
+    return new Promise<void>((resolve, reject) => {
+      const sleeper = {
+        timer: undefined as NodeJS.Timeout | undefined,
+        wake: () => {
+          if (sleeper.timer) clearTimeout(sleeper.timer);
+          this.sleepers.delete(sleeper);
+          resolve();
+        },
+        fail: (err: Error) => {
+          if (sleeper.timer) clearTimeout(sleeper.timer);
+          this.sleepers.delete(sleeper);
+          reject(err);
+        },
+      };
+      if (ms !== undefined) sleeper.timer = setTimeout(sleeper.wake, Math.max(1, ms));
+      this.sleepers.add(sleeper);
+    });
+  }
+
+  /** Wake every waiter so it re-checks its condition (budget changed). */
+  nudge(): void {
+    for (const s of [...this.sleepers]) s.wake();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const s of [...this.sleepers]) s.fail(stoppedError());
+  }
+}
+
+function stoppedError(): Error {
+  return new Error('rate limiter stopped');
+}
+
+/**
+ * Start times of the last `max` jobs: a job may start only when fewer than `max` started within
+ * the last `windowMs`, i.e. in every sliding window, not only in windows aligned to our timer.
+ * A fixed window alone lets up to 2 x max through around a window boundary (max just before it,
+ * max just after), which at the FedEx token endpoint means a 10-minute lockout.
+ */
+class SlidingWindow {
+  private readonly starts: number[] = [];
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** 0 when a job may start now (and records it), else ms until the oldest start leaves the window. */
+  tryStart(): number {
+    const t = this.now();
+    while (this.starts.length > 0 && this.starts[0] <= t - this.windowMs) this.starts.shift();
+    if (this.starts.length < this.max) {
+      this.starts.push(t);
+      return 0;
+    }
+    return this.starts[0] + this.windowMs - t;
+  }
+}
+
+/**
+ * Fixed budget per window, e.g. FedEx 1,400 transactions per 10 s or 3 token requests per
+ * second. Locally the budget holds in every sliding window; with a cluster the Bottleneck
+ * reservoir in Redis shares it between instances as well.
  */
 export function createRateLimiter(options: RateLimiterOptions): RequestLimiter {
   const now = options.now ?? Date.now;
+  const cluster = clusterSettings(options.cluster);
   const bottleneck = new Bottleneck({
-    reservoir: options.max,
-    reservoirRefreshAmount: options.max,
-    reservoirRefreshInterval: options.windowMs,
+    ...(options.cluster
+      ? {
+          reservoir: options.max,
+          reservoirRefreshAmount: options.max,
+          reservoirRefreshInterval: options.windowMs,
+        }
+      : {}),
     minTime: options.minTimeMs ?? 0,
     maxConcurrent: options.maxConcurrent ?? null,
-    ...clusterSettings(options.cluster),
+    ...cluster,
   });
   const gate = new PauseGate(now);
+  const window = new SlidingWindow(options.max, options.windowMs, now);
+  const waits = new Waits();
   return {
     schedule: <T>(job: () => Promise<T>) =>
       bottleneck.schedule(async () => {
-        await gate.wait();
+        for (;;) {
+          const paused = gate.remaining();
+          if (paused > 0) {
+            await waits.wait(paused);
+            continue;
+          }
+          const wait = window.tryStart();
+          if (wait === 0) break;
+          await waits.wait(wait);
+        }
         return job();
       }),
     observe: () => undefined,
@@ -107,6 +196,7 @@ export function createRateLimiter(options: RateLimiterOptions): RequestLimiter {
       };
     },
     stop: async () => {
+      waits.stop();
       await bottleneck.stop({ dropWaitingJobs: true }).catch(() => undefined);
       await bottleneck.disconnect().catch(() => undefined);
     },
@@ -144,26 +234,53 @@ function headerNumber(headers: Readonly<Record<string, unknown>>, name: string):
 }
 
 /**
- * A budget the server announces in every response (ShipStation X-Rate-Limit-*): Bottleneck's
- * reservoir holds what we may still spend; each response resets it to what the server says is
- * left (minus the reserve and the requests still in flight), and the reset time refills it.
+ * A budget the server announces in every response (ShipStation X-Rate-Limit-*).
+ *
+ * Responses arrive out of order and late, so a response's Remaining is the server's count when
+ * it processed that request, not now. Every job gets a sequence number when it starts; a
+ * response of job `seq` saying `r` left means that now at most `r - (jobs started after seq)`
+ * are left, i.e. `r + seq + 1 - started`. The tightest such bound seen in the current window
+ * (`anchor`) gives what we may still spend, minus the reserve. The announced reset (or, without
+ * headers, our own window) starts a new window; responses of jobs started before that are
+ * ignored. A job takes its sequence number in the same synchronous step that checks the
+ * budget, so concurrent starts never overspend. Until the first response of a window arrives,
+ * only one request is in flight: the budget is shared with whatever else uses the key. With a cluster the Bottleneck reservoir in Redis
+ * is kept at the same value so other instances see the server's count too.
  */
 export function createHeaderBudgetLimiter(options: HeaderBudgetOptions): RequestLimiter {
   const now = options.now ?? Date.now;
   const names = options.headers ?? SHIPSTATION_HEADERS;
-  const usable = (n: number): number => Math.max(0, n - options.reserve);
+  const shared = options.cluster !== undefined;
   const bottleneck = new Bottleneck({
-    reservoir: usable(options.defaultLimit),
+    ...(shared ? { reservoir: Math.max(0, options.defaultLimit - options.reserve) } : {}),
     maxConcurrent: options.maxConcurrent ?? null,
     ...clusterSettings(options.cluster),
   });
   const gate = new PauseGate(now);
+  const waits = new Waits();
+  const seqOf = new WeakMap<object, number>();
   let limit = options.defaultLimit;
+  /** Jobs started so far (the next job's sequence number). */
+  let started = 0;
+  /** Sequence number of the first job of the current window. */
+  let windowStart = 0;
+  let refills = 0;
+  /** Whether a response of the current window told us the server's count. */
+  let countKnown = false;
+  /** Server count now = anchor - started (an upper bound). */
+  let anchor = limit;
   let remaining: number | undefined;
   let resetAt: number | undefined;
   let inFlight = 0;
   let refill: NodeJS.Timeout | undefined;
   let stopped = false;
+
+  const available = (): number => Math.max(0, anchor - started - options.reserve);
+
+  const changed = (): void => {
+    if (shared) void bottleneck.updateSettings({ reservoir: available() });
+    waits.nudge();
+  };
 
   const scheduleRefill = (at: number): void => {
     if (stopped) return;
@@ -172,7 +289,12 @@ export function createHeaderBudgetLimiter(options: HeaderBudgetOptions): Request
       () => {
         remaining = undefined;
         resetAt = undefined;
-        void bottleneck.updateSettings({ reservoir: usable(limit) });
+        windowStart = started;
+        refills += 1;
+        countKnown = false;
+        // Requests still in flight may be counted in the new window.
+        anchor = limit + started - inFlight;
+        changed();
         // Until a response announces the real reset, assume the next window on our own clock.
         scheduleRefill(now() + options.windowMs);
       },
@@ -186,31 +308,57 @@ export function createHeaderBudgetLimiter(options: HeaderBudgetOptions): Request
   return {
     schedule: <T>(job: () => Promise<T>) =>
       bottleneck.schedule(async () => {
-        await gate.wait();
+        for (;;) {
+          const paused = gate.remaining();
+          if (paused > 0) await waits.wait(paused);
+          // Until a response of this window shows the real count (the key's budget is shared
+          // with other integrations), one request at a time probes it.
+          else if (available() > 0 && (countKnown || inFlight === 0)) break;
+          else await waits.wait(undefined); // woken by a response or the refill
+        }
+        seqOf.set(job, started);
+        started += 1;
         inFlight += 1;
         try {
           return await job();
         } finally {
           inFlight -= 1;
+          if (!countKnown) waits.nudge();
         }
       }),
-    observe: (headers) => {
+    observe: (headers, job) => {
+      if (stopped) return;
       const l = headerNumber(headers, names.limit);
       const r = headerNumber(headers, names.remaining);
       const resetSec = headerNumber(headers, names.reset);
+      const known = job ? seqOf.get(job) : undefined;
+      if (known !== undefined && known < windowStart) return; // sent before our last reset: an old window's count
       if (l !== undefined && l > 0) limit = l;
+      if (!countKnown) {
+        // A response without the headers means the server does not announce them: stop probing.
+        countKnown = true;
+        changed();
+      }
       if (r === undefined) return;
+      // Without the job, assume the response reflects everything but the requests in flight.
+      const seq = known ?? started - 1 - inFlight;
       remaining = r;
-      // This response's own request has finished; the others still running will spend more.
-      const othersRunning = Math.max(0, inFlight - 1);
-      void bottleneck.updateSettings({ reservoir: Math.max(0, usable(r) - othersRunning) });
-      if (resetSec !== undefined) {
+      anchor = Math.min(anchor, r + seq + 1);
+      changed();
+      // An unnamed response that may predate our last reset must not move the reset earlier.
+      const current = known !== undefined || refills === 0 || seq >= windowStart;
+      if (resetSec !== undefined && current) {
+        // The countdown was read when the server processed the request, so this is never
+        // earlier than the real reset.
         const at = now() + Math.max(0, resetSec) * 1000;
         resetAt = at;
         scheduleRefill(at);
       }
     },
-    pauseUntil: (untilMs) => gate.set(untilMs),
+    pauseUntil: (untilMs) => {
+      gate.set(untilMs);
+      waits.nudge();
+    },
     snapshot: () => {
       const counts = bottleneck.counts();
       return {
@@ -224,6 +372,7 @@ export function createHeaderBudgetLimiter(options: HeaderBudgetOptions): Request
     stop: async () => {
       stopped = true;
       if (refill) clearTimeout(refill);
+      waits.stop();
       await bottleneck.stop({ dropWaitingJobs: true }).catch(() => undefined);
       await bottleneck.disconnect().catch(() => undefined);
     },

@@ -23,6 +23,9 @@ export function parseRetryAfter(value: unknown, now: number = Date.now()): numbe
   const text = String(value).trim();
   if (text === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  // An HTTP date always names its month ("Sun, 06 Nov 1994 08:49:37 GMT"); without this check
+  // Date.parse would read junk such as "-5" as a year and we would retry at once.
+  if (!/[a-z]{3}/i.test(text)) return undefined;
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);

@@ -84,8 +84,13 @@ function describeError(error: ErrorObject, describeField?: (path: string) => str
       return `${name} has more than ${String(p.limit)} entries`;
     case 'minItems':
       return `${name} needs at least ${String(p.limit)} entr${Number(p.limit) === 1 ? 'y' : 'ies'}`;
-    case 'type':
-      return `${name} must be a ${String(p.type)}`;
+    case 'type': {
+      // ajv gives "integer", "object" or, for a union, ["string", "null"] / "string,null".
+      const types = (Array.isArray(p.type) ? p.type.map(String) : String(p.type).split(',')).map(
+        (t) => `${/^[aeiou]/i.test(t) ? 'an' : 'a'} ${t}`,
+      );
+      return `${name} must be ${types.join(' or ')}`;
+    }
     case 'pattern':
       return `${name} has an invalid format`;
     case 'format':

@@ -29,19 +29,41 @@ export function stateFile<T>(userDir: string, kind: string, id: string): StateFi
       }
     },
     write(value: T): void {
+      // Serialise first: a value that cannot be written must not leave a temp file behind.
+      const text = JSON.stringify(value);
+      if (text === undefined) throw new Error(`state file ${file}: nothing to write`);
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       const tmp = `${file}.${process.pid}.tmp`;
-      const fd = fs.openSync(tmp, 'w', 0o600);
       try {
-        fs.writeSync(fd, JSON.stringify(value));
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
+        const fd = fs.openSync(tmp, 'w', 0o600);
+        try {
+          fs.writeSync(fd, text);
+          fs.fsyncSync(fd);
+        } finally {
+          fs.closeSync(fd);
+        }
+        fs.renameSync(tmp, file);
+      } catch (err) {
+        fs.rmSync(tmp, { force: true });
+        throw err;
       }
-      fs.renameSync(tmp, file);
+      syncDir(dir);
     },
     remove(): void {
       fs.rmSync(file, { force: true });
     },
   };
+}
+
+/** Makes the rename itself durable; not possible on every platform (Windows), so best effort. */
+function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // a directory cannot be opened or synced here; the rename is still atomic
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }

@@ -54,6 +54,10 @@ function toDateTime(value: string | Date | number): DateTime {
   return dt;
 }
 
+/**
+ * Whether a date-time text names its offset: "Z", "+hh:mm", "+hhmm" or "+hh" after a time. The
+ * time part is required so a plain date's "-01" is not read as an offset.
+ */
 function hasOffset(text: string): boolean {
-  return /(Z|[+-]\d\d:?\d\d)$/i.test(text);
+  return /[T ]\d\d(:?\d\d(:?\d\d([.,]\d+)?)?)?(Z|[+-]\d\d(:?\d\d)?)$/i.test(text);
 }

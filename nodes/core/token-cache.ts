@@ -108,31 +108,57 @@ export class TokenCache extends EventEmitter implements TokenProvider {
   private refresh(): Promise<string> {
     if (this.inFlight) return this.inFlight;
     const t = this.now();
-    if (this.lockedUntil > t) return Promise.reject(this.lockedError());
-    if (this.blockedUntil > t && this.lastError) return Promise.reject(this.lastError);
+    if (this.lockedUntil > t || (this.blockedUntil > t && this.lastError)) {
+      // The issuer is not asked again yet; a token that has not expired still works meanwhile.
+      const usable = this.usableToken();
+      if (usable !== undefined) return Promise.resolve(usable);
+      return Promise.reject(this.lockedUntil > t ? this.lockedError() : this.lastError);
+    }
     this.setStatus({ state: 'refreshing' });
-    const request = (async () => {
-      try {
-        const fetch = () => this.options.fetchToken();
-        const grant = this.options.limiter ? await this.options.limiter.schedule(fetch) : await fetch();
-        const obtainedAt = this.now();
-        this.current = { token: grant.token, obtainedAt, expiresAt: obtainedAt + grant.expiresInMs };
-        this.failures = 0;
-        this.lastError = undefined;
-        this.setStatus({ state: 'ok', expiresAt: this.current.expiresAt });
-        return grant.token;
-      } catch (err) {
-        throw this.onFailure(err);
-      } finally {
-        this.inFlight = undefined;
-      }
-    })();
+    // `.finally` runs asynchronously, so inFlight is cleared only after it was set even when
+    // fetchToken throws synchronously (an `async` IIFE's own finally would run first).
+    const request = this.fetchAndStore().finally(() => {
+      if (this.inFlight === request) this.inFlight = undefined;
+    });
     this.inFlight = request;
     return request;
   }
 
+  private async fetchAndStore(): Promise<string> {
+    let grant: TokenGrant;
+    // The issuer starts the lifetime when it answers, somewhere after we sent the request:
+    // counting from the send time (after any limiter wait) errs on the early side.
+    let sentAt = this.now();
+    try {
+      const fetch = () => {
+        sentAt = this.now();
+        return this.options.fetchToken();
+      };
+      grant = this.options.limiter ? await this.options.limiter.schedule(fetch) : await fetch();
+    } catch (err) {
+      const failure = this.onFailure(err);
+      // A proactive refresh failed but the old token has not expired: keep using it until the
+      // backoff allows another attempt (the status already shows the failure).
+      const usable = this.usableToken();
+      if (usable !== undefined) return usable;
+      throw failure;
+    }
+    if (this.closed) throw this.closedError();
+    const obtainedAt = sentAt;
+    this.current = { token: grant.token, obtainedAt, expiresAt: obtainedAt + grant.expiresInMs };
+    this.failures = 0;
+    this.lastError = undefined;
+    this.setStatus({ state: 'ok', expiresAt: this.current.expiresAt });
+    return grant.token;
+  }
+
+  /** The current token when it has not expired yet (stale for refresh purposes is fine). */
+  private usableToken(): string | undefined {
+    const cur = this.current;
+    return cur && this.now() < cur.expiresAt ? cur.token : undefined;
+  }
+
   private onFailure(err: unknown): ApiError {
-    this.current = undefined;
     const lockMs = this.options.lockoutOf?.(err);
     if (lockMs !== undefined) {
       this.lockedUntil = this.now() + lockMs;

@@ -39,10 +39,14 @@ export function registerAdminRoute(
   seen.add(key);
   const auth = RED.auth.needsPermission(permission);
   app[method](`${ADMIN_PREFIX}${path}`, auth, (req: AdminRequest, res: AdminResponse) => {
-    handler(req).then(
-      (out) => res.status(out.status ?? 200).json(out.body),
-      (err: unknown) => res.status(200).json({ ok: false, error: toErrorInfo(err) }),
-    );
+    // A handler that throws before returning its promise must not reach express's error page
+    // (it prints the stack).
+    Promise.resolve()
+      .then(() => handler(req))
+      .then(
+        (out) => res.status(out.status ?? 200).json(out.body),
+        (err: unknown) => res.status(200).json({ ok: false, error: toErrorInfo(err) }),
+      );
   });
 }
 

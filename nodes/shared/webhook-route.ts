@@ -67,6 +67,13 @@ interface RawResponse {
   end(): void;
   headersSent?: boolean;
 }
+/** The capture runs before express has decorated the response: only node's own API. */
+interface PlainResponse {
+  statusCode: number;
+  headersSent: boolean;
+  setHeader(name: string, value: string): void;
+  end(body?: string): void;
+}
 
 const DEFAULT_LIMIT = 1024 * 1024;
 /** route key "POST:/full/path" -> owning node id; shared by every node of this package */
@@ -74,8 +81,12 @@ const claimed = new Map<string, string>();
 const captureInstalled = new WeakSet<object>();
 const limits = new Map<string, number>();
 
+/** Express matches routes case-insensitively and ignores a trailing slash: so do we. */
 function routeKey(path: string): string {
-  return `POST:${path.replace(/\/{2,}/g, '/').replace(/\/$/, '')}`;
+  return `POST:${path
+    .replace(/\/{2,}/g, '/')
+    .replace(/\/$/, '')
+    .toLowerCase()}`;
 }
 
 function rootApp(app: ExpressApp): ExpressApp {
@@ -107,7 +118,7 @@ function installCapture(app: ExpressApp): void {
   const root = rootApp(app);
   if (captureInstalled.has(root)) return;
   captureInstalled.add(root);
-  const capture = (req: RawRequest, _res: unknown, next: (err?: unknown) => void): void => {
+  const capture = (req: RawRequest, res: PlainResponse, next: (err?: unknown) => void): void => {
     const pathname = req._parsedUrl?.pathname ?? req.url.split('?')[0];
     const key = req.method === 'POST' ? routeKey(pathname) : '';
     if (!key || !claimed.has(key) || req.readableEnded) {
@@ -122,7 +133,18 @@ function installCapture(app: ExpressApp): void {
         req.body = buf;
         next();
       },
-      (err: unknown) => next(err),
+      (err: unknown) => {
+        // Answered here rather than through next(err): express's final handler would log a
+        // stack trace for every oversized request.
+        if ((err as { status?: number }).status === 413 && !res.headersSent) {
+          res.statusCode = 413;
+          res.setHeader('content-type', 'application/json; charset=utf-8');
+          res.setHeader('connection', 'close');
+          res.end(JSON.stringify({ error: 'payload too large' }));
+          return;
+        }
+        next(err);
+      },
     );
   };
   root.use(capture);

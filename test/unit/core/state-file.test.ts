@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sinon from 'sinon';
+import { STATE_DIR_NAME, stateFile } from '../../../nodes/core/state-file';
+
+describe('core/state-file', () => {
+  let userDir: string;
+  beforeEach(() => {
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'x3ship-state-'));
+  });
+  afterEach(() => {
+    sinon.restore();
+    fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it('lives under the user dir, named by kind and node id', () => {
+    const f = stateFile<unknown>(userDir, 'watermark', 'abc123.def');
+    assert.equal(f.path, path.join(userDir, STATE_DIR_NAME, 'watermark-abc123.def.json'));
+  });
+
+  it('keeps odd ids inside the state directory', () => {
+    const f = stateFile<unknown>(userDir, 'token', '../../etc/passwd x');
+    assert.equal(path.dirname(f.path), path.join(userDir, STATE_DIR_NAME));
+    assert.ok(!path.basename(f.path).includes('/'));
+    f.write({ ok: true });
+    assert.deepEqual(fs.readdirSync(path.join(userDir, STATE_DIR_NAME)), [path.basename(f.path)]);
+  });
+
+  it('reading a file that was never written gives undefined', () => {
+    assert.equal(stateFile<unknown>(userDir, 'watermark', 'n1').read(), undefined);
+  });
+
+  it('writes and reads back JSON, private to the user', () => {
+    const f = stateFile<{ position: string; seen: Array<[string, number]> }>(userDir, 'watermark', 'n1');
+    f.write({ position: '2026-01-01T00:00:00.000Z', seen: [['A', 1]] });
+    assert.deepEqual(f.read(), { position: '2026-01-01T00:00:00.000Z', seen: [['A', 1]] });
+    f.write({ position: '2026-01-02T00:00:00.000Z', seen: [] });
+    assert.deepEqual(f.read(), { position: '2026-01-02T00:00:00.000Z', seen: [] });
+    if (process.platform !== 'win32') {
+      assert.equal(fs.statSync(f.path).mode & 0o777, 0o600);
+      assert.equal(fs.statSync(path.dirname(f.path)).mode & 0o777, 0o700);
+    }
+  });
+
+  it('writes atomically: a temp file in the same directory replaces the old file by rename', () => {
+    const f = stateFile<{ v: number }>(userDir, 'watermark', 'n1');
+    f.write({ v: 1 });
+    const rename = sinon.spy(fs, 'renameSync');
+    f.write({ v: 2 });
+    assert.equal(rename.callCount, 1);
+    const [from, to] = rename.firstCall.args as [string, string];
+    assert.equal(to, f.path);
+    assert.notEqual(from, f.path);
+    assert.equal(path.dirname(from), path.dirname(f.path), 'same directory, so the rename is atomic');
+    assert.equal(fs.existsSync(from), false, 'the temp file became the state file');
+    assert.deepEqual(fs.readdirSync(path.dirname(f.path)), [path.basename(f.path)]);
+  });
+
+  it('a write that fails half way leaves the previous version and no temp file', () => {
+    const f = stateFile<{ v: string }>(userDir, 'watermark', 'n1');
+    f.write({ v: 'old' });
+    sinon.stub(fs, 'writeSync').throws(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+    assert.throws(() => f.write({ v: 'new' }), /ENOSPC/);
+    sinon.restore();
+    assert.deepEqual(f.read(), { v: 'old' });
+    assert.deepEqual(fs.readdirSync(path.dirname(f.path)), [path.basename(f.path)]);
+  });
+
+  it('a value that cannot be serialised leaves the previous version and no temp file', () => {
+    const f = stateFile<unknown>(userDir, 'watermark', 'n1');
+    f.write({ v: 'old' });
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    assert.throws(() => f.write(circular), /circular/i);
+    assert.throws(() => f.write(undefined), /nothing to write/);
+    assert.deepEqual(f.read(), { v: 'old' });
+    assert.deepEqual(fs.readdirSync(path.dirname(f.path)), [path.basename(f.path)]);
+  });
+
+  it('a corrupt file gives a clear error naming the file', () => {
+    const f = stateFile<unknown>(userDir, 'watermark', 'n1');
+    f.write({ v: 1 });
+    fs.writeFileSync(f.path, '{"v": 1, "seen": [');
+    assert.throws(
+      () => f.read(),
+      (err: unknown) => {
+        assert.ok(err instanceof Error);
+        assert.ok(err.message.startsWith(`state file ${f.path} is unreadable: `), err.message);
+        assert.ok((err as Error & { cause?: unknown }).cause instanceof SyntaxError);
+        return true;
+      },
+    );
+  });
+
+  it('remove() deletes the file and tolerates a missing one', () => {
+    const f = stateFile<unknown>(userDir, 'token', 'n1');
+    f.write('refresh-token');
+    f.remove();
+    assert.equal(fs.existsSync(f.path), false);
+    assert.equal(f.read(), undefined);
+    f.remove();
+  });
+});
