@@ -1,0 +1,90 @@
+/**
+ * What a fedex-config node offers the FedEx nodes that use it, and how its settings become client
+ * options (shared by the node and its "Test connection" endpoint).
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { AuditStore } from '../audit/types';
+import { FEDEX_URLS, type FedexClient, type FedexClientOptions, type FedexEnvironment, type GrantType } from './client';
+
+export const FEDEX_CONFIG_TYPE = 'fedex-config';
+
+export interface FedexConfigCredentials {
+  clientId?: string;
+  clientSecret?: string;
+  childKey?: string;
+  childSecret?: string;
+  webhookSecret?: string;
+}
+
+export interface FedexConfigDef extends NodeDef {
+  environment?: string;
+  url?: string;
+  accountNumber?: string;
+  grantType?: string;
+  transactionLimit?: string | number;
+  transactionWindowSeconds?: string | number;
+  tokenMarginSeconds?: string | number;
+  lockoutMinutes?: string | number;
+  timeoutSeconds?: string | number;
+}
+
+export interface FedexConfigApi {
+  /** The one client (token cache, limiter) every node of this config shares. */
+  readonly client: FedexClient;
+  readonly accountNumber: string;
+  /** The AIV security token (webhook signatures); undefined when not set. */
+  webhookSecret(): string | undefined;
+  /**
+   * An in-memory audit store shared by this config's nodes that have no audit-config: fedex-ship
+   * and fedex-track then still see the same tracked shipments (until a restart).
+   */
+  fallbackStore(): AuditStore;
+  register(user: Node): void;
+  deregister(user: Node): void;
+}
+
+export type FedexConfigNode = Node & FedexConfigApi;
+
+export function getFedexConfig(RED: NodeAPI, id: unknown): FedexConfigNode | undefined {
+  if (typeof id !== 'string' || !id) return undefined;
+  const node = RED.nodes.getNode(id) as (Node & Partial<FedexConfigApi> & { type?: string }) | null;
+  if (!node || node.type !== FEDEX_CONFIG_TYPE || !node.client) return undefined;
+  return node as FedexConfigNode;
+}
+
+function positive(v: unknown, fallback: number): number {
+  const n = Number(v);
+  return v !== '' && v !== undefined && v !== null && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+export function baseUrlOf(def: Partial<FedexConfigDef>): string {
+  const env = (def.environment ?? 'sandbox') as FedexEnvironment;
+  if (env === 'custom') {
+    const url = (def.url ?? '').trim();
+    if (!url) throw new Error('fedex-config: the custom environment needs a URL');
+    return url.replace(/\/+$/, '');
+  }
+  return FEDEX_URLS[env === 'production' ? 'production' : 'sandbox'];
+}
+
+const GRANTS: GrantType[] = ['client_credentials', 'csp_credentials', 'client_pc_credentials'];
+
+export function clientOptionsOf(def: Partial<FedexConfigDef>, creds: FedexConfigCredentials): FedexClientOptions {
+  const grantType = GRANTS.includes(def.grantType as GrantType) ? (def.grantType as GrantType) : 'client_credentials';
+  return {
+    baseURL: baseUrlOf(def),
+    accountNumber: (def.accountNumber ?? '').trim(),
+    credentials: {
+      clientId: creds.clientId ?? '',
+      clientSecret: creds.clientSecret ?? '',
+      childKey: creds.childKey,
+      childSecret: creds.childSecret,
+    },
+    grantType,
+    transactionLimit: positive(def.transactionLimit, 1400),
+    transactionWindowMs: positive(def.transactionWindowSeconds, 10) * 1000,
+    refreshMarginMs: positive(def.tokenMarginSeconds, 300) * 1000,
+    lockoutMs: positive(def.lockoutMinutes, 10) * 60_000,
+    timeoutMs: positive(def.timeoutSeconds, 30) * 1000,
+  };
+}

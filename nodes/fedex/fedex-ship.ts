@@ -1,0 +1,178 @@
+/**
+ * fedex-ship: one FedEx shipment (labels, tracking numbers) per X3 document, exactly once
+ * (ship-service.ts); or, with operation "cancel", voids the document's shipment.
+ */
+import { setMaxListeners } from 'node:events';
+import type { Node, NodeAPI } from 'node-red';
+import { ValidationError } from '../core/errors';
+import { replayLedgerKey } from '../audit/msg-audit';
+import { failMessage, handleInput, type Msg } from '../shared/red';
+import type { ShipOverrides, X3Info, X3Record } from './mapping';
+import { attachConfig, bindAudit, ThrottledStatus } from './node-support';
+import { CANCEL_OPERATION, SHIP_OPERATION, ShipService, type ShipOutcome } from './ship-service';
+import { shipSettingsOf, type FedexShipDef } from './ship-settings';
+
+function obj(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function x3Of(msg: Msg): X3Info {
+  const x3 = obj(msg.x3) ?? {};
+  const s = (v: unknown): string | undefined =>
+    typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' ? String(v) : undefined;
+  return { entity: s(x3.entity) ?? s(msg.topic), key: s(x3.key), folder: s(x3.folder), updatedAt: s(x3.updatedAt) };
+}
+
+/** A non-negative number of seconds from the editor; empty or invalid -> the default. */
+function secondsOr(v: unknown, fallback: number): number {
+  const n = Number(v);
+  return v === '' || v === undefined || v === null || !Number.isFinite(n) || n < 0 ? fallback : n;
+}
+
+/** What the audit trail keeps to replay this msg (no credentials are ever on a msg). */
+function auditSnapshot(msg: Msg): Record<string, unknown> {
+  const snap: Record<string, unknown> = { _msgid: msg._msgid, payload: msg.payload };
+  for (const k of ['topic', 'x3', 'fedex']) if (msg[k] !== undefined) snap[k] = msg[k];
+  return snap;
+}
+
+export = function (RED: NodeAPI): void {
+  function FedexShipNode(this: Node, def: FedexShipDef): void {
+    RED.nodes.createNode(this, def);
+    setup(this, def);
+  }
+
+  function setup(node: Node, def: FedexShipDef): void {
+    const ctx = attachConfig(RED, node, def.fedex);
+    if (!ctx) return;
+    let service: ShipService;
+    let persistent = true;
+    try {
+      const audit = bindAudit(RED, node, def.audit, ctx.config);
+      persistent = audit.persistent;
+      service = new ShipService({
+        client: ctx.config.client,
+        store: audit.store,
+        owner: audit.owner,
+        settings: shipSettingsOf(def),
+        record: audit.record,
+        nodeId: node.id,
+        reconcileDelayMs: secondsOr(def.reconcileDelaySeconds, 30) * 1000,
+      });
+    } catch (err) {
+      ctx.board.set({ fill: 'red', shape: 'ring', text: 'bad settings' });
+      node.error(`fedex-ship: ${(err as Error).message}`);
+      ctx.release();
+      return;
+    }
+    const status = new ThrottledStatus(ctx.board);
+    const defaultOperation = def.operation === 'cancel' ? 'cancel' : 'ship';
+    const aborter = new AbortController();
+    // every msg in flight listens to it: thousands at once are normal
+    setMaxListeners(0, aborter.signal);
+    const inFlight = new Set<Promise<unknown>>();
+    let lastError: string | undefined;
+
+    const render = () => {
+      const c = service.counters;
+      const ok = c.created + c.adopted;
+      const parts = [`${ok} shipped`];
+      if (c.stored) parts.push(`${c.stored} dup`);
+      if (c.cancelled) parts.push(`${c.cancelled} void`);
+      if (c.failed + c.unknown) parts.push(`${c.failed + c.unknown} err`);
+      if (c.lastTrackingNumber) parts.push(c.lastTrackingNumber);
+      const failedLast = lastError !== undefined;
+      return {
+        fill: failedLast ? ('red' as const) : persistent ? ('green' as const) : ('yellow' as const),
+        shape: failedLast ? ('ring' as const) : ('dot' as const),
+        text: failedLast ? `${lastError} · ${parts.join(' · ')}` : parts.join(' · '),
+      };
+    };
+    status.set(render, true);
+
+    handleInput(node, async (msg, send, done) => {
+      const work = (async () => {
+        const input = obj(msg.fedex) ?? {};
+        const operation =
+          input.operation === 'cancel' || input.operation === 'ship' ? input.operation : defaultOperation;
+        try {
+          if (operation === 'cancel') {
+            const payload = obj(msg.payload);
+            const outcome = await service.cancel({
+              record: payload,
+              x3: msg.x3 ? x3Of(msg) : undefined,
+              idempotencyKey: replayLedgerKey(msg, CANCEL_OPERATION) ?? replayLedgerKey(msg, SHIP_OPERATION),
+              trackingNumber:
+                typeof msg.payload === 'string'
+                  ? msg.payload.trim()
+                  : typeof payload?.trackingNumber === 'string'
+                    ? payload.trackingNumber
+                    : undefined,
+              auditMsg: auditSnapshot(msg),
+              signal: aborter.signal,
+            });
+            msg.payload = {
+              trackingNumber: outcome.trackingNumber,
+              cancelled: outcome.cancelled,
+              message: outcome.message,
+            };
+            msg.fedex = { operation: 'cancel', alerts: outcome.alerts, idempotencyKey: outcome.key };
+          } else {
+            const record = obj(msg.payload);
+            if (!record)
+              throw new ValidationError(
+                'fedex',
+                'payload',
+                'msg.payload must be the X3 record (an object keyed by X3 field names)',
+              );
+            const outcome: ShipOutcome = await service.ship({
+              record: record as X3Record,
+              x3: x3Of(msg),
+              overrides: input as ShipOverrides,
+              idempotencyKey: replayLedgerKey(msg, SHIP_OPERATION),
+              reship: input.reship === true,
+              view: { msg },
+              auditMsg: auditSnapshot(msg),
+              signal: aborter.signal,
+            });
+            msg.payload = outcome.result.payload;
+            msg.fedex = {
+              transactionId: outcome.result.transactionId,
+              alerts: outcome.result.alerts,
+              idempotencyKey: outcome.key,
+              outcome: outcome.outcome,
+              ...(outcome.result.adopted ? { adopted: true } : {}),
+            };
+          }
+          lastError = undefined;
+          status.set(render);
+          send(msg);
+          done();
+        } catch (err) {
+          const info = failMessage(msg, err, 'fedex');
+          lastError = (err as { code?: string }).code ?? 'error';
+          status.set(render, true);
+          done(info);
+        }
+      })();
+      inFlight.add(work);
+      await work.finally(() => inFlight.delete(work));
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      // Let labels being bought finish (their outcome would otherwise be unknown), then give up.
+      const settle = Promise.allSettled([...inFlight]);
+      const timer = setTimeout(() => aborter.abort(new Error('node closed')), 10_000);
+      settle.then(() => {
+        clearTimeout(timer);
+        aborter.abort(new Error('node closed'));
+        status.stop();
+        ctx.release();
+        ctx.board.clear();
+        done();
+      });
+    });
+  }
+
+  RED.nodes.registerType('fedex-ship', FedexShipNode);
+};

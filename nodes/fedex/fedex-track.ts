@@ -1,0 +1,108 @@
+/**
+ * fedex-track: tracks the numbers in msg.payload, or (no numbers) the open shipments of the audit
+ * store, 30 per Track call; output 1 one tracking update per changed shipment, output 2 one msg
+ * per number FedEx could not report on.
+ */
+import { setMaxListeners } from 'node:events';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { failMessage, handleInput } from '../shared/red';
+import { attachConfig, bindAudit, shortTime, ThrottledStatus } from './node-support';
+import { isWholeRunFailure, numbersOf, runError, TrackService } from './track-service';
+import { x3FromCorrelation } from './tracking';
+
+interface FedexTrackDef extends NodeDef {
+  fedex?: string;
+  audit?: string;
+  includeDetailedScans?: boolean | string;
+  emitAll?: boolean | string;
+  openLimit?: string | number;
+}
+
+const bool = (v: unknown, fallback: boolean): boolean =>
+  v === undefined || v === '' ? fallback : v === true || v === 'true';
+
+export = function (RED: NodeAPI): void {
+  function FedexTrackNode(this: Node, def: FedexTrackDef): void {
+    RED.nodes.createNode(this, def);
+    setup(this, def);
+  }
+
+  function setup(node: Node, def: FedexTrackDef): void {
+    const ctx = attachConfig(RED, node, def.fedex);
+    if (!ctx) return;
+    let service: TrackService;
+    try {
+      const audit = bindAudit(RED, node, def.audit, ctx.config);
+      const limit = Number(def.openLimit);
+      service = new TrackService({
+        client: ctx.config.client,
+        store: audit.store,
+        includeDetailedScans: bool(def.includeDetailedScans, true),
+        openLimit: Number.isFinite(limit) && limit > 0 ? Math.floor(limit) : 300,
+        record: audit.record,
+        nodeId: node.id,
+      });
+    } catch (err) {
+      ctx.board.set({ fill: 'red', shape: 'ring', text: 'audit store unavailable' });
+      node.error(`fedex-track: ${(err as Error).message}`);
+      ctx.release();
+      return;
+    }
+    const emitAll = bool(def.emitAll, false);
+    const status = new ThrottledStatus(ctx.board);
+    const aborter = new AbortController();
+    setMaxListeners(0, aborter.signal);
+    status.set(() => ({ fill: 'grey', shape: 'ring', text: 'ready' }), true);
+
+    handleInput(node, async (msg, send, done) => {
+      try {
+        const run = await service.run(numbersOf(msg.payload), aborter.signal);
+        const updates: NodeMessage[] = [];
+        for (const u of run.updates) {
+          if (!u.changed && !emitAll) continue;
+          const out = RED.util.cloneMessage(msg) as NodeMessage & Record<string, unknown>;
+          out.payload = u.update;
+          const x3 = x3FromCorrelation(u.correlation);
+          if (x3) out.x3 = x3;
+          else delete out.x3;
+          updates.push(out);
+        }
+        const failures: NodeMessage[] = run.failures.map((f) => {
+          const out = RED.util.cloneMessage(msg) as NodeMessage & Record<string, unknown>;
+          out.payload = { trackingNumber: f.trackingNumber, error: f.error };
+          const x3 = x3FromCorrelation(f.correlation);
+          if (x3) out.x3 = x3;
+          else delete out.x3;
+          return out;
+        });
+        const at = Date.now();
+        status.set(() => ({
+          fill: run.failures.length ? 'yellow' : 'green',
+          shape: 'dot',
+          text: `${run.requested} in ${run.calls} call${run.calls === 1 ? '' : 's'} · ${updates.length} new · ${run.failures.length} err · ${shortTime(at)}`,
+        }));
+        if (updates.length || failures.length) send([updates, failures]);
+        // A run in which every Track call failed (auth, quota) is the flow's problem, not a number's.
+        if (isWholeRunFailure(run)) {
+          const err = runError(run);
+          done(failMessage(msg, err, 'fedex'));
+          return;
+        }
+        done();
+      } catch (err) {
+        status.set(() => ({ fill: 'red', shape: 'ring', text: (err as { code?: string }).code ?? 'error' }), true);
+        done(failMessage(msg, err, 'fedex'));
+      }
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      aborter.abort(new Error('node closed'));
+      status.stop();
+      ctx.release();
+      ctx.board.clear();
+      done();
+    });
+  }
+
+  RED.nodes.registerType('fedex-track', FedexTrackNode);
+};

@@ -1,0 +1,111 @@
+/**
+ * Pieces the FedEx user nodes share: finding their config, binding the audit store (or the
+ * config's in-memory fallback, with a warning), and a status that is not redrawn per msg.
+ */
+import type { Node, NodeAPI, NodeStatus } from 'node-red';
+import { getAuditConfig, PROCESS_INSTANCE_ID } from '../audit/config-api';
+import type { AuditEntryInput, AuditStore } from '../audit/types';
+import { StatusBoard, followTokenStatus } from '../shared/node-status';
+import { getFedexConfig, type FedexConfigNode } from './config-api';
+
+export interface AuditBinding {
+  store: AuditStore;
+  /** Ledger owner of this process. */
+  owner: string;
+  /** Records an entry; never throws. */
+  record(entry: AuditEntryInput): Promise<unknown>;
+  /** false: the config's in-memory fallback (lost on restart). */
+  persistent: boolean;
+}
+
+export function bindAudit(RED: NodeAPI, node: Node, auditId: unknown, config: FedexConfigNode): AuditBinding {
+  const audit = getAuditConfig(RED, auditId);
+  if (audit) {
+    return { store: audit.getStore(), owner: audit.instanceId, record: (e) => audit.recordSafe(e), persistent: true };
+  }
+  node.warn(
+    'no audit-config selected: the ledger and tracked shipments are kept in memory for this FedEx config only, ' +
+      'so exactly-once holds until Node-RED restarts. Select an audit-config to keep them.',
+  );
+  const store = config.fallbackStore();
+  return {
+    store,
+    owner: PROCESS_INSTANCE_ID,
+    record: (e) => store.record(e).catch(() => undefined),
+    persistent: false,
+  };
+}
+
+export interface FedexNodeContext {
+  config: FedexConfigNode;
+  board: StatusBoard;
+  /** Stop following the token status and deregister from the config. */
+  release(): void;
+}
+
+/** The config node, registered with and followed for token status; undefined (red status) when missing. */
+export function attachConfig(RED: NodeAPI, node: Node, configId: unknown): FedexNodeContext | undefined {
+  const board = new StatusBoard(node);
+  const config = getFedexConfig(RED, configId);
+  if (!config) {
+    board.set({ fill: 'red', shape: 'ring', text: 'no FedEx config' });
+    node.error('select a fedex-config node (FedEx credentials) in this node');
+    return undefined;
+  }
+  config.register(node);
+  const unfollow = followTokenStatus(board, config.client);
+  board.setAuth(config.client.tokenStatus());
+  return {
+    config,
+    board,
+    release: () => {
+      unfollow();
+      config.deregister(node);
+    },
+  };
+}
+
+/** Redraws a node's status at most every `intervalMs` (busy nodes handle thousands of msgs). */
+export class ThrottledStatus {
+  private timer?: NodeJS.Timeout;
+  private pending?: () => NodeStatus;
+  private last = 0;
+
+  constructor(
+    private readonly board: StatusBoard,
+    private readonly intervalMs = 500,
+  ) {}
+
+  set(status: () => NodeStatus, immediate = false): void {
+    this.pending = status;
+    const wait = this.last + this.intervalMs - Date.now();
+    if (immediate || wait <= 0) {
+      this.flush();
+      return;
+    }
+    if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), wait);
+      this.timer.unref?.();
+    }
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const s = this.pending;
+    this.pending = undefined;
+    if (!s) return;
+    this.last = Date.now();
+    this.board.set(s());
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+  }
+}
+
+export function shortTime(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19) + 'Z';
+}

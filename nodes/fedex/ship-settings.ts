@@ -1,0 +1,154 @@
+/**
+ * fedex-ship's editor settings -> ShipSettings (mapping.ts), with the defaults for anything empty.
+ */
+import type { NodeDef } from 'node-red';
+import { DEFAULT_SHIP_SETTINGS, type DocumentFieldMap, type PartyInput, type ShipSettings } from './mapping';
+import {
+  DIMENSION_UNITS,
+  FREIGHT_CLASSES,
+  IMAGE_TYPES,
+  LTL_SERVICE_TYPES,
+  PAYMENT_TYPES,
+  PICKUP_TYPES,
+  SUB_PACKAGING_TYPES,
+  WEIGHT_UNITS,
+  type DimensionUnit,
+} from './schemas';
+
+export interface FedexShipDef extends NodeDef {
+  fedex?: string;
+  audit?: string;
+  operation?: string;
+  direction?: string;
+  ourCompany?: string;
+  ourContact?: string;
+  ourPhone?: string;
+  ourEmail?: string;
+  ourStreet1?: string;
+  ourStreet2?: string;
+  ourStreet3?: string;
+  ourCity?: string;
+  ourState?: string;
+  ourPostal?: string;
+  ourCountry?: string;
+  serviceType?: string;
+  packagingType?: string;
+  pickupType?: string;
+  labelImageType?: string;
+  labelStockType?: string;
+  labelResponse?: string;
+  paymentType?: string;
+  payorAccountNumber?: string;
+  weightUnit?: string;
+  defaultWeight?: string | number;
+  dimLength?: string | number;
+  dimWidth?: string | number;
+  dimHeight?: string | number;
+  dimUnits?: string;
+  shipDate?: string;
+  customerReferenceTemplate?: string;
+  poNumberTemplate?: string;
+  descriptionTemplate?: string;
+  residential?: boolean | string;
+  recipientPhoneFallback?: string;
+  fieldMap?: string;
+  freight?: boolean | string;
+  freightServiceType?: string;
+  freightClass?: string;
+  freightSubPackaging?: string;
+  freightRole?: string;
+  freightAccount?: string;
+  reconcileDelaySeconds?: string | number;
+}
+
+function pick<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
+  return typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
+}
+
+function textOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback;
+}
+
+function numberOr(value: unknown, fallback: number): number {
+  const n = Number(value);
+  return value !== '' && value !== undefined && value !== null && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+function bool(value: unknown): boolean {
+  return value === true || value === 'true';
+}
+
+/** The field map setting: JSON {"city": "BPDCTY", "streetLines": ["ADR1", "ADR2"], …}. */
+export function parseFieldMap(text: string | undefined): DocumentFieldMap {
+  if (!text || !text.trim()) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`field map is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new Error('field map must be a JSON object of FedEx field: X3 field name');
+  }
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof v === 'string' && v.trim()) out[k] = v.trim();
+    else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out[k] = v as string[];
+    else throw new Error(`field map: "${k}" must name an X3 field (or a list of fields)`);
+  }
+  return out as DocumentFieldMap;
+}
+
+export function shipSettingsOf(def: FedexShipDef): ShipSettings {
+  const d = DEFAULT_SHIP_SETTINGS;
+  const ourAddress: PartyInput = {};
+  const set = (k: keyof PartyInput, v: unknown): void => {
+    if (typeof v === 'string' && v.trim()) (ourAddress as Record<string, unknown>)[k] = v.trim();
+  };
+  set('companyName', def.ourCompany);
+  set('personName', def.ourContact);
+  set('phoneNumber', def.ourPhone);
+  set('emailAddress', def.ourEmail);
+  set('city', def.ourCity);
+  set('stateOrProvinceCode', def.ourState);
+  set('postalCode', def.ourPostal);
+  set('countryCode', def.ourCountry);
+  const lines = [def.ourStreet1, def.ourStreet2, def.ourStreet3].filter(
+    (l): l is string => typeof l === 'string' && l.trim() !== '',
+  );
+  if (lines.length) ourAddress.streetLines = lines.map((l) => l.trim());
+  const length = numberOr(def.dimLength, 0);
+  const width = numberOr(def.dimWidth, 0);
+  const height = numberOr(def.dimHeight, 0);
+  const units: DimensionUnit = pick(def.dimUnits, DIMENSION_UNITS, 'IN');
+  return {
+    direction: pick(def.direction, ['auto', 'outbound', 'inbound'] as const, d.direction),
+    fieldMap: parseFieldMap(def.fieldMap),
+    ourAddress,
+    serviceType: textOr(def.serviceType, d.serviceType),
+    packagingType: textOr(def.packagingType, d.packagingType),
+    pickupType: pick(def.pickupType, PICKUP_TYPES, d.pickupType),
+    labelImageType: pick(def.labelImageType, IMAGE_TYPES, d.labelImageType),
+    labelStockType: textOr(def.labelStockType, d.labelStockType),
+    labelResponse: pick(def.labelResponse, ['LABEL', 'URL_ONLY'] as const, d.labelResponse),
+    paymentType: pick(def.paymentType, PAYMENT_TYPES, d.paymentType),
+    payorAccountNumber: textOr(def.payorAccountNumber, ''),
+    weightUnit: pick(def.weightUnit, WEIGHT_UNITS, d.weightUnit),
+    defaultWeight: numberOr(def.defaultWeight, d.defaultWeight),
+    dimensions: length && width && height ? { length, width, height, units } : undefined,
+    shipDate: pick(def.shipDate, ['today', 'x3'] as const, d.shipDate),
+    customerReferenceTemplate: textOr(def.customerReferenceTemplate, d.customerReferenceTemplate),
+    poNumberTemplate: textOr(def.poNumberTemplate, d.poNumberTemplate),
+    descriptionTemplate: textOr(def.descriptionTemplate, d.descriptionTemplate),
+    residential: bool(def.residential),
+    recipientPhoneFallback: textOr(def.recipientPhoneFallback, ''),
+    freight: {
+      enabled: bool(def.freight),
+      serviceType: pick(def.freightServiceType, LTL_SERVICE_TYPES, d.freight.serviceType),
+      freightClass: pick(def.freightClass, FREIGHT_CLASSES, d.freight.freightClass),
+      subPackagingType: pick(def.freightSubPackaging, SUB_PACKAGING_TYPES, d.freight.subPackagingType),
+      role: pick(def.freightRole, ['SHIPPER', 'CONSIGNEE'] as const, d.freight.role),
+      accountNumber: textOr(def.freightAccount, ''),
+    },
+  };
+}
