@@ -1,0 +1,343 @@
+/**
+ * Everything one x3-config node owns: the credentials, ONE token cache (connected-app JWT or
+ * OAuth2), ONE limiter, and the three API clients built on the core HTTP client. Nodes ask it
+ * for the client of an (entity, operation) pair.
+ */
+import { EventEmitter } from 'node:events';
+import { ApiError, ValidationError } from '../core/errors';
+import { HttpClient, type HttpClientOptions, type RetryPolicy } from '../core/http';
+import { createRateLimiter, type RequestLimiter } from '../core/limiter';
+import { TokenCache, type TokenStatus } from '../core/token-cache';
+import { resolveStyle, type PageQuery, type X3Client, type X3WriteResult } from './client';
+import { EntityCatalogue, type ApiStyle, type EntityDefinition, type EntityOperation, type X3Record } from './entities';
+import { GraphqlX3Client, graphqlErrorText } from './graphql-client';
+import { mintConnectedAppJwt } from './jwt';
+import { oauthErrorText, refreshAccessToken, type RefreshTokenStore, memoryRefreshTokenStore } from './oauth2';
+import { RestX3Client, restErrorText } from './rest-client';
+import { isPoolBusy, soapFaultText } from './soap';
+import { SoapX3Client } from './soap-client';
+import { checkCredentials, type X3Credentials, type X3Settings } from './settings';
+
+export interface X3ConnectionOptions {
+  settings: X3Settings;
+  credentials: X3Credentials;
+  /** Where the rotated OAuth2 refresh token lives (default: memory only). */
+  refreshTokenStore?: RefreshTokenStore;
+  /** Retry policy overrides (runtime setting `x3ConfigRetry`). */
+  retry?: Partial<RetryPolicy>;
+  now?: () => number;
+  random?: () => number;
+  adapter?: HttpClientOptions['adapter'];
+}
+
+/** Token status for nodes using a config whose credentials carry no token (Basic). */
+type StatusListener = (status: TokenStatus) => void;
+
+function basicHeader(username: string | undefined, password: string | undefined): Record<string, string> {
+  if (!username || !password) {
+    throw new ValidationError('x3', 'username', 'x3-config: Basic authentication needs the user name and password');
+  }
+  return { Authorization: `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}` };
+}
+
+/** Error text of any X3 face: GraphQL errors[], api1 $diagnoses, SOAP faults, 401 text bodies. */
+export function describeX3Error(status: number, body: unknown): { message?: string; code?: string } | undefined {
+  const message = soapFaultText(body) ?? graphqlErrorText(body) ?? restErrorText(body) ?? oauthErrorText(body);
+  if (status === 401) {
+    return {
+      code: 'X3_UNAUTHORIZED',
+      message: `X3 refused the credentials (HTTP 401)${message ? `: ${message}` : ''}`,
+    };
+  }
+  if (isPoolBusy(status, body)) {
+    return {
+      code: 'X3_POOL_BUSY',
+      message: `X3 has no web-service process free (${message ?? 'No Web services accepted'}); check the pool's web-service child processes`,
+    };
+  }
+  return message ? { message } : undefined;
+}
+
+export class X3Connection {
+  readonly catalogue: EntityCatalogue;
+  readonly tokenCache?: TokenCache;
+  private readonly events = new EventEmitter();
+  private readonly limiter: RequestLimiter;
+  private readonly https: HttpClient[] = [];
+  private readonly clients: Record<ApiStyle, X3Client>;
+  private readonly soap: SoapX3Client;
+  private status: TokenStatus = { state: 'idle' };
+  private lastToken?: string;
+  /** X3 answered 401 to the last call: shown as an auth failure until a call succeeds. */
+  private refused = false;
+
+  constructor(private readonly options: X3ConnectionOptions) {
+    const { settings, credentials } = options;
+    checkCredentials(settings, credentials, false);
+    this.catalogue = new EntityCatalogue(settings.entities);
+    this.events.setMaxListeners(0);
+    const now = options.now ?? (() => Date.now());
+    this.limiter = createRateLimiter({ max: 1_000_000, windowMs: 1000, maxConcurrent: settings.maxConcurrent, now });
+
+    if (settings.auth === 'connected-app') {
+      this.tokenCache = new TokenCache({
+        system: 'x3',
+        now,
+        random: options.random,
+        refreshAfterMs: settings.tokenRefreshSeconds * 1000,
+        fetchToken: async () => {
+          const jwt = mintConnectedAppJwt({
+            clientId: credentials.clientId ?? '',
+            secret: credentials.clientSecret ?? '',
+            user: credentials.user,
+            audience: settings.audience,
+            lifetimeSeconds: settings.jwtLifetimeSeconds,
+            backdateSeconds: settings.jwtBackdateSeconds,
+            now: now(),
+          });
+          this.lastToken = jwt.token;
+          return { token: jwt.token, expiresInMs: jwt.exp * 1000 - now() };
+        },
+      });
+    } else if (settings.auth === 'oauth2') {
+      const tokenHttp = this.http({ baseURL: settings.tokenUrl });
+      const store = options.refreshTokenStore ?? memoryRefreshTokenStore(credentials.refreshToken);
+      this.tokenCache = new TokenCache({
+        system: 'x3',
+        now,
+        random: options.random,
+        refreshAfterMs: settings.tokenRefreshSeconds * 1000,
+        refreshMarginMs: 30_000,
+        fetchToken: async () => {
+          const grant = await refreshAccessToken({
+            http: tokenHttp,
+            clientId: credentials.clientId ?? '',
+            clientSecret: credentials.clientSecret ?? '',
+            store,
+          });
+          this.lastToken = grant.token;
+          return grant;
+        },
+      });
+    }
+    this.tokenCache?.on('status', (s: TokenStatus) => this.setStatus(s));
+
+    const tokenAuth: Partial<HttpClientOptions> = this.tokenCache
+      ? { tokenProvider: this.tokenCache }
+      : { credentialHeaders: () => basicHeader(credentials.username, credentials.password) };
+    const apiHttp = this.http({ baseURL: settings.url, ...tokenAuth });
+    const soapAuth: Partial<HttpClientOptions> =
+      settings.soap.auth === 'token' && this.tokenCache
+        ? { tokenProvider: this.tokenCache }
+        : { credentialHeaders: () => basicHeader(credentials.username, credentials.password) };
+    const soapHttp = this.http({ baseURL: settings.url, ...soapAuth, isRetryableResponse: isPoolBusy });
+
+    this.soap = new SoapX3Client(soapHttp, {
+      path: settings.soap.path,
+      context: {
+        codeLang: settings.soap.language,
+        poolAlias: settings.soap.poolAlias,
+        poolId: settings.soap.poolId,
+        requestConfig: settings.soap.requestConfig,
+      },
+    });
+    const observe = (c: X3Client): X3Client => new ObservedClient(c, (err) => this.noteOutcome(err));
+    this.clients = {
+      graphql: observe(
+        new GraphqlX3Client(apiHttp, {
+          path: settings.graphqlPath,
+          folder: settings.folder,
+          prefix: settings.graphqlPrefix,
+        }),
+      ),
+      rest: observe(
+        new RestX3Client(apiHttp, {
+          url: settings.url,
+          path: settings.restPath,
+          folder: settings.folder,
+          datetimeLiteral: settings.restDatetimeLiteral,
+        }),
+      ),
+      soap: observe(this.soap),
+    };
+  }
+
+  get settings(): X3Settings {
+    return this.options.settings;
+  }
+
+  get folder(): string {
+    return this.options.settings.folder;
+  }
+
+  private http(extra: Partial<HttpClientOptions> & { baseURL: string }): HttpClient {
+    const { settings, credentials } = this.options;
+    const client = new HttpClient({
+      system: 'x3',
+      timeoutMs: settings.timeoutMs,
+      limiter: this.limiter,
+      rejectUnauthorized: settings.rejectUnauthorized,
+      retry: this.options.retry,
+      random: this.options.random,
+      now: this.options.now,
+      adapter: this.options.adapter,
+      describeError: describeX3Error,
+      secrets: () => [credentials.clientSecret, credentials.password, credentials.refreshToken, this.lastToken],
+      ...extra,
+    });
+    this.https.push(client);
+    return client;
+  }
+
+  /** Entity definition by name, with an optional node-level override. */
+  entity(name: string, override?: unknown): EntityDefinition {
+    return this.catalogue.get(name, override);
+  }
+
+  styleFor(def: EntityDefinition, operation: EntityOperation): ApiStyle {
+    return resolveStyle(this.options.settings.routes, def, this.options.settings.api, operation);
+  }
+
+  /** The client that serves this operation on this entity. */
+  clientFor(def: EntityDefinition, operation: EntityOperation): X3Client {
+    return this.clients[this.styleFor(def, operation)];
+  }
+
+  client(style: ApiStyle): X3Client {
+    return this.clients[style];
+  }
+
+  /** SOAP `run` of a published subprogram (credential outcomes reach the status like any call). */
+  async runSubprogram(publication: string, group: string, fields: X3Record): Promise<X3WriteResult> {
+    try {
+      const res = await this.soap.run(publication, group, fields);
+      this.noteOutcome();
+      return res;
+    } catch (err) {
+      this.noteOutcome(err);
+      throw err;
+    }
+  }
+
+  /** The SOAP client itself. */
+  soapClient(): SoapX3Client {
+    return this.soap;
+  }
+
+  /**
+   * "Test connection": reads one customer with the read API and, when credentials for it are
+   * there, asks SOAP for one customer too. Returns what worked; throws X3's own error.
+   */
+  async test(): Promise<string> {
+    const parts: string[] = [];
+    const def = this.entity('customer');
+    const style = this.settings.api;
+    const pages = this.clients[style].queryPages(def, { pageSize: 1 });
+    try {
+      const first = await pages.next();
+      const rec = first.done ? undefined : first.value[0];
+      parts.push(
+        `${style === 'graphql' ? 'GraphQL' : 'REST'} OK (folder ${this.folder}, ${rec ? `read customer ${String(rec[def.key] ?? '')}` : 'no customer found'})`,
+      );
+    } finally {
+      await pages.return(undefined);
+    }
+    const creds = this.options.credentials;
+    const soapPossible = this.settings.soap.auth === 'token' ? !!this.tokenCache : !!(creds.username && creds.password);
+    if (soapPossible && def.soap.publication) {
+      await this.soapClient().call({ operation: 'query', publicName: def.soap.publication, keys: [], listSize: 1 });
+      parts.push(`SOAP OK (pool ${this.settings.soap.poolAlias})`);
+    } else {
+      parts.push('SOAP not tested (no web-service user name/password)');
+    }
+    return parts.join('; ');
+  }
+
+  /**
+   * Observe the outcome of a call for the credential status shown on every node: Basic has no
+   * token cache, so a 401 is the only sign that the credentials are wrong.
+   */
+  noteOutcome(err?: unknown): void {
+    if (err instanceof ApiError && err.status === 401) {
+      this.refused = true;
+      this.setStatus({ state: 'failed', error: err.message });
+    } else if (!err && (this.refused || (!this.tokenCache && this.status.state !== 'ok'))) {
+      this.refused = false;
+      this.setStatus(this.tokenCache?.getStatus() ?? { state: 'ok' });
+    }
+  }
+
+  tokenStatus(): TokenStatus {
+    return { ...this.status };
+  }
+
+  on(event: 'status', listener: StatusListener): this {
+    this.events.on(event, listener);
+    return this;
+  }
+
+  off(event: 'status', listener: StatusListener): this {
+    this.events.off(event, listener);
+    return this;
+  }
+
+  private setStatus(s: TokenStatus): void {
+    this.status = s;
+    this.events.emit('status', s);
+  }
+
+  async close(): Promise<void> {
+    for (const h of this.https) h.close();
+    this.tokenCache?.close();
+    this.events.removeAllListeners();
+    await this.limiter.stop();
+  }
+}
+
+/** Passes every call through and reports its outcome (Basic auth status). */
+class ObservedClient implements X3Client {
+  readonly style: ApiStyle;
+
+  constructor(
+    private readonly inner: X3Client,
+    private readonly note: (err?: unknown) => void,
+  ) {
+    this.style = inner.style;
+  }
+
+  private async watch<T>(p: Promise<T>): Promise<T> {
+    try {
+      const v = await p;
+      this.note();
+      return v;
+    } catch (err) {
+      this.note(err);
+      throw err;
+    }
+  }
+
+  async *queryPages(def: EntityDefinition, q: PageQuery): AsyncGenerator<X3Record[], void, void> {
+    const it = this.inner.queryPages(def, q);
+    for (;;) {
+      const r = await this.watch(it.next());
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+
+  read(def: EntityDefinition, key: string, options?: { withLines?: boolean }): Promise<X3Record | undefined> {
+    return this.watch(this.inner.read(def, key, options));
+  }
+
+  findBy(def: EntityDefinition, field: string, value: string): Promise<X3Record | undefined> {
+    return this.watch(this.inner.findBy(def, field, value));
+  }
+
+  create(def: EntityDefinition, record: X3Record): Promise<X3WriteResult> {
+    return this.watch(this.inner.create(def, record));
+  }
+
+  update(def: EntityDefinition, key: string, changes: X3Record): Promise<X3WriteResult> {
+    return this.watch(this.inner.update(def, key, changes));
+  }
+}

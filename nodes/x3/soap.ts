@@ -1,0 +1,457 @@
+/**
+ * X3 classic SOAP web services (CAdxWebServiceXmlCC, reference 1, 6 and 7): the SOAP 1.1
+ * envelope, the PARAM document carried in objectXml/inputXml, and the answer (status flag,
+ * typed messages, resultXml as XML or JSON). Every document is built with fast-xml-parser's
+ * builder, which escapes every value: nothing from user data is concatenated into XML.
+ */
+import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { ApiError, ValidationError } from '../core/errors';
+import { linesOf, soapGroupOf, trimDim, type EntityDefinition, type FieldMapping, type X3Record } from './entities';
+
+export type SoapOperation = 'read' | 'query' | 'save' | 'modify' | 'delete' | 'run' | 'getDescription';
+
+export interface SoapCallContext {
+  /** X3 language code, e.g. ENG. */
+  codeLang: string;
+  /** Web-service pool alias (usually the folder's pool). */
+  poolAlias: string;
+  poolId?: string;
+  /** e.g. "adxwss.optreturn=JSON" to get JSON in resultXml where the server supports it. */
+  requestConfig?: string;
+}
+
+export interface SoapRequest {
+  operation: SoapOperation;
+  context: SoapCallContext;
+  publicName: string;
+  keys?: Array<{ key: string; value: string }>;
+  /** PARAM document (save/modify); `inputXml` for run. */
+  objectXml?: string;
+  inputXml?: string;
+  listSize?: number;
+}
+
+export type SoapMessageType = 'information' | 'warning' | 'error';
+
+export interface SoapMessage {
+  type: SoapMessageType;
+  text: string;
+}
+
+export interface SoapAnswer {
+  /** 1 = success, 0 = failure (X3's status flag). */
+  status: number;
+  messages: SoapMessage[];
+  /** resultXml content (XML or JSON text), '' when absent. */
+  result: string;
+}
+
+export const SOAP_PATH = '/soap-generic/syracuse/collaboration/syracuse/CAdxWebServiceXmlCC';
+const NS_SOAPENV = 'http://schemas.xmlsoap.org/soap/envelope/';
+const NS_WSS = 'http://www.adonix.com/WSS';
+const ENCODING = 'http://schemas.xmlsoap.org/soap/encoding/';
+
+const builder = new XMLBuilder({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  textNodeName: '#text',
+  suppressEmptyNode: false,
+  processEntities: true,
+});
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  textNodeName: '#text',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  removeNSPrefix: true,
+  htmlEntities: true,
+  isArray: (name) => ['GRP', 'FLD', 'LST', 'ITM', 'TAB', 'LIN'].includes(name),
+});
+
+// XML 1.0 cannot carry most control characters even escaped: X3 would reject the envelope.
+// eslint-disable-next-line no-control-regex
+const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+
+const typed = (type: string, value: string | number): Record<string, unknown> => ({
+  '@_xsi:type': type,
+  '#text': typeof value === 'string' ? value.replace(INVALID_XML_CHARS, '') : value,
+});
+
+export function buildSoapEnvelope(req: SoapRequest): string {
+  const op: Record<string, unknown> = {
+    '@_soapenv:encodingStyle': ENCODING,
+    callContext: {
+      '@_xsi:type': 'wss:CAdxCallContext',
+      codeLang: typed('xsd:string', req.context.codeLang),
+      poolAlias: typed('xsd:string', req.context.poolAlias),
+      poolId: typed('xsd:string', req.context.poolId ?? ''),
+      requestConfig: typed('xsd:string', req.context.requestConfig ?? ''),
+    },
+    publicName: typed('xsd:string', req.publicName),
+  };
+  if (req.keys) {
+    op.objectKeys = {
+      '@_xsi:type': 'wss:ArrayOfCAdxParamKeyValue',
+      '@_soapenc:arrayType': `wss:CAdxParamKeyValue[${req.keys.length}]`,
+      CAdxParamKeyValue: req.keys.map((k) => ({
+        '@_xsi:type': 'wss:CAdxParamKeyValue',
+        key: typed('xsd:string', k.key),
+        value: typed('xsd:string', k.value),
+      })),
+    };
+  }
+  if (req.objectXml !== undefined) op.objectXml = typed('xsd:string', req.objectXml);
+  if (req.inputXml !== undefined) op.inputXml = typed('xsd:string', req.inputXml);
+  if (req.listSize !== undefined) op.listSize = typed('xsd:int', req.listSize);
+  const doc = {
+    'soapenv:Envelope': {
+      '@_xmlns:soapenv': NS_SOAPENV,
+      '@_xmlns:wss': NS_WSS,
+      '@_xmlns:xsd': 'http://www.w3.org/2001/XMLSchema',
+      '@_xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance',
+      '@_xmlns:soapenc': ENCODING,
+      'soapenv:Header': '',
+      'soapenv:Body': { [`wss:${req.operation}`]: op },
+    },
+  };
+  return `<?xml version="1.0" encoding="UTF-8"?>${builder.build(doc) as string}`;
+}
+
+/* ---------- PARAM documents ---------- */
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function fieldKind(fields: readonly FieldMapping[] | undefined, name: string): FieldMapping['kind'] {
+  return fields?.find((f) => f.x3 === name)?.kind;
+}
+
+/** X3 SOAP wants dates as YYYYMMDD; other scalars as text. */
+function soapText(value: unknown, field: string): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') {
+    const m = ISO_DATE.exec(value);
+    return m ? `${m[1]}${m[2]}${m[3]}` : value.replace(INVALID_XML_CHARS, '');
+  }
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'boolean') return value ? '2' : '1';
+  throw new ValidationError(
+    'x3',
+    field,
+    `X3 field ${field} must be a text, number or list of texts, not ${JSON.stringify(value)}`,
+  );
+}
+
+function fieldNodes(rec: Obj, where: string): { FLD: Obj[]; LST: Obj[] } {
+  const FLD: Obj[] = [];
+  const LST: Obj[] = [];
+  for (const [name, value] of Object.entries(rec)) {
+    if (name.startsWith('$')) continue;
+    const path = where ? `${where}.${name}` : name;
+    if (Array.isArray(value)) {
+      LST.push({ '@_NAME': name, ITM: value.map((v, i) => ({ '#text': soapText(v, `${path}[${i}]`) })) });
+    } else {
+      FLD.push({ '@_NAME': name, '#text': soapText(value, path) });
+    }
+  }
+  return { FLD, LST };
+}
+
+/**
+ * A record -> `<PARAM>`: header fields in the publication's groups (GRP ID from the catalogue),
+ * dimensioned fields as LST/ITM, lines as a TAB of LIN.
+ */
+export function buildParamXml(def: EntityDefinition, record: X3Record): string {
+  const groups = new Map<string, Obj>();
+  const lines = linesOf(def, record);
+  for (const [name, value] of Object.entries(record)) {
+    if (def.lines && (name === def.lines.x3 || name === 'lines')) continue;
+    if (isObj(value)) {
+      throw new ValidationError('x3', name, `X3 field ${name} must be a text, number or list of texts, not an object`);
+    }
+    const id = soapGroupOf(def, name);
+    if (!id)
+      throw new ValidationError(
+        'x3',
+        name,
+        `no SOAP group is configured for field ${name} of ${def.name} (entities.${def.name}.soap.groups)`,
+      );
+    const g = groups.get(id) ?? {};
+    g[name] = value;
+    groups.set(id, g);
+  }
+  const param: Obj = {
+    GRP: [...groups].map(([id, fields]) => ({ '@_ID': id, ...fieldNodes(fields, '') })),
+  };
+  if (lines) {
+    if (!def.lines) throw new ValidationError('x3', 'lines', `${def.name} has no lines`);
+    const tab = def.lines.soapTab;
+    param.TAB = [
+      {
+        '@_ID': tab,
+        LIN: lines.map((line, i) => {
+          if (!isObj(line))
+            throw new ValidationError('x3', `${def.lines!.x3}[${i}]`, `line ${i + 1} must be an object of X3 fields`);
+          return { '@_NUM': String(i + 1), ...fieldNodes(line, `${def.lines!.x3}[${i}]`) };
+        }),
+      },
+    ];
+  }
+  return builder.build({ PARAM: param }) as string;
+}
+
+/** `<PARAM><GRP ID=group>` of plain fields, the input of a published subprogram (run). */
+export function buildRunInputXml(groupId: string, fields: Record<string, unknown>): string {
+  return builder.build({ PARAM: { GRP: [{ '@_ID': groupId, ...fieldNodes(fields, '') }] } }) as string;
+}
+
+/* ---------- answers ---------- */
+
+function textOf(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (isObj(v)) return v['#text'] === undefined ? '' : String(v['#text']);
+  return '';
+}
+
+function firstChild(node: Obj): [string, unknown] | undefined {
+  return Object.entries(node).find(([k]) => !k.startsWith('@_') && k !== '#text');
+}
+
+const MESSAGE_TYPES: Record<string, SoapMessageType> = { '1': 'information', '2': 'warning', '3': 'error' };
+
+function collectMessages(v: unknown, out: SoapMessage[]): void {
+  if (Array.isArray(v)) {
+    for (const item of v) collectMessages(item, out);
+    return;
+  }
+  if (!isObj(v)) return;
+  if ('message' in v && 'type' in v) {
+    const code = textOf(v.type).trim();
+    out.push({ type: MESSAGE_TYPES[code] ?? 'information', text: textOf(v.message).trim() });
+    return;
+  }
+  for (const [k, child] of Object.entries(v)) if (!k.startsWith('@_')) collectMessages(child, out);
+}
+
+/** SOAP Fault text (faultstring), or undefined when the body is not a fault. */
+export function soapFaultText(body: unknown): string | undefined {
+  if (typeof body !== 'string' || !/Fault/.test(body)) return undefined;
+  try {
+    const doc = parser.parse(body) as Obj;
+    const env = isObj(doc.Envelope) ? doc.Envelope : undefined;
+    const b = env && isObj(env.Body) ? env.Body : undefined;
+    const fault = b && isObj(b.Fault) ? b.Fault : undefined;
+    if (!fault) return undefined;
+    return textOf(fault.faultstring).trim() || textOf(fault.faultcode).trim() || 'SOAP Fault';
+  } catch {
+    return undefined;
+  }
+}
+
+/** "No Web services accepted": the X3 host has no web-service child process free (pool busy). */
+export function isPoolBusy(status: number, body: unknown): boolean {
+  return status >= 500 && typeof body === 'string' && /No Web services? accepted/i.test(body);
+}
+
+export function parseSoapAnswer(body: string): SoapAnswer {
+  let doc: Obj;
+  try {
+    doc = parser.parse(body) as Obj;
+  } catch (err) {
+    throw new ApiError({
+      system: 'x3',
+      code: 'X3_BAD_RESPONSE',
+      message: `X3 SOAP answer is not XML: ${(err as Error).message}`,
+    });
+  }
+  const env = isObj(doc.Envelope) ? doc.Envelope : undefined;
+  const b = env && isObj(env.Body) ? env.Body : undefined;
+  if (!b) throw new ApiError({ system: 'x3', code: 'X3_BAD_RESPONSE', message: 'X3 SOAP answer has no Envelope/Body' });
+  if (isObj(b.Fault)) {
+    throw new ApiError({
+      system: 'x3',
+      code: 'X3_SOAP_FAULT',
+      message: `X3 SOAP fault: ${textOf(b.Fault.faultstring).trim()}`,
+    });
+  }
+  const response = firstChild(b);
+  const ret = response && isObj(response[1]) ? firstChild(response[1]) : undefined;
+  if (!ret || !isObj(ret[1]))
+    throw new ApiError({ system: 'x3', code: 'X3_BAD_RESPONSE', message: 'X3 SOAP answer has no result' });
+  const r = ret[1];
+  const messages: SoapMessage[] = [];
+  collectMessages(r.messages, messages);
+  const statusText = textOf(r.status).trim();
+  return { status: statusText === '' ? 0 : Number(statusText), messages, result: textOf(r.resultXml) };
+}
+
+/* ---------- resultXml -> record ---------- */
+
+function convertScalar(type: string | undefined, kind: FieldMapping['kind'], text: string): unknown {
+  const t = type?.toLowerCase();
+  if (t === 'integer' || t === 'decimal' || kind === 'number' || kind === 'menu') {
+    if (text.trim() === '') return t || kind ? null : '';
+    const n = Number(text);
+    return Number.isFinite(n) ? n : text;
+  }
+  if (t === 'date' || kind === 'date') {
+    const m = /^(\d{4})(\d{2})(\d{2})$/.exec(text.trim());
+    if (m) return m[1] === '0000' ? null : `${m[1]}-${m[2]}-${m[3]}`;
+    return text.trim() === '' ? null : text;
+  }
+  return text;
+}
+
+function readXmlFields(node: Obj, fields: readonly FieldMapping[] | undefined, into: X3Record): void {
+  for (const f of (node.FLD as unknown[] | undefined) ?? []) {
+    if (!isObj(f)) continue;
+    const name = String(f['@_NAME'] ?? '');
+    if (!name) continue;
+    into[name] = convertScalar(f['@_TYPE'] as string | undefined, fieldKind(fields, name), textOf(f));
+  }
+  for (const l of (node.LST as unknown[] | undefined) ?? []) {
+    if (!isObj(l)) continue;
+    const name = String(l['@_NAME'] ?? '');
+    if (name) into[name] = trimDim(((l.ITM as unknown[] | undefined) ?? []).map(textOf));
+  }
+}
+
+function linesKey(def: EntityDefinition | undefined, tabId: string): string {
+  return def?.lines && def.lines.soapTab === tabId ? def.lines.x3 : tabId;
+}
+
+function fromXmlResult(def: EntityDefinition | undefined, xml: string): X3Record {
+  const doc = parser.parse(xml) as Obj;
+  const root = isObj(doc.RESULT) ? doc.RESULT : isObj(doc.PARAM) ? doc.PARAM : {};
+  const rec: X3Record = {};
+  readXmlFields(root, def?.fields, rec);
+  for (const g of (root.GRP as unknown[] | undefined) ?? []) if (isObj(g)) readXmlFields(g, def?.fields, rec);
+  for (const t of (root.TAB as unknown[] | undefined) ?? []) {
+    if (!isObj(t)) continue;
+    const id = String(t['@_ID'] ?? '');
+    const lineFields = def?.lines?.soapTab === id ? def.lines.fields : undefined;
+    rec[linesKey(def, id)] = ((t.LIN as unknown[] | undefined) ?? []).map((lin) => {
+      const line: X3Record = {};
+      if (isObj(lin)) readXmlFields(lin, lineFields, line);
+      return line;
+    });
+  }
+  return rec;
+}
+
+function fromJsonFields(src: Obj, fields: readonly FieldMapping[] | undefined, into: X3Record): void {
+  for (const [name, v] of Object.entries(src)) {
+    into[name] = Array.isArray(v)
+      ? trimDim(v.map((x) => (x === null ? '' : String(x))))
+      : typeof v === 'string'
+        ? convertScalar(undefined, fieldKind(fields, name), v)
+        : v;
+  }
+}
+
+function fromJsonResult(def: EntityDefinition | undefined, text: string): X3Record {
+  const doc = JSON.parse(text) as unknown;
+  const rec: X3Record = {};
+  if (!isObj(doc)) return rec;
+  for (const [id, part] of Object.entries(doc)) {
+    if (Array.isArray(part)) {
+      const lineFields = def?.lines?.soapTab === id ? def.lines.fields : undefined;
+      rec[linesKey(def, id)] = part.map((line) => {
+        const out: X3Record = {};
+        if (isObj(line)) fromJsonFields(line, lineFields, out);
+        return out;
+      });
+    } else if (isObj(part)) {
+      fromJsonFields(part, def?.fields, rec);
+    } else {
+      rec[id] = part;
+    }
+  }
+  return rec;
+}
+
+/**
+ * resultXml -> a record keyed by X3 names. Accepts the XML RESULT document and the JSON form
+ * (`adxwss.optreturn=JSON`); typed XML fields (Integer, Decimal, Date) and catalogue kinds give
+ * numbers and YYYY-MM-DD dates, so both forms (and REST) yield the same record.
+ */
+export function recordFromSoapResult(def: EntityDefinition | undefined, result: string): X3Record {
+  const text = result.trim();
+  if (!text) return {};
+  try {
+    return text.startsWith('{') ? fromJsonResult(def, text) : fromXmlResult(def, text);
+  } catch (err) {
+    throw new ApiError({
+      system: 'x3',
+      code: 'X3_BAD_RESPONSE',
+      message: `X3 SOAP resultXml cannot be read: ${(err as Error).message}`,
+    });
+  }
+}
+
+/** A `query` answer: one record per LIN (XML) or per array element (JSON). */
+export function recordsFromSoapQuery(def: EntityDefinition | undefined, result: string): X3Record[] {
+  const text = result.trim();
+  if (!text) return [];
+  if (text.startsWith('[') || text.startsWith('{')) {
+    const doc = JSON.parse(text) as unknown;
+    const list = Array.isArray(doc) ? doc : isObj(doc) ? (Object.values(doc).find(Array.isArray) ?? []) : [];
+    return (list as unknown[]).map((row) => {
+      const out: X3Record = {};
+      if (isObj(row)) fromJsonFields(row, def?.fields, out);
+      return out;
+    });
+  }
+  const doc = parser.parse(text) as Obj;
+  const root = isObj(doc.RESULT) ? doc.RESULT : {};
+  return ((root.LIN as unknown[] | undefined) ?? []).map((lin) => {
+    const out: X3Record = {};
+    if (isObj(lin)) readXmlFields(lin, def?.fields, out);
+    return out;
+  });
+}
+
+/* ---------- failures ---------- */
+
+/** Text X3 uses when the web-service data volume of the licence is used up [C for the mechanism]. */
+const LICENCE_LIMIT = /(licen[cs]e|data volume|WSSIZELIMIT|WSGRACELIMIT)/i;
+
+export function describeMessages(messages: readonly SoapMessage[]): string {
+  return messages.map((m) => `${m.type}: ${m.text}`).join('; ');
+}
+
+/** A status-0 answer -> ApiError carrying X3's own messages (errors first, then warnings). */
+export function soapFailure(operation: SoapOperation, publicName: string, answer: SoapAnswer): ApiError {
+  const ordered = [
+    ...answer.messages.filter((m) => m.type === 'error'),
+    ...answer.messages.filter((m) => m.type === 'warning'),
+    ...answer.messages.filter((m) => m.type === 'information'),
+  ];
+  const text = ordered.length ? describeMessages(ordered) : 'X3 answered status 0 without a message';
+  if (ordered.some((m) => LICENCE_LIMIT.test(m.text))) {
+    return new ApiError({
+      system: 'x3',
+      code: 'X3_WS_LICENCE_LIMIT',
+      message: `X3 ${operation} ${publicName} refused by the web-service licence volume limit (WSSIZELIMIT/WSGRACELIMIT; it resets at the end of the licence period): ${text}`,
+      retryable: true,
+      details: { messages: answer.messages },
+    });
+  }
+  return new ApiError({
+    system: 'x3',
+    code: 'X3_ERROR',
+    message: `X3 ${operation} ${publicName}: ${text}`,
+    retryable: false,
+    details: { messages: answer.messages },
+  });
+}

@@ -1,0 +1,137 @@
+/**
+ * Guarded write-back of tracking numbers (issue 4): X3 has no optimistic locking on these writes
+ * (api1 is last-writer-wins, reference 4.1), so before writing we re-read the record and only
+ * write when the target field is empty or still holds the value this node wrote last time.
+ * Anything else belongs to someone else (a user, another integration) and is left alone.
+ */
+import { ApiError } from '../core/errors';
+import type { StateFile } from '../core/state-file';
+
+export type WriteBackMode = 'replace' | 'append';
+
+export interface WriteBackInput {
+  /** For messages: entity / key / field names. */
+  entity: string;
+  key: string;
+  field: string;
+  /** The field's value in X3 right now (just re-read). */
+  current: unknown;
+  /** The value (or, in append mode, the numbers) to write. */
+  desired: string;
+  /** What this node wrote into this field of this record last time, if anything. */
+  lastWritten?: string;
+  mode: WriteBackMode;
+  /** Joins the numbers of a multi-package shipment in append mode. */
+  separator: string;
+}
+
+export type WriteBackDecision =
+  /** Write `value` into the field. */
+  | { action: 'write'; value: string }
+  /** X3 already holds what we want (a replay, or a retry after a crash): nothing to write. */
+  | { action: 'none'; value: string };
+
+function text(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (Array.isArray(v)) return v.map(text).join('');
+  return String(v).trim();
+}
+
+function tokens(value: string, separator: string): string[] {
+  const sep = separator.trim() || separator;
+  return value
+    .split(sep)
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
+export function conflictError(input: WriteBackInput, current: string): ApiError {
+  return new ApiError({
+    system: 'x3',
+    code: 'X3_CONFLICT',
+    status: 409,
+    message:
+      `${input.entity} ${input.key}: field ${input.field} holds "${current}", which this node did not write; ` +
+      `"${input.desired}" was not written and the record is unchanged`,
+    retryable: false,
+    details: { entity: input.entity, key: input.key, field: input.field, current, desired: input.desired },
+  });
+}
+
+/** Decides what to write, or throws X3_CONFLICT. Pure: the caller re-reads and writes. */
+export function decideWriteBack(input: WriteBackInput): WriteBackDecision {
+  const current = text(input.current);
+  const desired = input.desired.trim();
+  const own = input.lastWritten?.trim();
+  if (!desired) return { action: 'none', value: current };
+  if (input.mode === 'replace') {
+    if (current === desired) return { action: 'none', value: current };
+    if (current === '' || current === own) return { action: 'write', value: desired };
+    throw conflictError(input, current);
+  }
+  const have = tokens(current, input.separator);
+  const wanted = tokens(desired, input.separator);
+  const missing = wanted.filter((t) => !have.includes(t));
+  if (missing.length === 0) return { action: 'none', value: current };
+  if (current === '') return { action: 'write', value: wanted.join(input.separator) };
+  if (current === own) return { action: 'write', value: [...have, ...missing].join(input.separator) };
+  throw conflictError(input, current);
+}
+
+/** What this node wrote last, per (folder, entity, key, field); survives restarts. */
+export interface LastWrittenStore {
+  get(id: string): string | undefined;
+  set(id: string, value: string): void;
+  /** Forget everything (the node was deleted). */
+  remove(): void;
+}
+
+export function lastWrittenId(folder: string, entity: string, key: string, field: string): string {
+  return JSON.stringify([folder, entity, key, field]);
+}
+
+interface LastWrittenFile {
+  /** id -> [value, written at epoch ms] */
+  entries: Record<string, [string, number]>;
+}
+
+export interface FileLastWrittenOptions {
+  /** Entries kept; the oldest go first (a delivery is written back within days). */
+  maxEntries?: number;
+  /** Entries older than this are forgotten (default 180 days). */
+  maxAgeMs?: number;
+  now?: () => number;
+}
+
+/** A LastWrittenStore in a state file of the Node-RED user dir, written atomically. */
+export function fileLastWrittenStore(
+  file: StateFile<LastWrittenFile>,
+  options: FileLastWrittenOptions = {},
+): LastWrittenStore {
+  const maxEntries = options.maxEntries ?? 20_000;
+  const maxAgeMs = options.maxAgeMs ?? 180 * 24 * 3600_000;
+  const now = options.now ?? Date.now;
+  let cache: Map<string, [string, number]> | undefined;
+  const load = (): Map<string, [string, number]> => {
+    if (!cache) cache = new Map(Object.entries(file.read()?.entries ?? {}));
+    return cache;
+  };
+  return {
+    get: (id) => load().get(id)?.[0],
+    set: (id, value) => {
+      const map = load();
+      const t = now();
+      map.delete(id);
+      map.set(id, [value, t]);
+      for (const [k, [, at]] of map) {
+        if (map.size <= maxEntries && at >= t - maxAgeMs) break;
+        map.delete(k);
+      }
+      file.write({ entries: Object.fromEntries(map) });
+    },
+    remove: () => {
+      cache = new Map();
+      file.remove();
+    },
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * x3-config: the X3 server, folder, API routes, credentials and the one shared connection (one
+ * token cache, one limiter) used by every x3-poll / x3-update that selects it; plus the
+ * "Test connection" admin endpoint.
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { toErrorInfo } from '../core/errors';
+import type { RetryPolicy } from '../core/http';
+import { stateFile } from '../core/state-file';
+import { registerAdminRoute, resolveCredentials, type TestConnectionResult } from '../shared/admin';
+import { userDir } from '../shared/red';
+import { X3_CONFIG_TYPE, type X3ConfigApi } from './config-api';
+import { X3Connection } from './connection';
+import { fileRefreshTokenStore, type PersistedRefreshToken } from './oauth2';
+import { parseX3Settings, type X3Credentials } from './settings';
+
+type X3ConfigDef = NodeDef & Record<string, unknown>;
+type ConfigInstance = Node<X3Credentials> & { -readonly [K in keyof X3ConfigApi]: X3ConfigApi[K] };
+
+const CREDENTIAL_KEYS = ['clientId', 'clientSecret', 'user', 'username', 'password', 'refreshToken'] as const;
+
+/** Operators may tune the retry policy in settings.js: `x3ConfigRetry: { maxRetries, baseDelayMs, maxDelayMs }`. */
+function retrySetting(RED: NodeAPI): Partial<RetryPolicy> | undefined {
+  const v = (RED.settings as unknown as { x3ConfigRetry?: unknown }).x3ConfigRetry;
+  return v && typeof v === 'object' ? (v as Partial<RetryPolicy>) : undefined;
+}
+
+function refreshTokenFile(RED: NodeAPI, id: string) {
+  return stateFile<PersistedRefreshToken>(userDir(RED), 'x3-oauth2', id);
+}
+
+export = function (RED: NodeAPI): void {
+  function X3ConfigNode(this: ConfigInstance, def: X3ConfigDef): void {
+    RED.nodes.createNode(this, def);
+    // the node is handed to helpers (status board, config users) and captured by callbacks
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const node = this;
+    const creds: X3Credentials = { ...(node.credentials ?? {}) };
+    let connection: X3Connection | undefined;
+    let problem: Error | undefined;
+    try {
+      const settings = parseX3Settings(def);
+      connection = new X3Connection({
+        settings,
+        credentials: creds,
+        refreshTokenStore: fileRefreshTokenStore(refreshTokenFile(RED, node.id), creds.refreshToken),
+        retry: retrySetting(RED),
+      });
+    } catch (err) {
+      problem = err instanceof Error ? err : new Error(String(err));
+      node.error(`x3-config "${def.name || node.id}": ${problem.message}`);
+    }
+
+    node.getConnection = () => {
+      if (!connection) throw problem ?? new Error('x3-config is not ready');
+      return connection;
+    };
+    const users = new Map<string, Node>();
+    node.register = (user) => void users.set(user.id, user);
+    node.deregister = (user) => void users.delete(user.id);
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      users.clear();
+      // The rotated refresh token belongs to this config node: deleting the node forgets it.
+      if (removed) refreshTokenFile(RED, node.id).remove();
+      const closing = connection ? connection.close() : Promise.resolve();
+      closing.then(
+        () => done(),
+        () => done(),
+      );
+    });
+  }
+
+  RED.nodes.registerType<ConfigInstance, X3ConfigDef, unknown, X3Credentials>(X3_CONFIG_TYPE, X3ConfigNode, {
+    credentials: {
+      clientId: { type: 'text' },
+      clientSecret: { type: 'password' },
+      user: { type: 'text' },
+      username: { type: 'text' },
+      password: { type: 'password' },
+      refreshToken: { type: 'password' },
+    },
+  });
+
+  registerAdminRoute(RED, 'post', '/x3-config/test', 'x3-config.write', async (req) => {
+    const body = (req.body ?? {}) as {
+      id?: string;
+      settings?: Record<string, unknown>;
+      credentials?: Partial<X3Credentials>;
+    };
+    const submitted: Partial<X3Credentials> = {};
+    for (const k of CREDENTIAL_KEYS) {
+      const v = body.credentials?.[k];
+      if (typeof v === 'string') submitted[k] = v;
+    }
+    const id = typeof body.id === 'string' && body.id ? body.id : undefined;
+    let connection: X3Connection | undefined;
+    try {
+      const creds = resolveCredentials<Record<string, string | undefined>>(RED, id, submitted) as X3Credentials;
+      const settings = parseX3Settings(body.settings ?? {});
+      connection = new X3Connection({
+        settings,
+        credentials: creds,
+        // OAuth2 rotates the refresh token even for a test: keep the new one where the node finds it.
+        refreshTokenStore: id ? fileRefreshTokenStore(refreshTokenFile(RED, id), creds.refreshToken) : undefined,
+        retry: { maxRetries: 0 },
+      });
+      const message = await connection.test();
+      const result: TestConnectionResult = { ok: true, message };
+      return { body: result };
+    } catch (err) {
+      const result: TestConnectionResult = { ok: false, message: toErrorInfo(err, 'x3').message };
+      return { body: result };
+    } finally {
+      await connection?.close();
+    }
+  });
+};

@@ -1,0 +1,274 @@
+/**
+ * x3-poll: emits X3 records changed since a persisted watermark, every `interval` seconds and on
+ * any input msg, never two polls at once. Paging streams page by page; the watermark (core
+ * Watermark in a state file keyed by node id) moves only after a page's records were sent.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { toErrorInfo } from '../core/errors';
+import { stateFile } from '../core/state-file';
+import { toEpochMs } from '../core/time';
+import { Watermark, type WatermarkData, type WatermarkStore } from '../core/watermark';
+import { getAuditConfig } from '../audit/config-api';
+import { followTokenStatus, StatusBoard } from '../shared/node-status';
+import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
+import { getX3Config } from './config-api';
+import type { X3Connection } from './connection';
+import type { EntityDefinition } from './entities';
+import { pollOnce, type PolledRecord } from './poller';
+
+interface PollDef extends NodeDef {
+  server?: string;
+  entity?: string;
+  entityOverride?: string;
+  interval?: string | number;
+  overlap?: string | number;
+  initial?: string;
+  initialDate?: string;
+  pageSize?: string | number;
+  output?: string;
+  filter?: string;
+  withLines?: boolean | string;
+  audit?: string;
+}
+
+interface StoredWatermark {
+  /** What the position belongs to: changing entity, folder or server starts over. */
+  scope: string;
+  data: WatermarkData;
+}
+
+const MAX_BACKOFF_MS = 15 * 60_000;
+
+function numberOf(v: unknown, fallback: number, min: number): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() ? Number(v) : NaN;
+  return Number.isFinite(n) && n >= min ? n : fallback;
+}
+
+function clock(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19) + 'Z';
+}
+
+function parseOverride(text: string | undefined): unknown {
+  if (!text || !text.trim()) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new Error(`x3-poll: the entity override is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export = function (RED: NodeAPI): void {
+  function X3PollNode(this: Node, def: PollDef): void {
+    RED.nodes.createNode(this, def);
+    // the node is handed to helpers (status board, config users) and captured by callbacks
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const node = this;
+    const board = new StatusBoard(node);
+    const cfg = getX3Config(RED, def.server);
+    if (!cfg) {
+      board.set({ fill: 'red', shape: 'ring', text: 'no x3-config' });
+      node.error('x3-poll: select an x3-config (missing, disabled or deleted)');
+      return;
+    }
+    let conn: X3Connection;
+    let entity: EntityDefinition;
+    try {
+      conn = cfg.getConnection();
+      entity = conn.entity(def.entity || 'salesDelivery', parseOverride(def.entityOverride));
+    } catch (err) {
+      board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });
+      node.error(`x3-poll: ${(err as Error).message}`);
+      return;
+    }
+    cfg.register(node);
+    const unfollow = followTokenStatus(board, conn);
+
+    const intervalMs = numberOf(def.interval, 60, 1) * 1000;
+    const overlapMs = numberOf(def.overlap, 120, 0) * 1000;
+    const pageSize = Math.floor(numberOf(def.pageSize, 100, 1));
+    const perPage = def.output === 'page';
+    const withLines = def.withLines === true || def.withLines === 'true';
+    const filter = def.filter?.trim() || undefined;
+    const initial =
+      def.initial === 'all'
+        ? 'all'
+        : def.initial === 'date' && def.initialDate?.trim()
+          ? def.initialDate.trim()
+          : 'now';
+    const audit = getAuditConfig(RED, def.audit);
+    const client = conn.clientFor(entity, 'read');
+
+    const scope = JSON.stringify([conn.settings.url, conn.folder, entity.name, entity.key, entity.stamp]);
+    const file = stateFile<StoredWatermark>(userDir(RED), 'x3-poll', node.id);
+    const store: WatermarkStore = {
+      read: () => {
+        const stored = file.read();
+        return stored && stored.scope === scope ? stored.data : undefined;
+      },
+      write: (data) => file.write({ scope, data }),
+    };
+    let watermark: Watermark;
+    try {
+      if (initial !== 'now' && initial !== 'all') toEpochMs(initial);
+      watermark = new Watermark({ store, overlapMs, initial });
+    } catch (err) {
+      board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });
+      node.error(`x3-poll: ${(err as Error).message}`);
+      cfg.deregister(node);
+      unfollow();
+      return;
+    }
+
+    let closed = false;
+    let running: Promise<void> | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let failures = 0;
+    /** Callers waiting for the poll that follows the running one. */
+    let waiting: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
+
+    /** After failures, the next timed poll waits longer: interval x 2^(failures-1), at most 15 min. */
+    const backoff = (): number => Math.min(MAX_BACKOFF_MS, intervalMs * 2 ** Math.max(0, failures - 1));
+
+    const sendRecords = async (records: PolledRecord[]): Promise<void> => {
+      const base = { topic: entity.name };
+      const out: NodeMessage[] = perPage
+        ? [
+            {
+              ...base,
+              payload: records.map((r) => r.record),
+              x3: { entity: entity.name, folder: conn.folder, keys: records.map((r) => r.key), count: records.length },
+            } as NodeMessage,
+          ]
+        : records.map(
+            (r) =>
+              ({
+                ...base,
+                payload: r.record,
+                x3: { entity: entity.name, key: r.key, updatedAt: r.updatedAt, folder: conn.folder },
+              }) as NodeMessage,
+          );
+      node.send([out]);
+      if (audit) {
+        await Promise.all(
+          records.map((r) =>
+            audit.recordSafe({
+              system: 'x3',
+              operation: 'x3.poll',
+              status: 'received',
+              correlation: { x3Folder: conn.folder, x3Entity: entity.name, x3Key: r.key },
+              msg: {
+                topic: entity.name,
+                payload: r.record,
+                x3: { entity: entity.name, key: r.key, updatedAt: r.updatedAt, folder: conn.folder },
+              },
+              nodeId: node.id,
+            }),
+          ),
+        );
+      }
+    };
+
+    const pollNow = async (): Promise<void> => {
+      board.set({ fill: 'blue', shape: 'dot', text: 'polling' });
+      try {
+        const result = await pollOnce({
+          client,
+          def: entity,
+          watermark,
+          pageSize,
+          filter,
+          withLines,
+          emit: sendRecords,
+        });
+        failures = 0;
+        board.set({ fill: 'green', shape: 'dot', text: `${result.count} new at ${clock(Date.now())}` });
+      } catch (err) {
+        failures += 1;
+        board.set({
+          fill: 'red',
+          shape: 'ring',
+          text: `${toErrorInfo(err, 'x3').code}, retry ${clock(Date.now() + backoff())}`,
+        });
+        throw err;
+      }
+    };
+
+    const schedule = (): void => {
+      if (closed) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => void timedPoll(), failures ? backoff() : intervalMs);
+    };
+
+    /** Runs one poll, or joins the one that follows the running poll (never two at once). */
+    const poll = (): Promise<void> => {
+      if (running) return new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }));
+      running = pollNow().finally(() => {
+        running = undefined;
+        const next = waiting;
+        waiting = [];
+        if (!next.length) return;
+        if (closed) {
+          for (const w of next) w.resolve();
+          return;
+        }
+        // One follow-up poll serves every msg that arrived meanwhile.
+        poll().then(
+          () => next.forEach((w) => w.resolve()),
+          (err: unknown) => next.forEach((w) => w.reject(err)),
+        );
+      });
+      return running;
+    };
+
+    const timedPoll = async (): Promise<void> => {
+      try {
+        await poll();
+      } catch (err) {
+        const msg: Msg = { topic: entity.name, payload: null, _msgid: RED.util.generateId() } as unknown as Msg;
+        node.error(failMessage(msg, err, 'x3'), msg);
+      } finally {
+        schedule();
+      }
+    };
+
+    node.on('input', (msg: Msg, _send: SendFn, done: DoneFn) => {
+      const reset = msg.reset;
+      if (typeof reset === 'string' && reset.trim()) {
+        try {
+          if (reset !== 'now' && reset !== 'all') toEpochMs(reset);
+          watermark.reset(reset.trim());
+        } catch (err) {
+          done(
+            failMessage(
+              msg,
+              new Error(`x3-poll: msg.reset must be "now", "all" or an ISO date-time (${(err as Error).message})`),
+              'x3',
+            ),
+          );
+          return;
+        }
+      }
+      poll().then(
+        () => done(),
+        (err: unknown) => done(failMessage(msg, err, 'x3')),
+      );
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      unfollow();
+      cfg.deregister(node);
+      const finish = (): void => {
+        board.clear();
+        done();
+      };
+      (running ?? Promise.resolve()).then(finish, finish);
+    });
+
+    board.set({ fill: 'grey', shape: 'ring', text: 'waiting' });
+    timer = setTimeout(() => void timedPoll(), 0);
+  }
+
+  RED.nodes.registerType('x3-poll', X3PollNode);
+};

@@ -1,0 +1,288 @@
+/**
+ * x3-update: writes to X3 — update (with the guarded tracking-number write-back), create and
+ * upsert (found by key or external reference, created under an exactly-once ledger claim),
+ * ensure (records exist). The logic lives in update-ops.ts; this file reads the settings, picks
+ * the ledger, records the outcome in the audit trail and reports.
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { ApiError, toErrorInfo, ValidationError } from '../core/errors';
+import { stateFile } from '../core/state-file';
+import { parseMapping } from '../core/template';
+import { getAuditConfig, PROCESS_INSTANCE_ID } from '../audit/config-api';
+import { correlationFromMsg } from '../audit/correlation';
+import { replayLedgerKey } from '../audit/msg-audit';
+import { openSqliteStore } from '../audit/sqlite-store';
+import type { AuditStore } from '../audit/types';
+import { followTokenStatus, StatusBoard } from '../shared/node-status';
+import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
+import { getX3Config } from './config-api';
+import type { X3Connection } from './connection';
+import type { EntityDefinition } from './entities';
+import { describeMessages } from './soap';
+import {
+  runUpdate,
+  UPDATE_OPERATIONS,
+  type LedgerAccess,
+  type UpdateOperation,
+  type UpdateSettings,
+} from './update-ops';
+import { fileLastWrittenStore } from './write-back';
+
+interface UpdateDef extends NodeDef {
+  server?: string;
+  entity?: string;
+  entityOverride?: string;
+  operation?: string;
+  key?: string;
+  externalRefField?: string;
+  externalRefValue?: string;
+  mapping?: string;
+  recordProperty?: string;
+  trackingField?: string;
+  trackingValue?: string;
+  trackingMode?: string;
+  separator?: string;
+  statusField?: string;
+  statusValue?: string;
+  idempotencyKey?: string;
+  warnings?: string;
+  subprogram?: string;
+  subprogramGroup?: string;
+  audit?: string;
+}
+
+function parseOverride(text: string | undefined): unknown {
+  if (!text || !text.trim()) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new Error(`the entity override is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function settingsOf(def: UpdateDef): UpdateSettings {
+  const operation = (UPDATE_OPERATIONS as readonly string[]).includes(def.operation ?? '')
+    ? (def.operation as UpdateOperation)
+    : 'update';
+  const settings: UpdateSettings = {
+    operation,
+    keyTemplate: def.key?.trim() ?? '',
+    externalRefField: def.externalRefField?.trim() ?? '',
+    externalRefTemplate: def.externalRefValue?.trim() ?? '',
+    mapping: parseMapping(def.mapping ?? '', 'field mapping'),
+    recordProperty: (def.recordProperty ?? '').trim().replace(/^msg\./, ''),
+    idempotencyTemplate: def.idempotencyKey?.trim() ?? '',
+  };
+  if (def.trackingField?.trim()) {
+    settings.tracking = {
+      field: def.trackingField.trim(),
+      template: def.trackingValue?.trim() || '{{payload.trackingNumber}}',
+      mode: def.trackingMode === 'append' ? 'append' : 'replace',
+      separator: def.separator ?? ',',
+    };
+  }
+  if (def.subprogram?.trim()) {
+    settings.subprogram = { publication: def.subprogram.trim(), group: def.subprogramGroup?.trim() || 'GRP1' };
+  }
+  if (def.statusField?.trim()) {
+    settings.status = { field: def.statusField.trim(), template: def.statusValue?.trim() || '{{payload.status}}' };
+  }
+  return settings;
+}
+
+export = function (RED: NodeAPI): void {
+  function X3UpdateNode(this: Node, def: UpdateDef): void {
+    RED.nodes.createNode(this, def);
+    // the node is handed to helpers (status board, config users) and captured by callbacks
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const node = this;
+    const board = new StatusBoard(node);
+    const cfg = getX3Config(RED, def.server);
+    if (!cfg) {
+      board.set({ fill: 'red', shape: 'ring', text: 'no x3-config' });
+      node.error('x3-update: select an x3-config (missing, disabled or deleted)');
+      return;
+    }
+    let conn: X3Connection;
+    let fixedEntity: EntityDefinition | undefined;
+    let override: unknown;
+    let settings: UpdateSettings;
+    try {
+      conn = cfg.getConnection();
+      override = parseOverride(def.entityOverride);
+      // No entity in the settings: each msg names it in msg.topic (x3-poll sets it).
+      if (def.entity) fixedEntity = conn.entity(def.entity, override);
+      settings = settingsOf(def);
+    } catch (err) {
+      board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });
+      node.error(`x3-update: ${(err as Error).message}`);
+      return;
+    }
+    cfg.register(node);
+    const unfollow = followTokenStatus(board, conn);
+    const audit = getAuditConfig(RED, def.audit);
+    const lastWrittenFile = stateFile<{ entries: Record<string, [string, number]> }>(
+      userDir(RED),
+      'x3-update-writeback',
+      node.id,
+    );
+    const lastWritten = fileLastWrittenStore(lastWrittenFile);
+
+    let fallbackStore: AuditStore | undefined;
+    const ledger = (): LedgerAccess | undefined => {
+      if (settings.operation !== 'create' && settings.operation !== 'upsert') return undefined;
+      if (audit) return { store: audit.getStore(), owner: audit.instanceId };
+      if (!fallbackStore) {
+        node.warn(
+          'x3-update: no audit-config selected: creates are de-duplicated in memory only, until Node-RED restarts',
+        );
+        fallbackStore = openSqliteStore({ path: ':memory:' });
+      }
+      return { store: fallbackStore, owner: PROCESS_INSTANCE_ID };
+    };
+
+    const operationName = `x3.${settings.operation}`;
+    let queue: Promise<void> = Promise.resolve();
+    board.set({});
+
+    node.on('input', (msg: Msg, send: SendFn, done: DoneFn) => {
+      const replayKey = replayLedgerKey(msg, 'x3.create');
+      board.set({ fill: 'blue', shape: 'dot', text: settings.operation });
+      let entityName = fixedEntity?.name ?? (typeof msg.topic === 'string' ? msg.topic.trim() : '');
+      const work = async (): Promise<void> => {
+        if (!entityName) {
+          throw new ValidationError(
+            'x3',
+            'topic',
+            'x3-update: no X3 entity: choose one in the node or send its name in msg.topic (e.g. salesDelivery)',
+          );
+        }
+        const entity = fixedEntity ?? conn.entity(entityName, override);
+        entityName = entity.name;
+        const outcome = await runUpdate(
+          {
+            gateway: conn,
+            def: entity,
+            settings,
+            lastWritten,
+            ledger: ledger(),
+            getProperty: (m, path) => RED.util.getMessageProperty(m, path),
+            replayKey,
+          },
+          msg,
+        );
+        const items = outcome.items;
+        const messages = items.flatMap((i) => i.messages);
+        const warnings = messages.filter((m) => m.type !== 'information');
+        const base = { entity: entity.name, operation: settings.operation, folder: conn.folder, api: outcome.api };
+        if (settings.operation === 'ensure') {
+          msg.x3 = { ...base, keys: items.map((i) => i.key), records: items.map((i) => i.record) };
+        } else if (outcome.bulk) {
+          msg.payload = items.map((i) => i.record);
+          msg.x3 = { ...base, keys: items.map((i) => i.key), created: items.map((i) => i.created === true), messages };
+        } else {
+          const item = items[0];
+          msg.payload = item.record;
+          msg.x3 = {
+            ...base,
+            key: item.key,
+            changed: item.changed,
+            ...(item.created !== undefined ? { created: item.created } : {}),
+            ...(messages.length ? { messages } : {}),
+          };
+        }
+        if (warnings.length && def.warnings === 'error') {
+          throw new ApiError({
+            system: 'x3',
+            code: 'X3_WARNING',
+            message: `X3 answered the ${settings.operation} of ${entity.name} ${items.map((i) => i.key).join(', ')} with warnings (the write was applied): ${describeMessages(warnings)}`,
+            retryable: false,
+            details: { messages },
+          });
+        }
+        for (const m of warnings) node.warn(`X3 ${m.type}: ${m.text}`);
+        const keys = items.map((i) => i.key);
+        const verb =
+          settings.operation === 'ensure'
+            ? 'found'
+            : items.some((i) => i.created)
+              ? 'created'
+              : items.some((i) => i.changed.length)
+                ? 'updated'
+                : 'unchanged';
+        board.set({
+          fill: 'green',
+          shape: 'dot',
+          text: `${verb} ${keys.length === 1 ? keys[0] : `${keys.length} records`}`,
+        });
+        if (audit) {
+          await audit.recordSafe({
+            system: 'x3',
+            operation: operationName,
+            status: 'succeeded',
+            correlation: {
+              ...correlationFromMsg(msg),
+              x3Folder: conn.folder,
+              x3Entity: entity.name,
+              ...(keys.length === 1 ? { x3Key: keys[0] } : {}),
+            },
+            msg,
+            idempotencyKey: items.length === 1 ? items[0].idempotencyKey : undefined,
+            nodeId: node.id,
+          });
+        }
+        send(msg);
+      };
+      // One msg at a time: the guarded write-back re-reads then writes, and two msgs for the same
+      // record must not interleave between the two (X3 has no optimistic locking here).
+      const run = queue.then(work);
+      queue = run.catch(() => undefined);
+      run.then(
+        () => done(),
+        async (err: unknown) => {
+          const info = toErrorInfo(err, 'x3');
+          board.set({ fill: 'red', shape: 'ring', text: info.code });
+          const failed = failMessage(msg, err, 'x3');
+          if (audit) {
+            const { error: _error, ...replayable } = msg;
+            void _error;
+            await audit.recordSafe({
+              system: 'x3',
+              operation: operationName,
+              status: 'failed',
+              correlation: {
+                ...correlationFromMsg(msg),
+                x3Folder: conn.folder,
+                ...(entityName ? { x3Entity: entityName } : {}),
+              },
+              error: {
+                code: info.code,
+                message: info.message,
+                ...(info.status !== undefined ? { status: info.status } : {}),
+              },
+              msg: replayable,
+              idempotencyKey: replayKey,
+              nodeId: node.id,
+            });
+          }
+          done(failed);
+        },
+      );
+    });
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      unfollow();
+      cfg.deregister(node);
+      if (removed) lastWritten.remove();
+      board.clear();
+      const store = fallbackStore;
+      fallbackStore = undefined;
+      (store ? store.close() : Promise.resolve()).then(
+        () => done(),
+        () => done(),
+      );
+    });
+  }
+
+  RED.nodes.registerType('x3-update', X3UpdateNode);
+};
