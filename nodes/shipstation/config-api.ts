@@ -1,0 +1,72 @@
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import {
+  DEFAULT_RESERVE,
+  DEFAULT_WINDOW_MS,
+  V1_DEFAULT_LIMIT,
+  V2_DEFAULT_LIMIT,
+  type ApiVersion,
+  type ShipStationClient,
+} from './client';
+import type { JwksSource } from './webhook-verify';
+
+/** What a shipstation-config node offers the nodes that use it. */
+export const SHIPSTATION_CONFIG_TYPE = 'shipstation-config';
+
+export interface ShipStationConfigApi {
+  /** The one client (one limiter per API version) every node on this config shares. */
+  readonly client: ShipStationClient;
+  /** The API a node uses when it has no reason to pick (orders are always V1). */
+  readonly defaultVersion: ApiVersion;
+  /** V2 webhook signing keys, cached by key id. */
+  readonly jwks: JwksSource;
+  register(user: Node): void;
+  deregister(user: Node): void;
+}
+
+export type ShipStationConfigNode = Node & ShipStationConfigApi;
+
+export function getShipStationConfig(RED: NodeAPI, id: unknown): ShipStationConfigNode | undefined {
+  if (typeof id !== 'string' || !id) return undefined;
+  const node = RED.nodes.getNode(id) as (Node & Partial<ShipStationConfigApi> & { type?: string }) | null;
+  if (!node || node.type !== SHIPSTATION_CONFIG_TYPE || !node.client) return undefined;
+  return node as ShipStationConfigNode;
+}
+
+export interface ShipStationConfigDef extends NodeDef {
+  version?: string;
+  v1Url?: string;
+  v2Url?: string;
+  v1Limit?: string | number;
+  v2Limit?: string | number;
+  reserve?: string | number;
+  windowSeconds?: string | number;
+  jwksUrl?: string;
+}
+
+function positive(v: unknown, fallback: number): number {
+  const n = Number(v);
+  return v !== '' && v !== undefined && v !== null && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+function nonNegative(v: unknown, fallback: number): number {
+  const n = Number(v);
+  return v !== '' && v !== undefined && v !== null && Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+export function clientSettings(def: Partial<ShipStationConfigDef>): {
+  v1Url?: string;
+  v2Url?: string;
+  v1Limit: number;
+  v2Limit: number;
+  reserve: number;
+  windowMs: number;
+} {
+  return {
+    v1Url: def.v1Url?.trim() || undefined,
+    v2Url: def.v2Url?.trim() || undefined,
+    v1Limit: positive(def.v1Limit, V1_DEFAULT_LIMIT),
+    v2Limit: positive(def.v2Limit, V2_DEFAULT_LIMIT),
+    reserve: nonNegative(def.reserve, DEFAULT_RESERVE),
+    windowMs: positive(def.windowSeconds, DEFAULT_WINDOW_MS / 1000) * 1000,
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * shipstation-config: credentials and the one shared ShipStation client (one budget limiter per
+ * API version) used by every shipstation-* node that selects it; also the V2 webhook key cache
+ * and the "Test connection" admin endpoint.
+ */
+import type { Node, NodeAPI } from 'node-red';
+import { HttpClient } from '../core/http';
+import { registerAdminRoute, resolveCredentials } from '../shared/admin';
+import { ShipStationClient, type ShipStationCredentials } from './client';
+import {
+  clientSettings,
+  SHIPSTATION_CONFIG_TYPE,
+  type ShipStationConfigApi,
+  type ShipStationConfigDef,
+} from './config-api';
+import { DEFAULT_JWKS_URL, JwksCache } from './webhook-verify';
+
+type Credentials = ShipStationCredentials;
+
+type ConfigInstance = Node<Credentials> & { -readonly [K in keyof ShipStationConfigApi]: ShipStationConfigApi[K] };
+
+export = function (RED: NodeAPI): void {
+  function ShipStationConfigNode(this: ConfigInstance, def: ShipStationConfigDef): void {
+    RED.nodes.createNode(this, def);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const node = this;
+    const creds = node.credentials ?? {};
+    node.defaultVersion = def.version === 'v2' ? 'v2' : 'v1';
+    node.client = new ShipStationClient({
+      credentials: { apiKey: creds.apiKey, apiSecret: creds.apiSecret, v2ApiKey: creds.v2ApiKey },
+      ...clientSettings(def),
+    });
+    const jwksUrl = def.jwksUrl?.trim() || DEFAULT_JWKS_URL;
+    const jwksHttp = new HttpClient({
+      system: 'shipstation',
+      baseURL: jwksUrl,
+      retry: { maxRetries: 1 },
+      timeoutMs: 10_000,
+    });
+    node.jwks = new JwksCache({
+      fetchJwks: async () => (await jwksHttp.request({ method: 'GET', url: '', auth: false })).data,
+      onError: (err) => node.warn(`ShipStation JWKS ${jwksUrl} could not be read: ${(err as Error).message}`),
+    });
+
+    const users = new Map<string, Node>();
+    node.register = (user) => void users.set(user.id, user);
+    node.deregister = (user) => void users.delete(user.id);
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      users.clear();
+      jwksHttp.close();
+      node.client.close().then(
+        () => done(),
+        () => done(),
+      );
+    });
+  }
+
+  RED.nodes.registerType<ConfigInstance, ShipStationConfigDef, unknown, Credentials>(
+    SHIPSTATION_CONFIG_TYPE,
+    ShipStationConfigNode,
+    {
+      credentials: {
+        apiKey: { type: 'password' },
+        apiSecret: { type: 'password' },
+        v2ApiKey: { type: 'password' },
+      },
+    },
+  );
+
+  registerAdminRoute(RED, 'post', '/shipstation/test', 'shipstation-config.write', async (req) => {
+    const body = (req.body ?? {}) as Partial<ShipStationConfigDef> & {
+      id?: string;
+      credentials?: Partial<Credentials>;
+    };
+    const creds = resolveCredentials<{ apiKey?: string; apiSecret?: string; v2ApiKey?: string }>(
+      RED,
+      body.id,
+      body.credentials,
+    );
+    // a throwaway client: the deployed one keeps its budget; a test costs one request per version
+    const client = new ShipStationClient({ credentials: creds, ...clientSettings(body), retry: { maxRetries: 0 } });
+    try {
+      const lines = await client.testConnection();
+      return { body: { ok: true, message: lines.join('\n') } };
+    } finally {
+      await client.close();
+    }
+  });
+};

@@ -1,0 +1,238 @@
+/**
+ * shipstation-fetch: polls ShipStation V1 for orders modified since a persisted watermark (the
+ * core Watermark in a state file), and on input fetches a resource_url, one order/shipment,
+ * shipment or fulfilment lists by date range, customers or products. Emits one msg per record
+ * with V1 timestamps in UTC and, when "map to X3" is on, the X3 drafts on msg.x3Draft.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { toErrorInfo } from '../core/errors';
+import { stateFile } from '../core/state-file';
+import type { Watermark, WatermarkData } from '../core/watermark';
+import { failMessage, handleInput, userDir, type Msg } from '../shared/red';
+import { BudgetStatus } from './budget-status';
+import type { ResourcePage } from './client';
+import { getShipStationConfig } from './config-api';
+import { isFetchOperation, planFetch, type FetchOperation } from './fetch-plan';
+import { mappingOf, mapToX3Of, nodeAudit, numberOf, type MappingDef } from './node-options';
+import { createOrderWatermark, DEFAULT_OVERLAP_MS, pollModifiedOrders } from './order-poller';
+import { recordMessage } from './record-message';
+import { correlationOf, normaliseRecord, recordKind } from './records';
+
+interface FetchDef extends NodeDef, MappingDef {
+  server?: string;
+  operation?: string;
+  interval?: string | number;
+  pollOnStart?: boolean | string;
+  initial?: string;
+  overlapMinutes?: string | number;
+  storeId?: string;
+  orderStatus?: string;
+  audit?: string;
+}
+
+type Json = Record<string, unknown>;
+
+function obj(v: unknown): Json | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
+}
+
+export = function (RED: NodeAPI): void {
+  function ShipStationFetchNode(this: Node, def: FetchDef): void {
+    RED.nodes.createNode(this, def);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const node = this;
+    const cfg = getShipStationConfig(RED, def.server);
+    if (!cfg) {
+      node.status({ fill: 'red', shape: 'ring', text: 'no shipstation-config' });
+      node.error('shipstation-fetch: select a shipstation-config (missing, disabled or deleted)');
+      return;
+    }
+    const client = cfg.client;
+    cfg.register(node);
+    const status = new BudgetStatus(node, client, 'v1');
+    const audit = nodeAudit(RED, node, def.audit, false);
+    const operation: FetchOperation = isFetchOperation(def.operation) ? def.operation : 'orders-modified';
+    const mapToX3 = mapToX3Of(def);
+    const mapping = mappingOf(def);
+    const intervalMs = numberOf(def.interval, 300) * 1000;
+    const initial = def.initial?.trim() || 'now';
+    const state = stateFile<WatermarkData>(userDir(RED), 'shipstation-fetch', node.id);
+    let watermark: Watermark | undefined;
+    let closed = false;
+    const filters: Json = {};
+    if (def.storeId?.trim()) filters.storeId = def.storeId.trim();
+    if (def.orderStatus?.trim()) filters.orderStatus = def.orderStatus.trim();
+
+    const getWatermark = (): Watermark => {
+      watermark ??= createOrderWatermark({
+        store: { read: () => state.read(), write: (d) => state.write(d) },
+        overlapMs: numberOf(def.overlapMinutes, DEFAULT_OVERLAP_MS / 60_000) * 60_000,
+        initial,
+      });
+      return watermark;
+    };
+
+    /** One record out: msg built, mapped, audited, sent (or reported when its mapping fails). */
+    const emit = async (
+      base: Json,
+      record: Json,
+      version: ResourcePage['version'],
+      collection: string | undefined,
+      send: (m: NodeMessage) => void,
+      resourceUrl?: string,
+    ): Promise<void> => {
+      // a poll still running when the node closes must not emit from a dead node
+      if (closed) throw new Error('shipstation-fetch was closed');
+      const kind = recordKind(version, collection, record);
+      const built = recordMessage(base, record, { version, kind, resourceUrl, mapToX3, mapping });
+      const stored = { topic: built.msg.topic, payload: record, shipstation: built.msg.shipstation };
+      const correlation = correlationOf(kind, version, record);
+      if (built.error) {
+        const info = toErrorInfo(built.error, 'shipstation');
+        await audit.record({
+          system: 'shipstation',
+          operation: `${kind}.fetch`,
+          status: 'failed',
+          correlation,
+          error: { code: info.code, message: info.message },
+          msg: stored,
+          nodeId: node.id,
+        });
+        node.error(failMessage(built.msg as Msg, built.error, 'shipstation'), built.msg);
+        return;
+      }
+      await audit.record({
+        system: 'shipstation',
+        operation: `${kind}.fetch`,
+        status: 'succeeded',
+        correlation,
+        msg: { ...stored, x3Draft: built.msg.x3Draft },
+        nodeId: node.id,
+      });
+      send(built.msg as NodeMessage);
+    };
+
+    let pollChain: Promise<unknown> = Promise.resolve();
+    let pollTimer: NodeJS.Timeout | undefined;
+
+    const runPoll = (base: () => Json, send: (m: NodeMessage) => void): Promise<number> => {
+      const run = pollChain.then(async () => {
+        status.set({ fill: 'blue', shape: 'dot', text: 'polling' });
+        const result = await pollModifiedOrders({
+          client,
+          watermark: getWatermark(),
+          filters,
+          emit: (order) => emit(base(), order, 'v1', 'orders', send),
+        });
+        status.set({ fill: 'green', shape: 'dot', text: `${result.emitted} new of ${result.fetched}` });
+        return result.emitted;
+      });
+      pollChain = run.catch(() => undefined);
+      return run;
+    };
+
+    const scheduleTimerPoll = (delayMs: number): void => {
+      if (closed || intervalMs <= 0) return;
+      pollTimer = setTimeout(() => {
+        pollTimer = undefined;
+        const msg: Json = {};
+        runPoll(
+          () => ({}),
+          (m) => node.send(m),
+        ).then(
+          () => scheduleTimerPoll(intervalMs),
+          (err: unknown) => {
+            status.set({ fill: 'red', shape: 'ring', text: 'poll failed' });
+            node.error(failMessage(msg as Msg, err, 'shipstation'), msg);
+            scheduleTimerPoll(intervalMs);
+          },
+        );
+      }, delayMs);
+    };
+
+    if (operation === 'orders-modified') {
+      const onStart = !(def.pollOnStart === false || def.pollOnStart === 'false');
+      scheduleTimerPoll(onStart ? 0 : intervalMs);
+    }
+    status.set({
+      fill: 'grey',
+      shape: 'ring',
+      text: operation === 'orders-modified' ? `every ${intervalMs / 1000} s` : operation,
+    });
+
+    handleInput(node, async (msg, send, done) => {
+      const op: FetchOperation = isFetchOperation(msg.operation) ? msg.operation : operation;
+      const payload = msg.payload;
+      const input: Json =
+        obj(payload) ?? (typeof payload === 'string' && op === 'resource' ? { resource_url: payload } : {});
+      const base = (): Json => {
+        const clone = RED.util.cloneMessage(msg) as Json;
+        delete clone.error;
+        return clone;
+      };
+      const sendOne = (m: NodeMessage): void => send(m);
+      try {
+        if (msg.reset === true && op === 'orders-modified') {
+          getWatermark().reset(typeof input.initial === 'string' ? input.initial : initial);
+        }
+        const plan = planFetch(op, input);
+        let count = 0;
+        if (plan.kind === 'poll') {
+          count = await runPoll(base, sendOne);
+        } else if (plan.kind === 'get') {
+          const res = await client.request<Json>(plan.version, { method: 'GET', url: plan.path });
+          const record = normaliseRecord(plan.version, res.data, { now: Date.now() });
+          await emit(base(), record, plan.version, undefined, sendOne);
+          count = 1;
+        } else {
+          const pages =
+            plan.kind === 'resource'
+              ? client.resourcePages(plan.resourceUrl)
+              : client.pages(plan.version, plan.path, plan.params);
+          for await (const page of pages) {
+            for (const raw of page.records) {
+              if (
+                plan.kind === 'list' &&
+                plan.exact &&
+                String(raw[plan.exact.field] ?? '').toLowerCase() !== plan.exact.value.toLowerCase()
+              )
+                continue;
+              const record = normaliseRecord(page.version, raw, { now: Date.now() });
+              await emit(
+                base(),
+                record,
+                page.version,
+                page.collection,
+                sendOne,
+                plan.kind === 'resource' ? plan.resourceUrl : undefined,
+              );
+              count += 1;
+            }
+          }
+        }
+        if (plan.kind !== 'poll') status.set({ fill: 'green', shape: 'dot', text: `${op}: ${count}` });
+        done();
+      } catch (err) {
+        status.set({ fill: 'red', shape: 'ring', text: `${op} failed` });
+        done(failMessage(msg, err, 'shipstation'));
+      }
+    });
+
+    node.on('close', (removed: boolean, done: () => void) => {
+      closed = true;
+      if (pollTimer) clearTimeout(pollTimer);
+      status.close();
+      cfg.deregister(node);
+      if (removed) {
+        try {
+          state.remove();
+        } catch {
+          // best effort: a stale state file only matters if the same node id comes back
+        }
+      }
+      audit.close().finally(() => done());
+    });
+  }
+
+  RED.nodes.registerType('shipstation-fetch', ShipStationFetchNode);
+};
