@@ -2,7 +2,7 @@
  * node-red-node-test-helper for the X3 node tests: typed helper, a per-test user dir, flows,
  * and waits that also work under sinon fake timers (they yield to real I/O with setImmediate).
  */
-import { positioned as positionedWith, useUserDir as useUserDirWith, type TestNode } from '../../support/node-helper';
+import { positioned as positionedWith, useUserDir as useUserDirWith } from '../../support/node-helper';
 
 export {
   catchNode,
