@@ -8,24 +8,55 @@ export type Fold = 'earlier' | 'later';
 /**
  * Pacific wall-clock text ("2026-11-01T01:30:00.0000000") -> UTC ISO. In the repeated hour of
  * November the text alone cannot say which 01:30 it was: `fold` picks (default the first,
- * PDT). A time in the skipped hour of March never happened; luxon moves it forward an hour,
- * which is how the server would have stored it.
+ * PDT). A time in the skipped hour of March never happened; it is moved forward an hour, which
+ * is how the server would have stored it.
  */
 export function pacificToUtcIso(local: string, fold: Fold = 'earlier'): string {
   const text = local.trim();
   if (hasOffset(text)) return toUtcIso(text);
-  const wall = DateTime.fromISO(text, { zone: 'UTC' });
-  if (!wall.isValid) throw new Error(`not a date-time: "${local}" (${wall.invalidExplanation ?? wall.invalidReason})`);
-  // Pacific is UTC-7 (PDT) or UTC-8 (PST): try both and keep those that read back as this wall time.
+  const instants = pacificInstants(text);
+  return new Date(fold === 'later' ? instants[instants.length - 1] : instants[0]).toISOString();
+}
+
+const WALL_PARTS = /^(\d{4}-\d\d-\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?)?$/;
+
+/**
+ * The instants (epoch ms) a Pacific wall-clock text can mean: one, or two in the repeated
+ * November hour (earlier first). DST changes happen on the hour, so every time within one wall
+ * hour shares its reading(s); they are computed once per hour with luxon and cached, which
+ * makes converting thousands of records cheap.
+ */
+export function pacificInstants(local: string): number[] {
+  const m = WALL_PARTS.exec(local.trim());
+  if (!m) throw new Error(`not a date-time: "${local}"`);
+  const [, day, hh = '00', mm = '00', ss = '00', frac = ''] = m;
+  const wall = Date.parse(`${day}T${hh}:${mm}:${ss}.${frac.padEnd(3, '0').slice(0, 3)}Z`);
+  if (Number.isNaN(wall)) throw new Error(`not a date-time: "${local}"`);
+  return offsetsOfHour(`${day}T${hh}`).map((offset) => wall + offset);
+}
+
+const hourOffsets = new Map<string, number[]>();
+
+/** UTC minus wall clock (ms) for each reading of one Pacific wall-clock hour. */
+function offsetsOfHour(hourKey: string): number[] {
+  const cached = hourOffsets.get(hourKey);
+  if (cached) return cached;
+  const wall = DateTime.fromISO(`${hourKey}:00:00.000`, { zone: 'UTC' });
+  if (!wall.isValid) throw new Error(`not a date-time: "${hourKey}"`);
+  // Pacific is UTC-7 (PDT) or UTC-8 (PST): keep the readings that print back as this wall time.
   const wallText = wall.toFormat(WALL);
-  const matches = [7, 8]
+  let offsets = [7, 8]
     .map((hours) => wall.plus({ hours }))
-    .filter((utc) => utc.setZone(PACIFIC).toFormat(WALL) === wallText);
-  if (matches.length === 0) {
-    return DateTime.fromISO(text, { zone: PACIFIC }).toUTC().toISO() as string;
+    .filter((utc) => utc.setZone(PACIFIC).toFormat(WALL) === wallText)
+    .map((utc) => utc.toMillis() - wall.toMillis());
+  if (offsets.length === 0) {
+    // The skipped hour: luxon moves the wall time forward, as the server would have.
+    const shifted = DateTime.fromISO(`${hourKey}:00:00.000`, { zone: PACIFIC });
+    offsets = [shifted.toMillis() - wall.toMillis()];
   }
-  const chosen = fold === 'later' ? matches[matches.length - 1] : matches[0];
-  return chosen.toUTC().toISO() as string;
+  if (hourOffsets.size > 50_000) hourOffsets.clear();
+  hourOffsets.set(hourKey, offsets);
+  return offsets;
 }
 
 const WALL = "yyyy-MM-dd'T'HH:mm:ss.SSS";

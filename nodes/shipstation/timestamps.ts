@@ -1,4 +1,6 @@
-import { pacificToUtcIso, utcToPacific } from '../core/time';
+import { pacificInstants, utcToPacific } from '../core/time';
+
+export { pacificInstants };
 
 /**
  * ShipStation V1 writes every timestamp as a US Pacific wall clock without an offset
@@ -46,40 +48,6 @@ interface Candidates {
   field: string;
   text: string;
   options: number[];
-}
-
-/**
- * UTC minus Pacific wall clock (ms) for each reading of a wall-clock hour, from the core
- * conversion of the hour's start. DST changes happen on the hour, so every time within one wall
- * hour has the same reading(s): one offset, or two in the repeated November hour. Cached per
- * hour: converting thousands of orders then costs a few luxon calls, not thousands.
- */
-const hourOffsets = new Map<string, number[]>();
-
-function offsetsOfHour(hourKey: string): number[] {
-  let offsets = hourOffsets.get(hourKey);
-  if (!offsets) {
-    const start = `${hourKey}:00:00.000`;
-    const wall = Date.parse(`${start}Z`);
-    const earlier = Date.parse(pacificToUtcIso(start, 'earlier')) - wall;
-    const later = Date.parse(pacificToUtcIso(start, 'later')) - wall;
-    offsets = earlier === later ? [earlier] : [earlier, later];
-    if (hourOffsets.size > 20_000) hourOffsets.clear();
-    hourOffsets.set(hourKey, offsets);
-  }
-  return offsets;
-}
-
-const WALL_PARTS = /^(\d{4}-\d\d-\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?$/;
-
-/** The instants (epoch ms) a Pacific wall-clock text can mean: one, or two in the fall-back hour. */
-export function pacificInstants(text: string): number[] {
-  const m = WALL_PARTS.exec(text.trim());
-  if (!m) throw new Error(`not a Pacific date-time: "${text}"`);
-  const [, day, hh, mm, ss = '00', frac = ''] = m;
-  const wall = Date.parse(`${day}T${hh}:${mm}:${ss}.${frac.padEnd(3, '0').slice(0, 3)}Z`);
-  if (Number.isNaN(wall)) throw new Error(`not a Pacific date-time: "${text}"`);
-  return offsetsOfHour(`${day}T${hh}`).map((offset) => wall + offset);
 }
 
 function candidatesOf(field: string, text: string): Candidates {
