@@ -6,7 +6,9 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { startDevNodeRed } from './dev-runtime';
 
-execFileSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, 'copy-assets.ts')], { stdio: 'inherit' });
+execFileSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, 'copy-assets.ts')], {
+  stdio: 'inherit',
+});
 const child = startDevNodeRed({ name: 'dev', port: Number(process.env.PORT ?? 1881) });
 const stop = (): void => {
   child.kill('SIGINT');

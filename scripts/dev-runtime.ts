@@ -26,7 +26,10 @@ export function prepareUserDir(name: string): string {
   if (!fs.existsSync(link)) fs.symlinkSync(ROOT, link, 'dir');
   const pkg = path.join(userDir, 'package.json');
   if (!fs.existsSync(pkg)) {
-    fs.writeFileSync(pkg, JSON.stringify({ name: `${name}-userdir`, private: true, dependencies: { [pkgName]: `file:${ROOT}` } }, null, 2));
+    fs.writeFileSync(
+      pkg,
+      JSON.stringify({ name: `${name}-userdir`, private: true, dependencies: { [pkgName]: `file:${ROOT}` } }, null, 2),
+    );
   }
   return userDir;
 }

@@ -88,22 +88,43 @@ function main(): void {
     checks.push({ id, title, outcome: ok === 'warn' ? 'warn' : ok ? 'pass' : 'fail', detail });
   };
 
-  add('P01', 'License', Boolean(pkg.license) && files.includes('LICENSE'), `${pkg.license ?? 'none'}; LICENSE file ${files.includes('LICENSE') ? 'packed' : 'missing'}`);
-  add('P03', 'Repository or bugs', Boolean(pkg.repository || pkg.bugs), pkg.repository ? 'repository set' : 'no repository');
+  add(
+    'P01',
+    'License',
+    Boolean(pkg.license) && files.includes('LICENSE'),
+    `${pkg.license ?? 'none'}; LICENSE file ${files.includes('LICENSE') ? 'packed' : 'missing'}`,
+  );
+  add(
+    'P03',
+    'Repository or bugs',
+    Boolean(pkg.repository || pkg.bugs),
+    pkg.repository ? 'repository set' : 'no repository',
+  );
   const scoped = pkg.name.startsWith('@');
   const namingOk = scoped || pkg.name.startsWith('node-red-contrib-') || !/^node-?red/.test(pkg.name);
-  add('P04', 'Naming', namingOk ? (scoped ? true : 'warn') : false, scoped ? 'scoped' : `${pkg.name}: unscoped node-red-contrib- name (recorded as pass by the tool)`);
+  add(
+    'P04',
+    'Naming',
+    namingOk ? (scoped ? true : 'warn') : false,
+    scoped ? 'scoped' : `${pkg.name}: unscoped node-red-contrib- name (recorded as pass by the tool)`,
+  );
   add('P05', 'node-red keyword', (pkg.keywords ?? []).includes('node-red'), (pkg.keywords ?? []).join(', '));
 
   const nrRange = pkg['node-red']?.version;
   const nrLatest = npmLatest('node-red');
   if (!nrRange) add('P06', 'Node-RED version', false, 'node-red.version missing');
-  else if (!nrLatest) add('P06', 'Node-RED version', 'warn', `${nrRange} declared; latest Node-RED unknown (registry unreachable)`);
+  else if (!nrLatest)
+    add('P06', 'Node-RED version', 'warn', `${nrRange} declared; latest Node-RED unknown (registry unreachable)`);
   else add('P06', 'Node-RED version', semver.satisfies(nrLatest, nrRange), `${nrRange} vs latest ${nrLatest}`);
 
   // Node-RED 5 needs Node >= 22.9: our range must admit that minimum.
   const nodeRange = pkg.engines?.node;
-  add('P07', 'Node.js version', Boolean(nodeRange) && semver.satisfies('22.9.0', nodeRange ?? ''), `engines.node ${nodeRange ?? 'missing'} vs 22.9.0`);
+  add(
+    'P07',
+    'Node.js version',
+    Boolean(nodeRange) && semver.satisfies('22.9.0', nodeRange ?? ''),
+    `engines.node ${nodeRange ?? 'missing'} vs 22.9.0`,
+  );
 
   const nodes = pkg['node-red']?.nodes ?? {};
   const types: Array<{ type: string; category?: string; file: string }> = [];
@@ -113,9 +134,19 @@ function main(): void {
     const htmlRel = jsRel.replace(/\.js$/, '.html');
     if (!files.includes(jsRel)) missing.push(`${set}: ${jsRel}`);
     if (!files.includes(htmlRel)) missing.push(`${set}: ${htmlRel}`);
-    else types.push(...registeredTypes(fs.readFileSync(path.join(dir, htmlRel), 'utf8')).map((t) => ({ ...t, file: htmlRel })));
+    else
+      types.push(
+        ...registeredTypes(fs.readFileSync(path.join(dir, htmlRel), 'utf8')).map((t) => ({ ...t, file: htmlRel })),
+      );
   }
-  add('N00', 'Node files and editor files packed', Object.keys(nodes).length > 0 && missing.length === 0, missing.length ? `missing: ${missing.join('; ')}` : `${Object.keys(nodes).length} node sets, each .js with its .html`);
+  add(
+    'N00',
+    'Node files and editor files packed',
+    Object.keys(nodes).length > 0 && missing.length === 0,
+    missing.length
+      ? `missing: ${missing.join('; ')}`
+      : `${Object.keys(nodes).length} node sets, each .js with its .html`,
+  );
 
   const used = new Set<string>();
   for (const f of files.filter((f) => f.startsWith('examples/') && f.endsWith('.json'))) {
@@ -123,16 +154,34 @@ function main(): void {
     for (const n of flow) if (n.type) used.add(n.type);
   }
   const unused = types.filter((t) => t.category !== 'config' && !used.has(t.type)).map((t) => t.type);
-  add('N02', 'Examples use every node', types.length > 0 && unused.length === 0, unused.length ? `not in any example: ${unused.join(', ')}` : `${types.filter((t) => t.category !== 'config').length} node types all used`);
+  add(
+    'N02',
+    'Examples use every node',
+    types.length > 0 && unused.length === 0,
+    unused.length
+      ? `not in any example: ${unused.join(', ')}`
+      : `${types.filter((t) => t.category !== 'config').length} node types all used`,
+  );
   add('N01', 'Unique node types', 'warn', 'needs the online Flow Library catalogue; not checked offline');
 
   const deps = Object.keys(pkg.dependencies ?? {});
   const extra = deps.filter((d) => !ALLOWED_DEPENDENCIES.includes(d));
-  add('D01', 'Dependency count', extra.length === 0 ? (deps.length > 6 ? 'warn' : true) : false, extra.length ? `not allowed: ${extra.join(', ')}` : `${deps.length} dependencies (the scorecard recommends 6; the seventh, fast-xml-parser, is deliberate: X3 SOAP)`);
+  add(
+    'D01',
+    'Dependency count',
+    extra.length === 0 ? (deps.length > 6 ? 'warn' : true) : false,
+    extra.length
+      ? `not allowed: ${extra.join(', ')}`
+      : `${deps.length} dependencies (the scorecard recommends 6; the seventh, fast-xml-parser, is deliberate: X3 SOAP)`,
+  );
 
-  let badAgent = false;
+  let badAgent: boolean;
   try {
-    const tree = execFileSync('npm', ['ls', 'agent-base', '--omit=dev', '--all', '--json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const tree = execFileSync('npm', ['ls', 'agent-base', '--omit=dev', '--all', '--json'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     badAgent = /"agent-base"[^}]*"version":\s*"[0-5]\./.test(tree);
   } catch {
     badAgent = false;
@@ -146,10 +195,20 @@ function main(): void {
     if (!latest) unknown.push(name);
     else if (!semver.satisfies(latest, range)) outdated.push(`${name} ${range} excludes ${latest}`);
   }
-  add('D03', 'Dependencies up to date', outdated.length ? false : unknown.length ? 'warn' : true, outdated.length ? outdated.join('; ') : unknown.length ? `registry unreachable for ${unknown.join(', ')}` : 'every range admits the latest version');
+  add(
+    'D03',
+    'Dependencies up to date',
+    outdated.length ? false : unknown.length ? 'warn' : true,
+    outdated.length
+      ? outdated.join('; ')
+      : unknown.length
+        ? `registry unreachable for ${unknown.join(', ')}`
+        : 'every range admits the latest version',
+  );
 
   const width = Math.max(...checks.map((c) => c.title.length));
-  for (const c of checks) console.log(`${c.outcome.toUpperCase().padEnd(4)} ${c.id} ${c.title.padEnd(width)}  ${c.detail}`);
+  for (const c of checks)
+    console.log(`${c.outcome.toUpperCase().padEnd(4)} ${c.id} ${c.title.padEnd(width)}  ${c.detail}`);
   const failed = checks.filter((c) => c.outcome === 'fail');
   console.log(`\n${checks.length - failed.length}/${checks.length} checks without failure`);
   fs.rmSync(path.dirname(dir), { recursive: true, force: true });

@@ -32,14 +32,23 @@ async function main(): Promise<void> {
     }
   }
   const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 3 : 1));
-  const table = rows.map((r) => [r.bench, r.name, `${fmt(r.value)} ${r.unit}`, r.target ?? '', r.pass === undefined ? '' : r.pass ? 'ok' : 'MISS']);
+  const table = rows.map((r) => [
+    r.bench,
+    r.name,
+    `${fmt(r.value)} ${r.unit}`,
+    r.target ?? '',
+    r.pass === undefined ? '' : r.pass ? 'ok' : 'MISS',
+  ]);
   const head = ['bench', 'figure', 'value', 'target', ''];
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   console.log(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
   for (const row of table) console.log(line(row));
   const out = path.join(process.cwd(), 'bench-results.json');
-  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, results: rows }, null, 2));
+  fs.writeFileSync(
+    out,
+    JSON.stringify({ date: new Date().toISOString(), node: process.version, results: rows }, null, 2),
+  );
   console.log(`\nwrote ${out}`);
   if (failedToRun) process.exitCode = 1;
 }

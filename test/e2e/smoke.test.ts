@@ -6,7 +6,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { installedModuleDir, node22Binary, nodeRed5RedJs, packageJson, startNodeRed, type Runtime } from '../support/nodered';
+import {
+  installedModuleDir,
+  node22Binary,
+  nodeRed5RedJs,
+  packageJson,
+  startNodeRed,
+  type Runtime,
+} from '../support/nodered';
 
 interface NodeSet {
   id: string;

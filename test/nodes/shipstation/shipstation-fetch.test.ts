@@ -172,12 +172,10 @@ describe('shipstation-fetch node', function () {
 
       sim.shipOrder(100000002, { carrierCode: 'ups', serviceCode: 'ups_ground', trackingNumber: '1ZDST' });
       got = collect(out, 1);
-      helper
-        .getNode('f')
-        .receive({
-          operation: 'shipments',
-          payload: { createDateStart: '2026-11-01T08:00:00Z', trackingNumber: '1ZDST' },
-        });
+      helper.getNode('f').receive({
+        operation: 'shipments',
+        payload: { createDateStart: '2026-11-01T08:00:00Z', trackingNumber: '1ZDST' },
+      });
       const [shipment] = await got;
       assert.equal(shipment.topic, 'shipment');
       assert.equal((shipment.payload as Json).trackingNumber, '1ZDST');
