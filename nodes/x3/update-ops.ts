@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { ApiError, ValidationError } from '../core/errors';
 import { renderMapping, renderTemplate, type Mapping } from '../core/template';
-import { runExactlyOnce } from '../audit/exactly-once';
+import { errorInfo, runExactlyOnce } from '../audit/exactly-once';
 import type { AuditCorrelation, AuditStore } from '../audit/types';
 import { changedFields, type X3Client, type X3WriteResult } from './client';
 import type { ApiStyle, EntityDefinition, EntityOperation, X3Record } from './entities';
@@ -345,6 +345,25 @@ function storedRecord(v: unknown): X3Record {
   return isObj(v) && isObj(v.record) ? (v.record as X3Record) : isObj(v) ? (v as X3Record) : {};
 }
 
+/** Runs a create under a ledger claim this process already holds, recording its outcome. */
+async function createUnderClaim(
+  store: AuditStore,
+  lk: string,
+  create: () => Promise<{ record: X3Record; messages: SoapMessage[] }>,
+): Promise<{ record: X3Record; messages: SoapMessage[] }> {
+  let res: { record: X3Record; messages: SoapMessage[] };
+  try {
+    res = await create();
+  } catch (err) {
+    if (err instanceof ApiError && err.ambiguous) await store.markUnknown(lk, errorInfo(err));
+    else await store.fail(lk, errorInfo(err));
+    throw err;
+  }
+  const result = { record: res.record, messages: res.messages };
+  await store.complete(lk, result);
+  return result;
+}
+
 async function createItem(
   ctx: UpdateContext,
   item: Item,
@@ -404,13 +423,34 @@ async function createItem(
         idempotencyKey: lk,
       };
     }
-    case 'in-progress':
+    case 'in-progress': {
+      // A claim of another process instance was left by a process that died (the owner changes
+      // at every start); X3 was just asked by reference/key and has no such record, so the dead
+      // attempt never created it: take the claim over (compare-and-set on the old owner) and
+      // create once. A claim of this process is an attempt still running and is left alone.
+      const entry = run.entry;
+      if (
+        (ref || key) &&
+        entry.owner !== ctx.ledger.owner &&
+        (await ctx.ledger.store.takeOver(lk, ctx.ledger.owner, ['claimed'], entry.owner))
+      ) {
+        const created = await createUnderClaim(ctx.ledger.store, lk, () => writer.create(def, item.fields));
+        return {
+          key: keyText(created.record[def.key]) || key,
+          record: created.record,
+          created: true,
+          changed: Object.keys(item.fields),
+          messages: created.messages,
+          idempotencyKey: lk,
+        };
+      }
       throw ledgerError(
         ctx,
         'X3_IN_PROGRESS',
         'another attempt of this create is running or was interrupted; check X3 before retrying',
         lk,
       );
+    }
     case 'unknown':
       throw ledgerError(
         ctx,

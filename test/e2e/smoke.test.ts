@@ -44,7 +44,8 @@ async function checkRuntime(runtime: Runtime, moduleDir: string): Promise<void> 
   assert.equal(ours.length, Object.keys(pkg['node-red'].nodes).length, `node sets loaded: ${JSON.stringify(ours)}`);
   for (const set of ours) {
     assert.equal(set.err, undefined, `${set.id} failed to load: ${set.err}`);
-    assert.ok(set.enabled && set.loaded, `${set.id} not loaded`);
+    // the admin API never reports `loaded` (Node-RED strips it); a set that failed has `err`
+    assert.ok(set.enabled, `${set.id} not enabled`);
   }
   const registered = new Set(ours.flatMap((s) => s.types));
   for (const type of expectedTypes(moduleDir)) assert.ok(registered.has(type), `${type} not registered`);

@@ -77,6 +77,8 @@ export interface RuntimeOptions {
   nodeBinary?: string;
   /** Reuse a user dir (restart tests); default a fresh temp dir. */
   userDir?: string;
+  /** Listen on this port (a restart keeps the URL the simulators' webhooks point at); default a free one. */
+  port?: number;
   flows?: unknown[];
   credentials?: Record<string, Record<string, string>>;
   env?: Record<string, string>;
@@ -92,7 +94,12 @@ export interface Runtime {
   stop(): Promise<void>;
   /** SIGKILL: no close handlers, no flushes — a crash. */
   kill(): Promise<void>;
-  request<T = unknown>(method: string, p: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  request<T = unknown>(
+    method: string,
+    p: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: T }>;
 }
 
 /**
@@ -101,7 +108,7 @@ export interface Runtime {
  */
 export async function startNodeRed(options: RuntimeOptions): Promise<Runtime> {
   const userDir = options.userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sx3s-nr-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const nm = path.join(userDir, 'node_modules');
   if (!fs.existsSync(nm)) fs.symlinkSync(path.join(options.moduleDir, 'node_modules'), nm, 'dir');
   const pkg = path.join(userDir, 'package.json');
@@ -137,7 +144,11 @@ export async function startNodeRed(options: RuntimeOptions): Promise<Runtime> {
   const request = async <T>(method: string, p: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${url}${p}`, {
       method,
-      headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        accept: 'application/json',
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

@@ -1,0 +1,122 @@
+/**
+ * Crash: Node-RED is killed (SIGKILL: no close handlers, no flushes) in the middle of a batch of
+ * 200 X3 deliveries while ShipStation orders are being imported, then started again on the same
+ * user dir. Afterwards: no duplicate label, no lost delivery, no duplicate sales order.
+ */
+import assert from 'node:assert/strict';
+import { createShipStationOrders, createX3Deliveries, stockShipStationSkus, x3Records } from '../../sim/activity';
+import { runtimeProblems, startE2E, waitFor, type E2E } from '../support/e2e';
+
+const BATCH = 200;
+
+function labelsFor(env: E2E, prefix: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const s of env.sims.fedex.state.shipments) {
+    if (s.status !== 'active') continue;
+    for (const r of s.references) {
+      if (r.type === 'CUSTOMER_REFERENCE' && r.value.startsWith(`X3 ${prefix}`))
+        counts.set(r.value.slice(3), (counts.get(r.value.slice(3)) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+describe('e2e: crash in the middle of a batch (SIGKILL, restart on the same user dir)', function () {
+  this.timeout(10 * 60_000);
+  let env: E2E;
+
+  before(async function () {
+    env = await startE2E({
+      sims: {
+        fedex: { journeySeconds: 3600 },
+        shipstation: { rateWindowMs: 5000 },
+        // X3 answers in 15 ms: imports and write-backs are still running when the process dies
+        x3: {
+          latencyMs: 15,
+          records: { customer: 10, product: 10, salesOrder: 20, salesDelivery: 0, purchaseOrder: 0 },
+        },
+      },
+      wiring: {
+        only: ['01', '05', '08'],
+        x3PollSeconds: 1,
+        shipstationPollSeconds: 2,
+        // a FedEx budget of 25 labels a second keeps the batch going for several seconds
+        fedexConfig: { transactionLimit: 25, transactionWindowSeconds: 1 },
+        shipstationConfig: { windowSeconds: 5 },
+      },
+    });
+    await stockShipStationSkus(env.sims.x3.url, ['NA011'], 10_000);
+  });
+
+  after(async function () {
+    await env?.stop();
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') console.log(runtimeProblems(env.runtime));
+  });
+
+  it('loses no delivery and duplicates no label or sales order', async function () {
+    const keys = await createX3Deliveries(env.sims.x3.url, { prefix: 'SDC', start: 1, count: BATCH });
+    await waitFor('the first labels', async () => labelsFor(env, 'SDC').size >= 20 || undefined, 120_000, 20);
+    const orders = await createShipStationOrders(env.sims.shipstation.v1Url, {
+      prefix: 'CR-',
+      start: 1,
+      count: 30,
+      customers: 6,
+    });
+    const importedNow = async (): Promise<number> =>
+      (await x3Records(env.sims.x3.url, 'salesOrder')).filter((o) => String(o.CUSORDREF).startsWith('CR-')).length;
+
+    // kill once some orders are in X3 and more are coming, while labels are still being bought
+    const ordersAtKill = await waitFor(
+      'the order import under way',
+      async () => {
+        const n = await importedNow();
+        return n >= 3 ? n : undefined;
+      },
+      120_000,
+      20,
+    );
+    await env.runtime.kill();
+    const labelsAtKill = labelsFor(env, 'SDC').size;
+    assert.ok(labelsAtKill < BATCH, `the batch was over before the kill (${labelsAtKill} labels)`);
+
+    await env.restart();
+    const done = await waitFor(
+      'every delivery labelled and written back',
+      async () => {
+        const docs = (await x3Records(env.sims.x3.url, 'salesDelivery')).filter((d) => keys.includes(String(d.SDHNUM)));
+        return docs.length === BATCH && docs.every((d) => d.YTRACKNUM) ? docs : undefined;
+      },
+      240_000,
+      500,
+    );
+    const labels = labelsFor(env, 'SDC');
+    assert.equal(labels.size, BATCH, 'every delivery has a label');
+    for (const [key, n] of labels) assert.equal(n, 1, `${key}: ${n} labels`);
+    for (const d of done) {
+      const s = env.sims.fedex.state.shipments.find(
+        (x) => x.status === 'active' && x.references.some((r) => r.value === `X3 ${String(d.SDHNUM)}`),
+      );
+      assert.equal(d.YTRACKNUM, s?.masterTrackingNumber, `${String(d.SDHNUM)}: the label's tracking number`);
+    }
+
+    const imported = await waitFor(
+      'every ShipStation order in X3',
+      async () => {
+        const all = (await x3Records(env.sims.x3.url, 'salesOrder')).filter((o) =>
+          String(o.CUSORDREF).startsWith('CR-'),
+        );
+        return orders.every((o) => all.some((so) => so.CUSORDREF === o.orderNumber)) ? all : undefined;
+      },
+      240_000,
+      500,
+    );
+    for (const o of orders) {
+      const n = imported.filter((so) => so.CUSORDREF === o.orderNumber).length;
+      assert.equal(n, 1, `${o.orderNumber}: ${n} X3 sales orders`);
+    }
+    console.log(`      killed with ${labelsAtKill}/${BATCH} labels and ${ordersAtKill}+/${orders.length} orders in X3`);
+  });
+});
