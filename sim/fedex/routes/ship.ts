@@ -121,23 +121,21 @@ export function shipRouter(rt: SimRuntime): Router {
       const v = validateShipRequest(req.body, 'validate', { requireTotalWeight: rt.config.requireTotalWeight });
       if (!v.ok) throw badRequest(v.issues);
       if (!auth.accountNumbers.includes(v.value.accountNumber)) throw accountError();
-      res
-        .status(200)
-        .json(
-          okBody(
-            req,
-            {
-              alerts: [
-                {
-                  code: 'SHIPMENT.VALIDATION.SUCCESS',
-                  alertType: 'NOTE',
-                  message: 'Shipment validated successfully. No errors found.',
-                },
-              ],
-            },
-            newTransactionId(),
-          ),
-        );
+      res.status(200).json(
+        okBody(
+          req,
+          {
+            alerts: [
+              {
+                code: 'SHIPMENT.VALIDATION.SUCCESS',
+                alertType: 'NOTE',
+                message: 'Shipment validated successfully. No errors found.',
+              },
+            ],
+          },
+          newTransactionId(),
+        ),
+      );
     }),
   );
 
@@ -234,20 +232,18 @@ export function shipRouter(rt: SimRuntime): Router {
       // The rest of the journey will not happen; a CA scan records the cancellation.
       s.journey = [...occurred, cancellationScan(occurred.length, now, placeOf(s.shipper))];
       record(trackingNumber, 200, 'cancelled');
-      res
-        .status(200)
-        .json(
-          okBody(
-            req,
-            {
-              cancelledShipment: true,
-              cancelledHistory: true,
-              message: 'Shipment is successfully cancelled',
-              alerts: [],
-            },
-            newTransactionId(),
-          ),
-        );
+      res.status(200).json(
+        okBody(
+          req,
+          {
+            cancelledShipment: true,
+            cancelledHistory: true,
+            message: 'Shipment is successfully cancelled',
+            alerts: [],
+          },
+          newTransactionId(),
+        ),
+      );
     }),
   );
 
