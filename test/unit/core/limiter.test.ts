@@ -134,6 +134,103 @@ describe('core/limiter', () => {
       assert.equal(clock.countTimers(), 0);
     });
 
+    it('starts every job at the earliest moment the window, minTimeMs and arrival order allow', async () => {
+      // Reference model: with FIFO starts, job i may start once it arrived, minTimeMs after job
+      // i - 1 and windowMs after job i - max (then fewer than max started in the last windowMs).
+      const max = 20;
+      const windowMs = 1000;
+      const minTimeMs = 45;
+      const limiter = keep(createRateLimiter({ max, windowMs, minTimeMs }));
+      let seed = 42;
+      const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      const t0 = Date.now();
+      const arrivals: number[] = [];
+      for (let i = 0, t = 0; i < 300; i++) arrivals.push((t += Math.floor(random() * 100)));
+      const starts: number[] = new Array(arrivals.length);
+      const jobs: Array<Promise<void>> = [];
+      arrivals.forEach((at, i) =>
+        setTimeout(() => {
+          jobs.push(limiter.schedule(async () => void (starts[i] = Date.now() - t0)));
+        }, at),
+      );
+      await clock.tickAsync(arrivals[arrivals.length - 1] + 60_000);
+      await Promise.all(jobs);
+      const expected: number[] = [];
+      arrivals.forEach((at, i) => {
+        let t = at;
+        if (i > 0) t = Math.max(t, expected[i - 1] + minTimeMs);
+        if (i >= max) t = Math.max(t, expected[i - max] + windowMs);
+        expected.push(t);
+      });
+      assert.deepEqual(starts, expected);
+      assert.ok(maxInWindow(starts, windowMs) <= max);
+    });
+
+    it('maxConcurrent and the window together: a finishing job lets the next start only when the window allows', async () => {
+      const limiter = keep(createRateLimiter({ max: 4, windowMs: 1000, maxConcurrent: 2 }));
+      const t0 = Date.now();
+      const starts: number[] = [];
+      const jobs = Array.from({ length: 10 }, () =>
+        limiter.schedule(async () => {
+          starts.push(Date.now() - t0);
+          await new Promise((r) => setTimeout(r, 100));
+        }),
+      );
+      await clock.tickAsync(5000);
+      await Promise.all(jobs);
+      // two at a time, 100 ms each, at most 4 per 1000 ms
+      assert.deepEqual(starts, [0, 0, 100, 100, 1000, 1000, 1100, 1100, 2000, 2000]);
+    });
+
+    it('a job may schedule another from its synchronous part; a job that throws synchronously rejects', async () => {
+      const limiter = keep(createRateLimiter({ max: 3, windowMs: 1000 }));
+      let inner: Promise<string> | undefined;
+      const outer = limiter.schedule(() => {
+        inner = limiter.schedule(async () => 'inner');
+        return Promise.resolve('outer');
+      });
+      const thrower = limiter.schedule((): Promise<never> => {
+        throw new Error('thrown before any promise');
+      });
+      const rejected = assert.rejects(thrower, /thrown before any promise/);
+      await clock.tickAsync(1);
+      assert.equal(await outer, 'outer');
+      assert.equal(await inner, 'inner');
+      await rejected;
+      assert.deepEqual(limiter.snapshot(), { queued: 0, running: 0, limit: 3 });
+    });
+
+    it('a pause set while jobs wait for the window holds them until it ends', async () => {
+      const limiter = keep(createRateLimiter({ max: 1, windowMs: 1000 }));
+      const t0 = Date.now();
+      const starts: number[] = [];
+      const jobs = [0, 1].map(() => limiter.schedule(async () => void starts.push(Date.now() - t0)));
+      await clock.tickAsync(500);
+      limiter.pauseUntil(t0 + 3000);
+      await clock.tickAsync(5000);
+      await Promise.all(jobs);
+      assert.deepEqual(starts, [0, 3000]);
+    });
+
+    it('a budget of 10^9 per window runs a burst at once', async () => {
+      const limiter = keep(createRateLimiter({ max: 1_000_000_000, windowMs: 10_000 }));
+      let started = 0;
+      const jobs = Array.from({ length: 5000 }, () => limiter.schedule(async () => void (started += 1)));
+      assert.equal(started, 5000, 'every job started in the same turn');
+      await Promise.all(jobs);
+      assert.equal(limiter.snapshot().queued, 0);
+    });
+
+    it('after stop() new jobs are refused', async () => {
+      const limiter = createRateLimiter({ max: 1, windowMs: 1000 });
+      await limiter.stop();
+      await assert.rejects(
+        limiter.schedule(async () => 1),
+        /stopped/,
+      );
+      assert.equal(clock.countTimers(), 0);
+    });
+
     it('shared limits without ioredis installed say what to install', function () {
       try {
         require.resolve('ioredis');
