@@ -4,19 +4,25 @@
  * Durability: the database runs in WAL mode. Audit entries, tracked shipments and seen ids are
  * committed with synchronous=NORMAL (a commit survives a crash or kill of the process; only an OS
  * crash or power loss can drop the last commits). Ledger writes, which guard money (labels) and
- * real documents (X3 orders), are committed with synchronous=FULL by default, so a claim that
- * returned also survives power loss.
+ * real documents (X3 orders), are durable by default before their promise resolves, so a claim
+ * that returned also survives power loss: the WAL is fsynced on the thread pool after the commit
+ * (wal-sync.ts: one fsync for every ledger commit made meanwhile, the event loop never waits on
+ * the disk). Without WAL (a file system that refuses it) they are committed with synchronous=FULL.
  *
- * better-sqlite3 is synchronous: every method runs one complete transaction before it returns, so
- * in one process no two transactions interleave. Across processes (or two connections to one
- * file) the ledger's IMMEDIATE transactions take the write lock first and wait up to
- * busyTimeoutMs for it, so a claim is decided by exactly one writer.
+ * better-sqlite3 is synchronous, so in one process no two transactions interleave. Ledger writes
+ * and tracked-shipment writes asked for in the same turn of the event loop share one transaction
+ * (group-commit.ts; each write in its own savepoint, each promise resolved after the commit, a
+ * ledger write after its fsync); reads commit the queued writes first, so they see them. Across
+ * processes (or two connections to one file) those IMMEDIATE transactions take the write lock
+ * first and wait up to busyTimeoutMs for it, so a claim is decided by exactly one writer.
  */
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { randomBytes } from 'crypto';
 import { mkdirSync } from 'fs';
 import { dirname } from 'path';
 import { migrate } from './migrations';
+import { GroupCommit, type LedgerDurability } from './group-commit';
+import { WalSync, type FsyncFn } from './wal-sync';
 import { redactText, reviveBuffers, sanitiseMsg, sanitiseValue } from './masking';
 import { AUDIT_STATUSES, AUDIT_SYSTEMS, LEDGER_STATES, SHIPMENT_STATUSES } from './vocabulary';
 import type {
@@ -69,6 +75,8 @@ export interface SqliteStoreOptions {
   ledgerSync?: 'full' | 'normal';
   /** How long a writer waits for another connection's write lock (default 5000 ms). */
   busyTimeoutMs?: number;
+  /** For tests: the fsync used to make ledger commits durable. */
+  fsync?: FsyncFn;
 }
 
 /** The SQLite store also offers a bulk path (imports, benchmarks). */
@@ -112,17 +120,27 @@ export interface SqliteAuditDatabase {
   readonly db: Db;
   readonly ledgerSync: 'full' | 'normal';
   statement(sql: string): Statement;
+  /**
+   * Queues a small write for the next group commit (see group-commit.ts). With `ledgerKey` it is
+   * a ledger write: the promise resolves once it is durable per `ledgerSync`.
+   */
+  write<T>(fn: () => T, ledgerKey?: string): Promise<T>;
+  /** Runs the queued writes now: call before reading, so a read sees the writes asked before it. */
+  drainWrites(): void;
+  /** Resolves once the ledger writes made so far on `key` are durable (at once when none waits). */
+  ledgerDurable(key: string): Promise<void>;
   close(): void;
 }
 
 export function openSqliteDatabase(
   path: string,
-  options: { busyTimeoutMs?: number; ledgerSync?: 'full' | 'normal'; now?: () => number } = {},
+  options: { busyTimeoutMs?: number; ledgerSync?: 'full' | 'normal'; now?: () => number; fsync?: FsyncFn } = {},
 ): SqliteAuditDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new (loadBetterSqlite())(path, { timeout: options.busyTimeoutMs ?? 5000 });
+  let wal = false;
   try {
-    if (path !== ':memory:') db.pragma('journal_mode = WAL');
+    if (path !== ':memory:') wal = db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
     db.pragma('synchronous = NORMAL');
     // 64 MB of page cache keeps the indexes of a million-entry trail in memory
     db.pragma('cache_size = -65536');
@@ -136,10 +154,17 @@ export function openSqliteDatabase(
     throw err;
   }
   const cache = new Map<string, Statement>();
+  const ledgerSync = options.ledgerSync ?? 'full';
+  // 'full' on a file: WAL fsynced off the event loop; without WAL, SQLite's own FULL commits; an
+  // in-memory database has nothing to make durable.
+  const durability: LedgerDurability =
+    ledgerSync === 'normal' || path === ':memory:' ? 'none' : wal ? 'wal-fsync' : 'sqlite-full';
+  const walSync = durability === 'wal-fsync' ? new WalSync(`${path}-wal`, path, options.fsync) : undefined;
+  const commits = new GroupCommit(db, durability, walSync);
   return {
     path,
     db,
-    ledgerSync: options.ledgerSync ?? 'full',
+    ledgerSync,
     statement(sql) {
       let st = cache.get(sql);
       if (!st) {
@@ -148,7 +173,11 @@ export function openSqliteDatabase(
       }
       return st;
     },
+    write: (fn, ledgerKey) => commits.write(fn, ledgerKey),
+    drainWrites: () => commits.drain(),
+    ledgerDurable: (key) => commits.durable(key),
     close() {
+      if (db.open) commits.close();
       cache.clear();
       if (db.open) db.close();
     },
@@ -281,16 +310,19 @@ export function createSqliteStore(
     }
   };
 
-  /** Runs a ledger transaction with the write lock taken first, fsynced when ledgerSync is full. */
-  const ledgerWrite = <T>(fn: () => T): T => {
-    if (closed) throw new Error('audit store is closed');
-    const full = database.ledgerSync === 'full';
-    if (full) db.pragma('synchronous = FULL');
-    try {
-      return db.transaction(fn).immediate();
-    } finally {
-      if (full && db.open) db.pragma('synchronous = NORMAL');
-    }
+  /** A ledger write on `key`, group-committed; resolves once it is durable. */
+  const ledgerWrite = <T>(key: string, fn: () => T): Promise<T> => {
+    if (closed) return Promise.reject(new Error('audit store is closed'));
+    return database.write(fn, key);
+  };
+  /** A small write (tracked shipments), group-committed with the ledger writes. */
+  const groupWrite = <T>(fn: () => T): Promise<T> => {
+    if (closed) return Promise.reject(new Error('audit store is closed'));
+    return database.write(fn);
+  };
+  /** Before a read: the writes asked for earlier are committed first. */
+  const beforeRead = (): void => {
+    if (!closed) database.drainWrites();
   };
 
   const getLedger = (key: string): LedgerEntry | undefined => {
@@ -298,17 +330,17 @@ export function createSqliteStore(
     return row ? ledgerFromRow(row) : undefined;
   };
 
-  const transition = (
+  const transition = async (
     key: string,
     to: 'succeeded' | 'failed' | 'unknown' | 'voided',
     result: unknown,
     error: AuditErrorInfo | undefined,
-  ): void => {
+  ): Promise<void> => {
     requireKey(key);
     const from = LEDGER_TRANSITIONS[to];
     const resultJson = result === undefined ? undefined : JSON.stringify(sanitiseValue(result, sanitise) ?? null);
     const errorJson = error ? JSON.stringify(normaliseError(error)) : null;
-    ledgerWrite(() => {
+    await ledgerWrite(key, () => {
       const info = st(
         `UPDATE ledger SET state = ?, updated_at = ?,
            result = CASE WHEN ? THEN ? ELSE result END,
@@ -375,7 +407,7 @@ export function createSqliteStore(
       requireKey(key);
       requireClaimMeta(meta);
       const correlation = normaliseCorrelation(meta.correlation);
-      return ledgerWrite((): ClaimResult => {
+      return ledgerWrite(key, (): ClaimResult => {
         const t = isoNow();
         const inserted = st(
           `INSERT INTO ledger (key, state, system, operation, correlation, attempts, owner, claimed_at, updated_at)
@@ -396,7 +428,7 @@ export function createSqliteStore(
       if (!owner) throw new Error('takeOver needs an owner');
       const states = fromStates.filter((s) => LEDGER_STATES.includes(s));
       if (states.length === 0) return false;
-      return ledgerWrite(() => {
+      return ledgerWrite(key, () => {
         const t = isoNow();
         const ownerClause = expectedOwner === undefined ? '' : ' AND owner = ?';
         const info = st(
@@ -409,29 +441,33 @@ export function createSqliteStore(
     },
 
     async complete(key, result) {
-      transition(key, 'succeeded', result ?? null, undefined);
+      await transition(key, 'succeeded', result ?? null, undefined);
     },
 
     async fail(key, error) {
-      transition(key, 'failed', undefined, error);
+      await transition(key, 'failed', undefined, error);
     },
 
     async markUnknown(key, error) {
-      transition(key, 'unknown', undefined, error);
+      await transition(key, 'unknown', undefined, error);
     },
 
     async markVoided(key, result) {
-      transition(key, 'voided', result, undefined);
+      await transition(key, 'voided', result, undefined);
     },
 
     async get(key) {
-      return getLedger(key);
+      beforeRead();
+      const entry = getLedger(key);
+      // never report a ledger state that a power loss could still take back
+      await database.ledgerDurable(key);
+      return entry;
     },
 
     async trackShipment(trackingNumber, correlation) {
       const tn = requireTrackingNumber(trackingNumber);
       const corr = normaliseCorrelation(correlation);
-      db.transaction(() => {
+      await groupWrite(() => {
         const existing = st('SELECT correlation FROM tracked_shipments WHERE tracking_number = ?').get(tn) as
           { correlation: string | null } | undefined;
         if (!existing) {
@@ -445,10 +481,11 @@ export function createSqliteStore(
           const merged = { ...parseJson<AuditCorrelation>(existing.correlation), ...corr };
           st('UPDATE tracked_shipments SET correlation = ? WHERE tracking_number = ?').run(JSON.stringify(merged), tn);
         }
-      }).immediate();
+      });
     },
 
     async getShipment(trackingNumber) {
+      beforeRead();
       const row = st('SELECT * FROM tracked_shipments WHERE tracking_number = ?').get(trackingNumber) as
         ShipmentRow | undefined;
       return row ? shipmentFromRow(row) : undefined;
@@ -456,6 +493,7 @@ export function createSqliteStore(
 
     async listOpenShipments(limit) {
       const n = Math.max(0, Math.min(MAX_QUERY_LIMIT, Math.floor(limit)));
+      beforeRead();
       const rows = st(
         'SELECT * FROM tracked_shipments WHERE closed = 0 ORDER BY updated_at ASC, tracking_number ASC LIMIT ?',
       ).all(n) as ShipmentRow[];
@@ -469,13 +507,15 @@ export function createSqliteStore(
       }
       const t = isoNow();
       // an event for a shipment nobody asked to follow (e.g. a webhook) starts following it
-      st(
-        `INSERT INTO tracked_shipments (tracking_number, status, status_code, last_event_at, closed, created_at, updated_at)
+      await groupWrite(() =>
+        st(
+          `INSERT INTO tracked_shipments (tracking_number, status, status_code, last_event_at, closed, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(tracking_number) DO UPDATE SET status = excluded.status,
            status_code = excluded.status_code, last_event_at = excluded.last_event_at,
            closed = excluded.closed, updated_at = excluded.updated_at`,
-      ).run(tn, update.status, update.statusCode ?? null, update.lastEventAt ?? null, update.closed ? 1 : 0, t, t);
+        ).run(tn, update.status, update.statusCode ?? null, update.lastEventAt ?? null, update.closed ? 1 : 0, t, t),
+      );
     },
 
     async markSeen(scope, id) {
@@ -490,6 +530,7 @@ export function createSqliteStore(
 
     async purgeBefore(cutoffIso) {
       const cutoff = toIso(cutoffIso, 'cutoff');
+      beforeRead();
       let total = 0;
       const batch = db.transaction((): number => {
         const rows = st('SELECT seq, correlation FROM audit_entries WHERE time < ? ORDER BY time, seq LIMIT ?').all(
@@ -519,6 +560,7 @@ export function createSqliteStore(
     async close() {
       if (closed) return;
       flushPending();
+      database.drainWrites();
       closed = true;
       options.onClose();
     },
