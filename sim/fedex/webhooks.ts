@@ -162,9 +162,12 @@ export class WebhookDispatcher {
     };
   }
 
-  /** Queues one delivery per (new event, piece, matching target). */
-  private collectNewEvents(): void {
-    const now = this.rt.now();
+  /**
+   * Queues one delivery per (new event, piece, matching target) for the events that occurred by
+   * `now`, due at `now`: the flush passes its own time, so the events it collects are due in it
+   * (reading the clock again here could stamp them later than the flush and leave them behind).
+   */
+  private collectNewEvents(now: number): void {
     for (const s of this.rt.state.shipments) {
       const occurred = occurredScans(s.journey, now);
       if (occurred.length <= s.webhookCursor) continue;
@@ -220,7 +223,7 @@ export class WebhookDispatcher {
     if (this.closed) return [];
     const now = this.rt.now();
     this.pruneMissed(now);
-    this.collectNewEvents();
+    this.collectNewEvents(now);
     const due = this.pending.filter((p) => p.dueAt <= now);
     this.pending = this.pending.filter((p) => p.dueAt > now);
     const ordered = this.rt.config.webhooks.outOfOrder ? this.shuffle(due) : due;

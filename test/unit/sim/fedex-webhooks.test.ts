@@ -69,6 +69,8 @@ type Push = {
 
 describe('FedEx sim: AIV webhooks', () => {
   let clock: number;
+  /** When set, every read of the sim clock is 1 ms later than the one before (a real clock). */
+  let ticking: boolean;
   let sim: FedexSim;
   let client: FedexSimClient;
   let receiver: Receiver;
@@ -76,9 +78,10 @@ describe('FedEx sim: AIV webhooks', () => {
 
   beforeEach(async () => {
     clock = T0;
+    ticking = false;
     receiver = await startReceiver();
     sim = await startFedexSim({
-      now: () => clock,
+      now: () => (ticking ? ++clock : clock),
       exceptionRate: 0,
       tokenLifetimeSec: 30 * 24 * 3600,
       webhooks: { pollMs: 0 },
@@ -157,6 +160,19 @@ describe('FedEx sim: AIV webhooks', () => {
     // Nothing new: nothing sent.
     await sim.flushWebhooks();
     assert.equal(receiver.received.length, 4);
+  });
+
+  it('a flush delivers every event due at its time, though the clock moves while it runs', async () => {
+    await client.admin('POST', '/webhooks', { url: receiver.url, securityToken: TOKEN });
+    await create();
+    ticking = true;
+    const delivered = await sim.flushWebhooks();
+    ticking = false;
+    assert.deepEqual(
+      delivered.map((d) => [d.eventType, d.ok]),
+      [['OC', true]],
+    );
+    assert.equal(receiver.received.length, 1);
   });
 
   it('retries failed deliveries 3 times on the sim clock, then keeps them for redelivery', async () => {
