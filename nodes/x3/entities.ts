@@ -503,26 +503,25 @@ export class EntityCatalogue {
     return this.defs.has(name);
   }
 
-  /** The definition, with a node-level override applied on top; unknown names are an error. */
+  /**
+   * The definition, with a node-level override applied on top; unknown names are an error. A node
+   * may define the `custom` entity entirely in its own override when the config does not.
+   */
   get(name: string, nodeOverride?: unknown): EntityDefinition {
+    const hasOverride =
+      nodeOverride !== undefined &&
+      nodeOverride !== null &&
+      !(isObj(nodeOverride) && !Object.keys(nodeOverride).length);
     const def = this.defs.get(name);
     if (!def) {
+      if (name === 'custom' && hasOverride) return customEntity(nodeOverride, 'custom entity override');
       throw new ValidationError(
         'x3',
         'entity',
         `unknown X3 entity "${name}": use one of ${this.names().join(', ')} or define it under "entities" in x3-config`,
       );
     }
-    if (
-      nodeOverride === undefined ||
-      nodeOverride === null ||
-      (isObj(nodeOverride) && !Object.keys(nodeOverride).length)
-    ) {
-      return def;
-    }
-    return name === 'custom' && !this.defs.has('custom')
-      ? customEntity(nodeOverride)
-      : overrideEntity(def, nodeOverride, `${name} override`);
+    return hasOverride ? overrideEntity(def, nodeOverride, `${name} override`) : def;
   }
 }
 

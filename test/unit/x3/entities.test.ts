@@ -85,6 +85,27 @@ describe('x3 entity catalogue', () => {
     assert.equal(node.rest.representation, 'ZSDELIVERY');
   });
 
+  it('lets a node define the custom entity in its own override when the config has none', () => {
+    const cat = new EntityCatalogue();
+    const custom = cat.get('custom', {
+      key: 'ZDOCNUM',
+      rest: { class: 'ZDOC' },
+      graphql: { package: 'x3Custom', node: 'zDoc' },
+      fields: { zStatus: 'ZSTA' },
+    });
+    assert.equal(custom.name, 'custom');
+    assert.equal(custom.key, 'ZDOCNUM');
+    assert.deepEqual(custom.rest, { class: 'ZDOC', representation: 'ZDOC' });
+    assert.ok(custom.fields.some((f) => f.gql === 'zStatus' && f.x3 === 'ZSTA'));
+    // without an override (or with an empty one) it is still unknown, and says how to define it
+    assert.throws(() => cat.get('custom'), /unknown X3 entity "custom".*x3-config/);
+    assert.throws(() => cat.get('custom', {}), /unknown X3 entity "custom"/);
+    assert.throws(() => cat.get('custom', { rest: { class: 'Z' } }), /custom entity override\.key/);
+    // a custom entity defined in the config takes the node's override on top
+    const configured = new EntityCatalogue({ custom: { key: 'A', rest: { class: 'ZA' } } });
+    assert.equal(configured.get('custom', { key: 'B' }).key, 'B');
+  });
+
   it('rejects malformed overrides naming the setting', () => {
     assert.throws(
       () => new EntityCatalogue({ salesOrder: { fields: { x: { kind: 'weird', x3: 'X' } } } }),
