@@ -155,14 +155,17 @@ function setup(
 /**
  * The same create requests sent by a bare axios client (one token, no ledger, no mapping), paced
  * exactly to the quota windows: what this machine and the simulator allow any client, the
- * baseline the plugin's figures are read against.
+ * baseline the plugin's figures are read against. Its windows are counted from its own start,
+ * but FedEx's opens when the first request is processed: on a loaded machine that can be more
+ * than the 100 ms margin later, and a request of the next burst is then refused with a 429. It
+ * is sent again 50 ms later (and counted) instead of failing the whole benchmark.
  */
 async function rawClient(
   url: string,
   docs: number,
   quota: number,
   windowMs: number,
-): Promise<{ ms: number; cpuMs: number }> {
+): Promise<{ ms: number; cpuMs: number; limited: number }> {
   const token = (
     await axios.post(
       `${url}/oauth/token`,
@@ -178,6 +181,15 @@ async function rawClient(
     baseURL: url,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
   });
+  let limited = 0;
+  const create = async (body: unknown): Promise<void> => {
+    for (;;) {
+      const res = await http.post('/ship/v1/shipments', body, { validateStatus: (s) => s < 400 || s === 429 });
+      if (res.status !== 429) return;
+      limited += 1;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
   const bodies = Array.from({ length: docs }, (_, i) => {
     const d = delivery(3_000_000 + i);
     return buildShipment({ ...d, settings, accountNumber: '740561073', now: Date.now() }).request;
@@ -193,13 +205,13 @@ async function rawClient(
     const end = Math.min(docs, first + quota);
     await Promise.all(
       Array.from({ length: 50 }, async () => {
-        while (next < end) await http.post('/ship/v1/shipments', bodies[next++]);
+        while (next < end) await create(bodies[next++]);
       }),
     );
   }
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, limited };
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -236,6 +248,7 @@ export async function run(): Promise<BenchResult[]> {
       { name: 'same documents, bare client (machine + simulator limit)', value: raw.ms / 1000, unit: 's' },
       { name: 'quota bound / bare-client time', value: boundMs > 0 ? boundMs / raw.ms : 1, unit: '' },
       { name: 'bare-client time / plugin time', value: raw.ms / elapsedMs, unit: '' },
+      { name: '429 answers to the bare client', value: raw.limited, unit: 'answers' },
       {
         name: 'token requests',
         value: state.tokenRequests.length,
