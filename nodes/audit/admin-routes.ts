@@ -4,10 +4,12 @@
  *   GET  /sage-x3-shipping/audit/:configId/entries           list/filter (query string = AuditQuery)
  *   GET  /sage-x3-shipping/audit/:configId/entries/:entryId  one entry
  *   GET  /sage-x3-shipping/audit/:configId/ledger?key=...     one ledger entry
+ *   POST /sage-x3-shipping/audit/:configId/ledger/resolve     body: {key, state, reason, result?}
+ *                                                             settles an unknown outcome (ledger-resolve.ts)
  *   POST /sage-x3-shipping/audit/:configId/replay            body: ReplayFilter (+ optional "target",
  *                                                             an audit-sink id); emits on the sinks
  *
- * Reads need audit-config.read, replay needs audit-config.write. Express cannot remove admin
+ * Reads need audit-config.read, replay and resolve need audit-config.write. Express cannot remove admin
  * routes, so they are registered once per admin app and find the config node by id on every
  * request: a redeployed or deleted config is picked up (or answered 404) without re-registering.
  */
@@ -15,6 +17,7 @@ import type { Request, Response } from 'express';
 import type { NodeAPI } from 'node-red';
 import { getAuditConfig, type AuditConfigNode, type ReplayTarget } from './config-api';
 import { parseAuditQuery } from './query-parse';
+import { LedgerResolveError, parseLedgerResolve, resolveLedgerEntry } from './ledger-resolve';
 import { parseReplayFilter, replayEntries } from './replay';
 
 export const AUDIT_ADMIN_BASE = '/sage-x3-shipping/audit';
@@ -84,6 +87,15 @@ export function registerAuditAdminRoutes(RED: NodeAPI): void {
         else res.status(404).json({ error: `no ledger entry ${key}` });
       })
       .catch((err: unknown) => sendError(res, err));
+  });
+
+  app.post(`${AUDIT_ADMIN_BASE}/:configId/ledger/resolve`, write, (req: Request, res: Response) => {
+    const cfg = configOr404(RED, req, res);
+    if (!cfg) return;
+    Promise.resolve()
+      .then(() => resolveLedgerEntry(cfg.getStore(), parseLedgerResolve(req.body)))
+      .then((outcome) => res.json({ before: outcome.before, after: outcome.after, auditId: outcome.auditEntry.id }))
+      .catch((err: unknown) => sendError(res, err, err instanceof LedgerResolveError ? err.status : 500));
   });
 
   app.post(`${AUDIT_ADMIN_BASE}/:configId/replay`, write, (req: Request, res: Response) => {

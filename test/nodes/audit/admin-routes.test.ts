@@ -103,6 +103,61 @@ describe('audit admin endpoints', () => {
     await helper.request().get(`${BASE}/cfg/ledger`).expect(400);
   });
 
+  it('lets an operator settle an unknown outcome: failed (claimable again), succeeded (result kept), voided', async () => {
+    await helper.load([auditConfigNode, auditSinkNode], flow());
+    const s = store();
+    const meta = { owner: 'o', system: 'x3' as const, operation: 'x3.create', correlation: { x3Key: 'SS-1' } };
+    for (const key of ['k-failed', 'k-ok', 'k-void']) {
+      await s.claim(key, meta);
+      await s.markUnknown(key, { code: 'X3_OUTCOME_UNKNOWN', message: 'timeout after sending' });
+    }
+    const resolve = (body: unknown) =>
+      helper
+        .request()
+        .post(`${BASE}/cfg/ledger/resolve`)
+        .send(body as object);
+
+    let res = await resolve({
+      key: 'k-failed',
+      state: 'failed',
+      reason: 'no SS-1 order in X3 (checked by ops)',
+    }).expect(200);
+    assert.equal(res.body.before.state, 'unknown');
+    assert.equal(res.body.after.state, 'failed');
+    // the next msg for the document claims the key again and does the work
+    const again = await s.claim('k-failed', { ...meta, owner: 'o2' });
+    assert.equal(again.claimed, true);
+    const recorded = await s.getEntry(res.body.auditId);
+    assert.equal(recorded?.operation, 'ledger.resolve');
+    assert.equal(recorded?.idempotencyKey, 'k-failed');
+    assert.deepEqual(recorded?.correlation, { x3Key: 'SS-1' });
+    assert.match(recorded?.error?.message ?? '', /unknown -> failed: no SS-1 order in X3/);
+
+    res = await resolve({
+      key: 'k-ok',
+      state: 'succeeded',
+      reason: 'found as SO0042',
+      result: { record: { SOHNUM: 'SO0042' } },
+    }).expect(200);
+    assert.equal(res.body.after.state, 'succeeded');
+    assert.deepEqual((await s.get('k-ok'))?.result, { record: { SOHNUM: 'SO0042' } });
+    assert.equal((await s.claim('k-ok', meta)).claimed, false);
+
+    await resolve({ key: 'k-void', state: 'voided', reason: 'order cancelled' }).expect(200);
+    assert.equal((await s.get('k-void'))?.state, 'voided');
+
+    // only unknown outcomes (and voiding a success) are the operator's to settle
+    const conflict = await resolve({ key: 'k-ok', state: 'failed', reason: 'x' }).expect(409);
+    assert.match(conflict.body.error, /is succeeded/);
+    await resolve({ key: 'missing', state: 'failed', reason: 'x' }).expect(404);
+    assert.match((await resolve({ key: 'k-void', state: 'failed' }).expect(400)).body.error, /"reason"/);
+    assert.match((await resolve({ key: 'k-void', state: 'done', reason: 'x' }).expect(400)).body.error, /"state"/);
+    assert.match(
+      (await resolve({ key: 'k-void', state: 'succeeded', reason: 'x' }).expect(400)).body.error,
+      /"result" is required/,
+    );
+  });
+
   it('replays through the sink that recorded the entry, else the first sink; each entry once', async () => {
     await helper.load([auditConfigNode, auditSinkNode], flow(['s1', 's2']));
     const { failed } = await seed();
@@ -163,6 +218,12 @@ describe('audit admin endpoints', () => {
     await helper.request().get(`${BASE}/cfg/entries`).expect(401);
     await helper.request().get(`${BASE}/cfg/entries/${failed[0].id}`).expect(401);
     await helper.request().get(`${BASE}/cfg/ledger?key=x`).expect(401);
+    await helper
+      .request()
+      .post(`${BASE}/cfg/ledger/resolve`)
+      .set('x-test-permissions', 'audit-config.read')
+      .send({ key: 'x', state: 'failed', reason: 'r' })
+      .expect(401);
     await helper.request().get(`${BASE}/cfg/entries`).set('x-test-permissions', 'audit-config.read').expect(200);
     await helper
       .request()
