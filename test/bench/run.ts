@@ -1,13 +1,45 @@
 /**
  * `npm run bench`: runs every test/bench/*.bench.ts (or those named on the command line),
  * prints one table and writes bench-results.json. Benchmarks measure; tests never time.
+ *
+ * Each benchmark runs in a process of its own: memory figures (RSS peaks, retained heap) would
+ * otherwise start from what the previous benchmark left behind.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { BenchResult } from './types';
 
 interface BenchModule {
   run(): Promise<BenchResult[]>;
+}
+
+/** Child mode: `run.ts --child <file> <out.json>` runs one benchmark and writes its rows. */
+async function child(file: string, out: string): Promise<void> {
+  const mod = (await import(path.join(__dirname, file))) as BenchModule;
+  fs.writeFileSync(out, JSON.stringify(await mod.run()));
+  process.exit(0);
+}
+
+function runInChild(file: string): Promise<BenchResult[]> {
+  const out = path.join(os.tmpdir(), `bench-${process.pid}-${file}.json`);
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [...process.execArgv, __filename, '--child', file, out], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    proc.on('error', reject);
+    proc.on('exit', (code, signal) => {
+      try {
+        if (code !== 0) throw new Error(`exited with ${signal ?? `code ${code}`}`);
+        resolve(JSON.parse(fs.readFileSync(out, 'utf8')) as BenchResult[]);
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      } finally {
+        fs.rmSync(out, { force: true });
+      }
+    });
+  });
 }
 
 async function main(): Promise<void> {
@@ -24,8 +56,7 @@ async function main(): Promise<void> {
     const bench = file.replace(/\.bench\.ts$/, '');
     process.stdout.write(`running ${bench}...\n`);
     try {
-      const mod = (await import(path.join(dir, file))) as BenchModule;
-      for (const r of await mod.run()) rows.push({ bench, ...r });
+      for (const r of await runInChild(file)) rows.push({ bench, ...r });
     } catch (err) {
       failedToRun += 1;
       rows.push({ bench, name: 'error', value: NaN, unit: String((err as Error).message).slice(0, 80), pass: false });
@@ -53,4 +84,5 @@ async function main(): Promise<void> {
   if (failedToRun) process.exitCode = 1;
 }
 
-void main();
+if (process.argv[2] === '--child') void child(process.argv[3], process.argv[4]);
+else void main();
