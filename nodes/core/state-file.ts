@@ -55,6 +55,69 @@ export function stateFile<T>(userDir: string, kind: string, id: string): StateFi
   };
 }
 
+/**
+ * An append-only companion of a state file (same name, `.journal` instead of `.json`): one JSON
+ * record per line, each append fsynced. A state that changes one key at a time appends the
+ * change here and rewrites the whole state file only now and then (compaction), instead of
+ * serialising all of it on every change.
+ */
+export interface StateJournal<R> {
+  readonly path: string;
+  append(record: R): void;
+  /** The records in append order, and whether the last line was torn (a crash mid-append). */
+  read(): { records: R[]; torn: boolean };
+  /** Empties the journal (after its records went into the state file). */
+  clear(): void;
+}
+
+export function stateJournal<R>(file: StateFile<unknown>): StateJournal<R> {
+  const journal = file.path.replace(/\.json$/, '') + '.journal';
+  const dir = path.dirname(journal);
+  return {
+    path: journal,
+    append(record: R): void {
+      const line = `${JSON.stringify(record)}\n`;
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const fd = fs.openSync(journal, 'a', 0o600);
+      let created: boolean;
+      try {
+        created = fs.fstatSync(fd).size === 0;
+        fs.writeSync(fd, line);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      // a new journal's directory entry must be durable too
+      if (created) syncDir(dir);
+    },
+    read(): { records: R[]; torn: boolean } {
+      let text: string;
+      try {
+        text = fs.readFileSync(journal, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], torn: false };
+        throw new Error(`state journal ${journal} is unreadable: ${(err as Error).message}`, { cause: err });
+      }
+      const lines = text.split('\n');
+      const tail = lines.pop() ?? '';
+      const records: R[] = [];
+      let torn = tail !== '';
+      for (const l of lines) {
+        if (!l) continue;
+        try {
+          records.push(JSON.parse(l) as R);
+        } catch {
+          torn = true;
+        }
+      }
+      return { records, torn };
+    },
+    clear(): void {
+      fs.rmSync(journal, { force: true });
+    },
+  };
+}
+
 /** Makes the rename itself durable; not possible on every platform (Windows), so best effort. */
 function syncDir(dir: string): void {
   let fd: number | undefined;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sinon from 'sinon';
-import { STATE_DIR_NAME, stateFile } from '../../../nodes/core/state-file';
+import { STATE_DIR_NAME, stateFile, stateJournal } from '../../../nodes/core/state-file';
 
 describe('core/state-file', () => {
   let userDir: string;
@@ -101,5 +101,33 @@ describe('core/state-file', () => {
     assert.equal(fs.existsSync(f.path), false);
     assert.equal(f.read(), undefined);
     f.remove();
+  });
+
+  it('a journal appends records beside the state file, reads them in order and skips a torn tail', () => {
+    const f = stateFile<unknown>(userDir, 'writeback', 'n1');
+    const j = stateJournal<[string, number]>(f);
+    assert.equal(j.path, f.path.replace(/\.json$/, '.journal'));
+    assert.deepEqual(j.read(), { records: [], torn: false });
+    j.append(['a', 1]);
+    j.append(['b', 2]);
+    assert.deepEqual(j.read(), {
+      records: [
+        ['a', 1],
+        ['b', 2],
+      ],
+      torn: false,
+    });
+    fs.appendFileSync(j.path, '["c", 3');
+    assert.deepEqual(j.read(), {
+      records: [
+        ['a', 1],
+        ['b', 2],
+      ],
+      torn: true,
+    });
+    j.clear();
+    assert.equal(fs.existsSync(j.path), false);
+    assert.deepEqual(j.read(), { records: [], torn: false });
+    j.clear();
   });
 });

@@ -1,12 +1,13 @@
 import { strict as assert } from 'assert';
-import { mkdtempSync, rmSync } from 'fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { ApiError } from '../../../nodes/core/errors';
-import { stateFile } from '../../../nodes/core/state-file';
+import { stateFile, stateJournal } from '../../../nodes/core/state-file';
 import {
   decideWriteBack,
   fileLastWrittenStore,
+  LAST_WRITTEN_COMPACT_MIN,
   lastWrittenId,
   type WriteBackInput,
 } from '../../../nodes/x3/write-back';
@@ -114,5 +115,57 @@ describe('x3 last-written store', () => {
     assert.equal(store.get('b'), undefined, 'older than maxAgeMs');
     assert.equal(store.get('c'), '3');
     assert.equal(store.get('d'), '4');
+  });
+
+  it('appends each set to a journal and rewrites the state file only when the journal is as long as the map', () => {
+    const file = stateFile<{ entries: Record<string, [string, number]> }>(dir, 'wb', 'j');
+    const journal = stateJournal(file);
+    const lines = (): number =>
+      existsSync(journal.path) ? readFileSync(journal.path, 'utf8').split('\n').filter(Boolean).length : 0;
+    const store = fileLastWrittenStore(file);
+    let rewrites = 0;
+    const write = file.write.bind(file);
+    file.write = (v) => {
+      rewrites += 1;
+      write(v);
+    };
+    for (let i = 0; i < LAST_WRITTEN_COMPACT_MIN - 1; i++) store.set(`k${i}`, String(i));
+    assert.equal(rewrites, 0, 'no whole-map rewrite per set');
+    assert.equal(lines(), LAST_WRITTEN_COMPACT_MIN - 1);
+    store.set('k-last', 'x');
+    assert.equal(rewrites, 1);
+    assert.equal(lines(), 0, 'journal emptied after the rewrite');
+    assert.equal(Object.keys(file.read()?.entries ?? {}).length, LAST_WRITTEN_COMPACT_MIN);
+    // with a map larger than the minimum, the journal may grow to the map's size (amortised O(1) per set)
+    for (let i = 0; i < LAST_WRITTEN_COMPACT_MIN * 3; i++) store.set(`m${i}`, String(i));
+    assert.ok(lines() <= LAST_WRITTEN_COMPACT_MIN * 4, `journal bounded (${lines()} lines)`);
+    assert.ok(rewrites <= 3, `${rewrites} rewrites for ${LAST_WRITTEN_COMPACT_MIN * 3} sets`);
+    // a restart sees state file + journal
+    const restarted = fileLastWrittenStore(stateFile(dir, 'wb', 'j'));
+    assert.equal(restarted.get('k0'), '0');
+    assert.equal(restarted.get('k-last'), 'x');
+    assert.equal(restarted.get(`m${LAST_WRITTEN_COMPACT_MIN * 3 - 1}`), String(LAST_WRITTEN_COMPACT_MIN * 3 - 1));
+  });
+
+  it('the journal wins over the state file, and a torn journal tail is dropped and compacted away', () => {
+    const file = stateFile<{ entries: Record<string, [string, number]> }>(dir, 'wb', 't');
+    const first = fileLastWrittenStore(file);
+    first.set('a', '1');
+    first.set('a', '2');
+    first.set('b', '3');
+    // a crash between rewriting the state file and emptying the journal: both hold the records
+    file.write({ entries: { a: ['1', 0] } });
+    appendFileSync(stateJournal(file).path, '["c","4",');
+    const second = fileLastWrittenStore(stateFile(dir, 'wb', 't'));
+    assert.equal(second.get('a'), '2');
+    assert.equal(second.get('b'), '3');
+    assert.equal(second.get('c'), undefined);
+    assert.equal(existsSync(stateJournal(file).path), false, 'torn journal compacted into the state file');
+    second.set('c', '5');
+    const third = fileLastWrittenStore(stateFile(dir, 'wb', 't'));
+    assert.equal(third.get('c'), '5');
+    third.remove();
+    assert.equal(existsSync(stateJournal(file).path), false);
+    assert.equal(fileLastWrittenStore(stateFile(dir, 'wb', 't')).get('a'), undefined);
   });
 });
