@@ -135,18 +135,47 @@ const contextKeys = new Set(ADDRESS_CONTEXT_KEYS);
 const MAX_DEPTH = 64;
 const CREDENTIAL_VALUE = /^\s*(bearer|basic)\s+\S+/i;
 
+interface KeyClass {
+  normalised: string;
+  secret: boolean;
+  personal: boolean;
+  addressContext: boolean;
+}
+
+/**
+ * Classification by raw key. Every stored msg is walked key by key and the same few hundred keys
+ * (X3 fields, FedEx and ShipStation properties) come back on every msg: normalising and matching
+ * each one again was a large share of the cost of recording an entry. Bounded: emptied when full.
+ */
+const keyClasses = new Map<string, KeyClass>();
+const KEY_CLASS_CACHE_MAX = 10_000;
+
+function classifyKey(key: string): KeyClass {
+  let c = keyClasses.get(key);
+  if (c === undefined) {
+    const k = key.toLowerCase().replace(/[^a-z]/g, '');
+    c = {
+      normalised: k,
+      secret: secretKeys.has(k) || SECRET_KEY_SUFFIXES.some((s) => k.endsWith(s)),
+      personal: personalKeys.has(k) || PERSONAL_DATA_KEY_SUFFIXES.some((s) => k.endsWith(s)),
+      addressContext: contextKeys.has(k),
+    };
+    if (keyClasses.size >= KEY_CLASS_CACHE_MAX) keyClasses.clear();
+    keyClasses.set(key, c);
+  }
+  return c;
+}
+
 export function normaliseKey(key: string): string {
-  return key.toLowerCase().replace(/[^a-z]/g, '');
+  return classifyKey(key).normalised;
 }
 
 export function isSecretKey(key: string): boolean {
-  const k = normaliseKey(key);
-  return secretKeys.has(k) || SECRET_KEY_SUFFIXES.some((s) => k.endsWith(s));
+  return classifyKey(key).secret;
 }
 
 export function isPersonalKey(key: string): boolean {
-  const k = normaliseKey(key);
-  return personalKeys.has(k) || PERSONAL_DATA_KEY_SUFFIXES.some((s) => k.endsWith(s));
+  return classifyKey(key).personal;
 }
 
 export interface SanitiseOptions {
@@ -164,9 +193,10 @@ export function sanitiseMsg(msg: Record<string, unknown>, options: SanitiseOptio
   const state = { masked: false, seen: new WeakSet<object>() };
   const out: Record<string, unknown> = {};
   state.seen.add(msg);
+  const addressLike = isAddressLike(msg);
   for (const [key, value] of Object.entries(msg)) {
     if (UNSTORED_MSG_KEYS.includes(key)) continue;
-    copyProperty(out, key, value, options, state, 1, isAddressLike(msg));
+    copyProperty(out, key, value, options, state, 1, addressLike);
   }
   state.seen.delete(msg);
   return { value: out, masked: state.masked };
@@ -190,7 +220,7 @@ interface WalkState {
 }
 
 function isAddressLike(obj: object): boolean {
-  return Object.keys(obj).some((k) => contextKeys.has(normaliseKey(k)));
+  return Object.keys(obj).some((k) => classifyKey(k).addressContext);
 }
 
 function copyProperty(
@@ -202,10 +232,10 @@ function copyProperty(
   depth: number,
   parentIsAddress: boolean,
 ): void {
-  if (isSecretKey(key)) return;
+  const c = classifyKey(key);
+  if (c.secret) return;
   if (options.maskPersonalData && isMaskable(value)) {
-    const k = normaliseKey(key);
-    if (isPersonalKey(key) || (parentIsAddress && contextualKeys.has(k))) {
+    if (c.personal || (parentIsAddress && contextualKeys.has(c.normalised))) {
       if (value !== null && value !== undefined && value !== '') {
         out[key] = Array.isArray(value) ? value.map(() => MASKED_VALUE) : MASKED_VALUE;
         state.masked = true;

@@ -126,6 +126,9 @@ export class HttpClient {
       adapter: options.adapter,
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
+      // axios looks the proxy variables up in the environment on every request; without any
+      // (the usual case) the answer is always "no proxy", so say so once
+      ...(proxyFromEnvironment() ? {} : { proxy: false as const }),
     });
   }
 
@@ -302,6 +305,13 @@ export class HttpClient {
       retryable: false,
     });
   }
+}
+
+/** Whether any of the variables axios reads for a proxy (http_proxy, https_proxy, all_proxy; either case) is set. */
+function proxyFromEnvironment(): boolean {
+  return ['http_proxy', 'https_proxy', 'all_proxy'].some(
+    (k) => Boolean(process.env[k]) || Boolean(process.env[k.toUpperCase()]),
+  );
 }
 
 function flattenHeaders(headers: AxiosResponse['headers']): Record<string, string> {

@@ -59,7 +59,7 @@ const builder = new XMLBuilder({
   processEntities: true,
 });
 
-const parser = new XMLParser({
+const PARSER_OPTIONS = {
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
   textNodeName: '#text',
@@ -68,8 +68,18 @@ const parser = new XMLParser({
   trimValues: false,
   removeNSPrefix: true,
   htmlEntities: true,
-  isArray: (name) => ['GRP', 'FLD', 'LST', 'ITM', 'TAB', 'LIN'].includes(name),
-});
+  isArray: (name: string) => ['GRP', 'FLD', 'LST', 'ITM', 'TAB', 'LIN'].includes(name),
+};
+
+/** resultXml documents (RESULT / PARAM). */
+const parser = new XMLParser(PARSER_OPTIONS);
+
+/**
+ * SOAP envelopes. Every X3 answer carries a `technicalInfos` block (pool timings, about twenty
+ * typed elements) that nothing here reads: kept as raw text instead of being parsed into
+ * objects, which halves the cost of reading an answer.
+ */
+const envelopeParser = new XMLParser({ ...PARSER_OPTIONS, stopNodes: ['*.technicalInfos'] });
 
 // XML 1.0 cannot carry most control characters even escaped: X3 would reject the envelope.
 // eslint-disable-next-line no-control-regex
@@ -130,8 +140,24 @@ function isObj(v: unknown): v is Obj {
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+/**
+ * Kind by X3 field name, per field list: an answer's fields are looked up one by one, and a
+ * linear search of the catalogue for each made reading a record quadratic. Rebuilt if the list
+ * grew (definitions are only extended while being built).
+ */
+const kindIndexes = new WeakMap<readonly FieldMapping[], { size: number; kinds: Map<string, FieldMapping['kind']> }>();
+
 function fieldKind(fields: readonly FieldMapping[] | undefined, name: string): FieldMapping['kind'] {
-  return fields?.find((f) => f.x3 === name)?.kind;
+  if (!fields) return undefined;
+  let index = kindIndexes.get(fields);
+  if (!index || index.size !== fields.length) {
+    const kinds = new Map<string, FieldMapping['kind']>();
+    // the first mapping of a name wins, as with a linear find
+    for (const f of fields) if (!kinds.has(f.x3)) kinds.set(f.x3, f.kind);
+    index = { size: fields.length, kinds };
+    kindIndexes.set(fields, index);
+  }
+  return index.kinds.get(name);
 }
 
 /** X3 SOAP wants dates as YYYYMMDD; other scalars as text. */
@@ -247,7 +273,7 @@ function collectMessages(v: unknown, out: SoapMessage[]): void {
 export function soapFaultText(body: unknown): string | undefined {
   if (typeof body !== 'string' || !/Fault/.test(body)) return undefined;
   try {
-    const doc = parser.parse(body) as Obj;
+    const doc = envelopeParser.parse(body) as Obj;
     const env = isObj(doc.Envelope) ? doc.Envelope : undefined;
     const b = env && isObj(env.Body) ? env.Body : undefined;
     const fault = b && isObj(b.Fault) ? b.Fault : undefined;
@@ -266,7 +292,7 @@ export function isPoolBusy(status: number, body: unknown): boolean {
 export function parseSoapAnswer(body: string): SoapAnswer {
   let doc: Obj;
   try {
-    doc = parser.parse(body) as Obj;
+    doc = envelopeParser.parse(body) as Obj;
   } catch (err) {
     throw new ApiError({
       system: 'x3',

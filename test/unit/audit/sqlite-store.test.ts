@@ -5,7 +5,12 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { MIGRATIONS, migrate, schemaVersion, type Migration } from '../../../nodes/audit/migrations';
-import { openSqliteStore, timeOrderedId } from '../../../nodes/audit/sqlite-store';
+import {
+  openSqliteDatabase,
+  openSqliteStore,
+  SQLITE_CACHE_KIB,
+  timeOrderedId,
+} from '../../../nodes/audit/sqlite-store';
 import type { AuditStore } from '../../../nodes/audit/types';
 import { describeAuditStoreContract, manualClock } from './store-contract';
 
@@ -62,6 +67,16 @@ describe('SQLite audit store', () => {
         }
       } finally {
         raw.close();
+      }
+    });
+
+    it('bounds the page cache of a connection (it stays resident until the connection closes)', () => {
+      const database = openSqliteDatabase(join(d, 'cache.db'));
+      try {
+        assert.equal(database.db.pragma('cache_size', { simple: true }), -SQLITE_CACHE_KIB);
+        assert.ok(SQLITE_CACHE_KIB <= 16 * 1024, `${SQLITE_CACHE_KIB} KiB`);
+      } finally {
+        database.close();
       }
     });
 
