@@ -40,6 +40,8 @@ export interface E2EOptions {
   wiring?: Omit<WiringOptions, 'sims'>;
   /** Register the simulators' webhooks (default true). */
   webhooks?: { fedex?: boolean; shipstation?: boolean };
+  /** Extra environment of the Node-RED process (e.g. NODE_OPTIONS for a memory bound). */
+  runtimeEnv?: Record<string, string>;
 }
 
 export interface E2E {
@@ -89,7 +91,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sx3s-e2e-'));
   let runtime: Runtime;
   try {
-    runtime = await startNodeRed({ moduleDir: dir, userDir });
+    runtime = await startNodeRed({ moduleDir: dir, userDir, env: options.runtimeEnv });
   } catch (err) {
     await sims.close();
     throw err;
@@ -129,7 +131,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
       );
     },
     restart: async () => {
-      env.runtime = await startNodeRed({ moduleDir: dir, userDir, port });
+      env.runtime = await startNodeRed({ moduleDir: dir, userDir, port, env: options.runtimeEnv });
     },
     stop: async () => {
       await env.runtime.stop().catch(() => undefined);

@@ -159,7 +159,8 @@ describe('fedex-ship node', function () {
     // lock this IP out at the auth endpoint, as a burst of token requests would
     const rules = sim.config.tokenRateRules;
     sim.config.tokenRateRules = [{ limit: 1, windowMs: 60_000 }];
-    sim.config.lockoutMs = 80;
+    // long enough that a loaded machine still sends the node's first token request inside it
+    sim.config.lockoutMs = 1500;
     for (let i = 0; i < 2; i++) {
       await fetch(`${sim.url}/oauth/token`, {
         method: 'POST',
@@ -174,7 +175,7 @@ describe('fedex-ship node', function () {
     sim.config.tokenRateRules = rules;
     sim.config.burst429 = 8;
     sim.config.retryAfterSec = 0;
-    await helper.load([...modules, catchNode], flow(sim, {}, { lockoutMinutes: String(100 / 60_000) }), credentials());
+    await helper.load([...modules, catchNode], flow(sim, {}, { lockoutMinutes: String(1600 / 60_000) }), credentials());
     const n = 10;
     const got = collect(helper.getNode('out'), n);
     for (let i = 0; i < n; i++) helper.getNode('ship').receive(msgFor(`SD${i}`));
