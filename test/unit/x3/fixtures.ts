@@ -51,3 +51,10 @@ export function connect(
 export function comparable(rec: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(rec).sort(([a], [b]) => a.localeCompare(b)));
 }
+
+/** A dotted property path of a msg, as runUpdate's getProperty reads it (Node-RED's getMessageProperty without arrays). */
+export function getPath(msg: Record<string, unknown>, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), msg);
+}

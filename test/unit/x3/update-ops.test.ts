@@ -9,12 +9,7 @@ import type { X3Connection } from '../../../nodes/x3/connection';
 import { runUpdate, type UpdateContext, type UpdateSettings } from '../../../nodes/x3/update-ops';
 import { fileLastWrittenStore, type LastWrittenStore } from '../../../nodes/x3/write-back';
 import { startX3Sim, type X3Sim } from '../../../sim/x3/server';
-import { connect } from './fixtures';
-
-const get = (msg: Record<string, unknown>, path: string): unknown =>
-  path
-    .split('.')
-    .reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), msg);
+import { connect, getPath as get } from './fixtures';
 
 const base: UpdateSettings = {
   operation: 'update',
