@@ -1,8 +1,8 @@
 /**
  * A config node whose required settings are still empty (an imported example deployed before
- * it was filled in) is reported the way Node-RED's core nodes do it: one log line from the config
- * node per deploy, a "not configured" status on every node using it, and each msg those nodes
- * receive goes to Catch with the reason, instead of one [error] per node per deploy.
+ * it was filled in): one warning from the config node per deploy, a "not configured" status on
+ * every node using it, and each msg those nodes receive goes to Catch with the reason, instead
+ * of one [error] per node per deploy.
  */
 import type { Node, NodeStatus } from 'node-red';
 import { ApiError, isApiError, type SystemName } from '../core/errors';
