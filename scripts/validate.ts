@@ -35,12 +35,9 @@ const root = path.resolve(__dirname, '..');
 
 function pack(): { dir: string; files: string[]; pkg: PackageJson } {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'sx3s-pack-'));
-  const json = execFileSync('npm', ['pack', '--json', '--pack-destination', out], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const tarball = path.join(out, (JSON.parse(json) as Array<{ filename: string }>)[0].filename);
+  // `prepack` builds and prints to stdout, so the tarball is found in `out`, not in npm's JSON
+  execFileSync('npm', ['pack', '--pack-destination', out], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const tarball = path.join(out, fs.readdirSync(out).find((f) => f.endsWith('.tgz')) ?? 'no tarball');
   execFileSync('tar', ['-xzf', tarball, '-C', out]);
   const dir = path.join(out, 'package');
   const files = walk(dir).map((f) => path.relative(dir, f).split(path.sep).join('/'));

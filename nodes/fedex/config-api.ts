@@ -4,6 +4,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { AuditStore } from '../audit/types';
+import type { NotConfiguredError } from '../shared/not-configured';
 import { FEDEX_URLS, type FedexClient, type FedexClientOptions, type FedexEnvironment, type GrantType } from './client';
 
 export const FEDEX_CONFIG_TYPE = 'fedex-config';
@@ -32,6 +33,8 @@ export interface FedexConfigApi {
   /** The one client (token cache, limiter) every node of this config shares. */
   readonly client: FedexClient;
   readonly accountNumber: string;
+  /** Set when neither the API credentials nor the webhook token are entered (logged once by the config). */
+  readonly notConfigured?: NotConfiguredError;
   /** The AIV security token (webhook signatures); undefined when not set. */
   webhookSecret(): string | undefined;
   /**

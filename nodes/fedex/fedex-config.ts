@@ -7,6 +7,7 @@ import type { Node, NodeAPI } from 'node-red';
 import { openSqliteStore } from '../audit/sqlite-store';
 import type { AuditStore } from '../audit/types';
 import { registerAdminRoute, resolveCredentials } from '../shared/admin';
+import { configLabel, NotConfiguredError } from '../shared/not-configured';
 import { FedexClient } from './client';
 import {
   FEDEX_CONFIG_TYPE,
@@ -30,8 +31,16 @@ export = function (RED: NodeAPI): void {
     node.accountNumber = options.accountNumber;
     node.client = new FedexClient(options);
     node.webhookSecret = () => (creds.webhookSecret ? creds.webhookSecret : undefined);
-    if (!creds.clientId || !creds.clientSecret)
+    // ship/track need the API key and secret, fedex-webhook only the webhook token: with none of
+    // them no node can work, which is the one line for this config's deploy
+    if (!(creds.clientId && creds.clientSecret) && !creds.webhookSecret) {
+      node.notConfigured = new NotConfiguredError('fedex', configLabel(node, def), [
+        'the API key (client id) and secret key, or the webhook security token',
+      ]);
+      node.warn(node.notConfigured.message);
+    } else if (!creds.clientId || !creds.clientSecret) {
       node.warn('fedex-config: enter the FedEx API key (client id) and secret key');
+    }
 
     let fallback: AuditStore | undefined;
     node.fallbackStore = () => {

@@ -6,6 +6,7 @@ import type { Node, NodeAPI, NodeStatus } from 'node-red';
 import { getAuditConfig, PROCESS_INSTANCE_ID } from '../audit/config-api';
 import type { AuditEntryInput, AuditStore } from '../audit/types';
 import { StatusBoard, followTokenStatus } from '../shared/node-status';
+import { rejectInputs } from '../shared/not-configured';
 import { getFedexConfig, type FedexConfigNode } from './config-api';
 
 export interface AuditBinding {
@@ -50,6 +51,11 @@ export function attachConfig(RED: NodeAPI, node: Node, configId: unknown): Fedex
   if (!config) {
     board.set({ fill: 'red', shape: 'ring', text: 'no FedEx config' });
     node.error('select a fedex-config node (FedEx credentials) in this node');
+    return undefined;
+  }
+  if (config.notConfigured) {
+    // the config logged it once for all its nodes
+    rejectInputs(node, config.notConfigured);
     return undefined;
   }
   config.register(node);

@@ -7,6 +7,7 @@ import {
   type ApiVersion,
   type ShipStationClient,
 } from './client';
+import type { NotConfiguredError } from '../shared/not-configured';
 import type { JwksSource } from './webhook-verify';
 
 /** What a shipstation-config node offers the nodes that use it. */
@@ -19,6 +20,8 @@ export interface ShipStationConfigApi {
   readonly defaultVersion: ApiVersion;
   /** V2 webhook signing keys, cached by key id. */
   readonly jwks: JwksSource;
+  /** Set when no API credentials are entered at all (logged once by the config). */
+  readonly notConfigured?: NotConfiguredError;
   register(user: Node): void;
   deregister(user: Node): void;
 }

@@ -6,6 +6,7 @@
 import type { Node, NodeAPI } from 'node-red';
 import { HttpClient } from '../core/http';
 import { registerAdminRoute, resolveCredentials } from '../shared/admin';
+import { configLabel, NotConfiguredError } from '../shared/not-configured';
 import { ShipStationClient, type ShipStationCredentials } from './client';
 import {
   clientSettings,
@@ -30,6 +31,12 @@ export = function (RED: NodeAPI): void {
       credentials: { apiKey: creds.apiKey, apiSecret: creds.apiSecret, v2ApiKey: creds.v2ApiKey },
       ...clientSettings(def),
     });
+    if (!node.client.has('v1') && !node.client.has('v2')) {
+      node.notConfigured = new NotConfiguredError('shipstation', configLabel(node, def), [
+        'the V1 API key and secret, or the V2 API key',
+      ]);
+      node.warn(node.notConfigured.message);
+    }
     const jwksUrl = def.jwksUrl?.trim() || DEFAULT_JWKS_URL;
     const jwksHttp = new HttpClient({
       system: 'shipstation',

@@ -9,6 +9,7 @@ import { toErrorInfo } from '../core/errors';
 import { stateFile } from '../core/state-file';
 import type { Watermark, WatermarkData } from '../core/watermark';
 import { failMessage, handleInput, userDir, type Msg } from '../shared/red';
+import { rejectInputs } from '../shared/not-configured';
 import { BudgetStatus } from './budget-status';
 import type { ResourcePage } from './client';
 import { getShipStationConfig } from './config-api';
@@ -45,6 +46,11 @@ export = function (RED: NodeAPI): void {
     if (!cfg) {
       node.status({ fill: 'red', shape: 'ring', text: 'no shipstation-config' });
       node.error('shipstation-fetch: select a shipstation-config (missing, disabled or deleted)');
+      return;
+    }
+    if (cfg.notConfigured) {
+      // the config logged it once for all its nodes
+      rejectInputs(node, cfg.notConfigured);
       return;
     }
     const client = cfg.client;

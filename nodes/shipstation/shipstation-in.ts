@@ -9,6 +9,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { toErrorInfo } from '../core/errors';
 import { failMessage, type Msg } from '../shared/red';
 import { registerWebhookRoute, type WebhookRequest, type WebhookRoute } from '../shared/webhook-route';
+import { configLabel, NotConfiguredError, rejectInputs } from '../shared/not-configured';
 import { BudgetStatus } from './budget-status';
 import { getShipStationConfig } from './config-api';
 import { mappingOf, mapToX3Of, nodeAudit, numberOf, type MappingDef } from './node-options';
@@ -46,14 +47,21 @@ export = function (RED: NodeAPI): void {
       node.error('shipstation-in: select a shipstation-config (missing, disabled or deleted)');
       return;
     }
+    if (cfg.notConfigured) {
+      // the config logged it once for all its nodes
+      rejectInputs(node, cfg.notConfigured);
+      return;
+    }
     const version: ApiVersion = def.version === 'v2' ? 'v2' : 'v1';
     const token = node.credentials?.token?.trim() || undefined;
     const path = (def.path?.trim() || '/shipstation/webhook').replace(/\/+$/, '') || '/shipstation/webhook';
     if (version === 'v1' && !token) {
-      node.status({ fill: 'red', shape: 'ring', text: 'no webhook token' });
-      node.error(
-        'shipstation-in: V1 webhooks are unsigned, so a secret token is required: generate one in the node settings',
-      );
+      // the node's own setting, so its own line (a warning: an imported example is not broken)
+      const problem = new NotConfiguredError('shipstation', configLabel(node, def), [
+        'a secret webhook token (V1 webhooks are unsigned): generate one in the node settings',
+      ]);
+      rejectInputs(node, problem);
+      node.warn(problem.message);
       return;
     }
     const client = cfg.client;

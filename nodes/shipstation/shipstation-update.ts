@@ -9,6 +9,7 @@ import { runExactlyOnce } from '../audit/exactly-once';
 import { replayLedgerKey } from '../audit/msg-audit';
 import { getAuditConfig } from '../audit/config-api';
 import { failMessage, handleInput } from '../shared/red';
+import { rejectInputs } from '../shared/not-configured';
 import { BudgetStatus } from './budget-status';
 import { getShipStationConfig } from './config-api';
 import { nodeAudit } from './node-options';
@@ -41,6 +42,11 @@ export = function (RED: NodeAPI): void {
     if (!cfg) {
       node.status({ fill: 'red', shape: 'ring', text: 'no shipstation-config' });
       node.error('shipstation-update: select a shipstation-config (missing, disabled or deleted)');
+      return;
+    }
+    if (cfg.notConfigured) {
+      // the config logged it once for all its nodes
+      rejectInputs(node, cfg.notConfigured);
       return;
     }
     const client = cfg.client;

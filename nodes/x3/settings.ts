@@ -174,21 +174,42 @@ export function parseX3Settings(raw: Raw): X3Settings {
   return settings;
 }
 
+/** The credentials each authentication mode needs, as the user knows them. */
+const NEEDED_CREDENTIALS: Record<X3AuthMode, ReadonlyArray<[keyof X3Credentials, string]>> = {
+  'connected-app': [
+    ['clientId', 'the connected-app client id'],
+    ['clientSecret', 'the connected-app secret'],
+  ],
+  oauth2: [
+    ['clientId', 'the OAuth2 client id'],
+    ['clientSecret', 'the OAuth2 client secret'],
+  ],
+  basic: [
+    ['username', 'the user name'],
+    ['password', 'the password'],
+  ],
+};
+
+/**
+ * What an x3-config still lacks before it can connect (an imported example is deployed with an
+ * empty URL and no credentials): the names of the empty required settings, none of their values.
+ */
+export function missingX3Settings(raw: Raw, creds: X3Credentials): string[] {
+  const missing: string[] = [];
+  if (!text(raw, 'url', '')) missing.push('the X3 server URL');
+  if (!text(raw, 'folder', '')) missing.push('the X3 folder (endpoint name)');
+  const auth = text(raw, 'auth', 'connected-app');
+  // an unknown mode is a settings error parseX3Settings reports, not a missing setting
+  const needed = Object.hasOwn(NEEDED_CREDENTIALS, auth) ? NEEDED_CREDENTIALS[auth as X3AuthMode] : [];
+  for (const [key, label] of needed) if (!creds[key]) missing.push(label);
+  return missing;
+}
+
 /** Which credentials each mode needs; the message names the missing one. */
 export function checkCredentials(settings: X3Settings, creds: X3Credentials, needsSoap: boolean): void {
-  const need = (key: keyof X3Credentials, label: string): void => {
+  for (const [key, label] of NEEDED_CREDENTIALS[settings.auth]) {
     if (!creds[key])
       throw new ValidationError('x3', key, `x3-config: ${label} is required for ${settings.auth} authentication`);
-  };
-  if (settings.auth === 'connected-app') {
-    need('clientId', 'the connected-app client id');
-    need('clientSecret', 'the connected-app secret');
-  } else if (settings.auth === 'oauth2') {
-    need('clientId', 'the OAuth2 client id');
-    need('clientSecret', 'the OAuth2 client secret');
-  } else {
-    need('username', 'the user name');
-    need('password', 'the password');
   }
   if (needsSoap && settings.soap.auth === 'basic' && (!creds.username || !creds.password)) {
     throw new ValidationError(

@@ -8,11 +8,12 @@ import { toErrorInfo } from '../core/errors';
 import type { RetryPolicy } from '../core/http';
 import { stateFile } from '../core/state-file';
 import { registerAdminRoute, resolveCredentials, type TestConnectionResult } from '../shared/admin';
+import { configLabel, NotConfiguredError } from '../shared/not-configured';
 import { userDir } from '../shared/red';
 import { X3_CONFIG_TYPE, type X3ConfigApi } from './config-api';
 import { X3Connection } from './connection';
 import { fileRefreshTokenStore, type PersistedRefreshToken } from './oauth2';
-import { parseX3Settings, type X3Credentials } from './settings';
+import { missingX3Settings, parseX3Settings, type X3Credentials } from './settings';
 
 type X3ConfigDef = NodeDef & Record<string, unknown>;
 type ConfigInstance = Node<X3Credentials> & { -readonly [K in keyof X3ConfigApi]: X3ConfigApi[K] };
@@ -38,17 +39,24 @@ export = function (RED: NodeAPI): void {
     const creds: X3Credentials = { ...(node.credentials ?? {}) };
     let connection: X3Connection | undefined;
     let problem: Error | undefined;
-    try {
-      const settings = parseX3Settings(def);
-      connection = new X3Connection({
-        settings,
-        credentials: creds,
-        refreshTokenStore: fileRefreshTokenStore(refreshTokenFile(RED, node.id), creds.refreshToken),
-        retry: retrySetting(RED),
-      });
-    } catch (err) {
-      problem = err instanceof Error ? err : new Error(String(err));
-      node.error(`x3-config "${def.name || node.id}": ${problem.message}`);
+    const missing = missingX3Settings(def, creds);
+    if (missing.length) {
+      // an imported example not filled in yet: one warning here, its nodes only show it
+      problem = new NotConfiguredError('x3', configLabel(node, def), missing);
+      node.warn(problem.message);
+    } else {
+      try {
+        const settings = parseX3Settings(def);
+        connection = new X3Connection({
+          settings,
+          credentials: creds,
+          refreshTokenStore: fileRefreshTokenStore(refreshTokenFile(RED, node.id), creds.refreshToken),
+          retry: retrySetting(RED),
+        });
+      } catch (err) {
+        problem = err instanceof Error ? err : new Error(String(err));
+        node.error(`x3-config "${def.name || node.id}": ${problem.message}`);
+      }
     }
 
     node.getConnection = () => {

@@ -10,6 +10,7 @@ import { toEpochMs } from '../core/time';
 import { Watermark, type WatermarkData, type WatermarkStore } from '../core/watermark';
 import { getAuditConfig } from '../audit/config-api';
 import { followTokenStatus, StatusBoard } from '../shared/node-status';
+import { configProblemStatus, rejectInputs } from '../shared/not-configured';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
 import { getX3Config } from './config-api';
 import type { X3Connection } from './connection';
@@ -66,14 +67,21 @@ export = function (RED: NodeAPI): void {
     const board = new StatusBoard(node);
     const cfg = getX3Config(RED, def.server);
     if (!cfg) {
-      board.set({ fill: 'red', shape: 'ring', text: 'no x3-config' });
-      node.error('x3-poll: select an x3-config (missing, disabled or deleted)');
+      const missing = new Error('x3-poll: select an x3-config (missing, disabled or deleted)');
+      rejectInputs(node, missing, { fill: 'red', shape: 'ring', text: 'no x3-config' });
+      node.error(missing.message);
       return;
     }
     let conn: X3Connection;
     let entity: EntityDefinition;
     try {
       conn = cfg.getConnection();
+    } catch (err) {
+      // the x3-config logged it once for all its nodes
+      rejectInputs(node, err as Error, configProblemStatus(err as Error));
+      return;
+    }
+    try {
       entity = conn.entity(def.entity || 'salesDelivery', parseOverride(def.entityOverride));
     } catch (err) {
       board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });

@@ -14,6 +14,7 @@ import { replayLedgerKey } from '../audit/msg-audit';
 import { openSqliteStore } from '../audit/sqlite-store';
 import type { AuditStore } from '../audit/types';
 import { followTokenStatus, StatusBoard } from '../shared/node-status';
+import { configProblemStatus, rejectInputs } from '../shared/not-configured';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
 import { getX3Config } from './config-api';
 import type { X3Connection } from './connection';
@@ -99,8 +100,9 @@ export = function (RED: NodeAPI): void {
     const board = new StatusBoard(node);
     const cfg = getX3Config(RED, def.server);
     if (!cfg) {
-      board.set({ fill: 'red', shape: 'ring', text: 'no x3-config' });
-      node.error('x3-update: select an x3-config (missing, disabled or deleted)');
+      const missing = new Error('x3-update: select an x3-config (missing, disabled or deleted)');
+      rejectInputs(node, missing, { fill: 'red', shape: 'ring', text: 'no x3-config' });
+      node.error(missing.message);
       return;
     }
     let conn: X3Connection;
@@ -109,6 +111,12 @@ export = function (RED: NodeAPI): void {
     let settings: UpdateSettings;
     try {
       conn = cfg.getConnection();
+    } catch (err) {
+      // the x3-config logged it once for all its nodes
+      rejectInputs(node, err as Error, configProblemStatus(err as Error));
+      return;
+    }
+    try {
       override = parseOverride(def.entityOverride);
       // No entity in the settings: each msg names it in msg.topic (x3-poll sets it).
       if (def.entity) fixedEntity = conn.entity(def.entity, override);

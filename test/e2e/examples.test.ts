@@ -136,6 +136,14 @@ describe('example flows', function () {
         }
         const out = runtime.log().slice(before);
         assert.doesNotMatch(out, /missing types|Waiting for missing/i, out);
+        // not configured yet: a status on each node and one warning per config node, no [error]s
+        const ours = out.split('\n').filter((l) => /\[(error|warn)\] \[(x3|fedex|shipstation|audit)-/.test(l));
+        assert.deepEqual(
+          ours.filter((l) => /\[error\]/.test(l) || !/\[(x3|fedex|shipstation|audit)-config:/.test(l)),
+          [],
+          out,
+        );
+        assert.ok(ours.length <= flows.filter((n) => /-config$/.test(n.type)).length, out);
         const res = await runtime.request<{ flows: Array<{ id: string }> }>('GET', '/flows', undefined, {
           'Node-RED-API-Version': 'v2',
         });

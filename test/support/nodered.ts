@@ -21,15 +21,79 @@ export function packageJson(): {
   return JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 }
 
-/** Packs dist/ as npm would publish it (the build must have run: `npm test` builds first). */
+/**
+ * The git-tracked files as the working tree has them: a clean clone's content, plus a
+ * developer's uncommitted edits to tracked files so a local run tests what they changed.
+ * Untracked files (a stale dist/, scratch files) are left out, as a clean clone has none.
+ */
+function trackedFiles(): string[] {
+  const out = execFileSync('git', ['ls-files', '-z', '--cached'], { cwd: ROOT, encoding: 'utf8' });
+  // a tracked file deleted in the working tree is gone for the developer too
+  return out
+    .split('\0')
+    .filter((f) => f && fs.existsSync(path.join(ROOT, f)))
+    .sort();
+}
+
+/** Tests and simulators are neither built nor packed: editing them must not force a new pack. */
+function affectsPackage(file: string): boolean {
+  return !file.startsWith('test/') && !file.startsWith('sim/');
+}
+
+/**
+ * Packs the package as a publisher does from a clean clone: the tracked files are copied to a
+ * temp dir (node_modules linked, the build needs typescript and tsx), and `npm pack` there runs
+ * the `prepack` build. Cached by a hash of the files that reach the package, so a test run
+ * packs once and a rerun without source changes not at all.
+ */
 export function packTarball(): string {
+  const files = trackedFiles();
+  const hash = crypto.createHash('sha256');
+  for (const f of files.filter(affectsPackage)) {
+    hash
+      .update(f)
+      .update('\0')
+      .update(fs.readFileSync(path.join(ROOT, f)))
+      .update('\0');
+  }
+  const dir = path.join(CACHE, `pack-${hash.digest('hex').slice(0, 16)}`);
+  const existing = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.tgz')) : [];
+  if (existing.length === 1) return path.join(dir, existing[0]);
+
   fs.mkdirSync(CACHE, { recursive: true });
-  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', CACHE], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  return path.join(CACHE, (JSON.parse(out) as Array<{ filename: string }>)[0].filename);
+  const work = fs.mkdtempSync(path.join(CACHE, 'packing-'));
+  try {
+    const src = path.join(work, 'src');
+    for (const f of files) {
+      const target = path.join(src, f);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.copyFileSync(path.join(ROOT, f), target);
+    }
+    fs.symlinkSync(fs.realpathSync(path.join(ROOT, 'node_modules')), path.join(src, 'node_modules'), 'dir');
+    const out = path.join(work, 'out');
+    fs.mkdirSync(out);
+    // the build's own output goes to stdout with the pack listing: the tarball is the one file in `out`
+    execFileSync('npm', ['pack', '--pack-destination', out], {
+      cwd: src,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 10 * 60_000,
+    });
+    const tarballs = fs.readdirSync(out).filter((f) => f.endsWith('.tgz'));
+    if (tarballs.length !== 1) throw new Error(`npm pack produced ${tarballs.length} tarballs`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(out, dir);
+    return path.join(dir, tarballs[0]);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Paths inside a tarball, without npm's leading `package/`. */
+export function tarballFiles(tarball: string): string[] {
+  return execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .map((f) => f.replace(/^package\//, ''));
 }
 
 function hashFile(file: string): string {

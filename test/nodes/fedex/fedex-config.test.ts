@@ -64,7 +64,13 @@ describe('fedex-config node', function () {
     await helper.load(modules, [configNode(sim)], { fx: {} });
     const cfg = helper.getNode('fx');
     assert.ok(
-      cfg.warn.getCalls().some((c) => /enter the FedEx API key \(client id\) and secret key/.test(String(c.args[0]))),
+      cfg.warn
+        .getCalls()
+        .some((c) =>
+          /is not configured: the API key \(client id\) and secret key, or the webhook security token/.test(
+            String(c.args[0]),
+          ),
+        ),
     );
   });
 });

@@ -1,0 +1,50 @@
+/**
+ * A config node whose required settings are still empty (an imported example deployed before
+ * it was filled in): one warning from the config node per deploy, a "not configured" status on
+ * every node using it, and each msg those nodes receive goes to Catch with the reason, instead
+ * of one [error] per node per deploy.
+ */
+import type { Node, NodeStatus } from 'node-red';
+import { ApiError, isApiError, type SystemName } from '../core/errors';
+import { failMessage, type DoneFn, type Msg } from './red';
+
+export const NOT_CONFIGURED_STATUS: NodeStatus = { fill: 'red', shape: 'ring', text: 'not configured' };
+
+/** The settings a config node lacks, named for the user; never carries a value. */
+export class NotConfiguredError extends ApiError {
+  constructor(
+    system: SystemName,
+    /** How the user knows the config node, e.g. `x3-config "Sage X3"`. */
+    readonly config: string,
+    readonly missing: readonly string[],
+  ) {
+    super({ system, code: 'NOT_CONFIGURED', message: `${config} is not configured: ${missing.join(', ')}` });
+    this.name = 'NotConfiguredError';
+  }
+}
+
+/** `x3-config "Sage X3"`: the type and the name the user gave the node (or its id). */
+export function configLabel(node: Node, def: { name?: unknown }): string {
+  const name = typeof def.name === 'string' && def.name.trim() ? def.name.trim() : node.id;
+  return `${node.type} "${name}"`;
+}
+
+/**
+ * A user node that cannot work with its config: shows `status` and fails every msg it receives
+ * with `problem` (to Catch, `msg.error` set) rather than dropping it. It logs nothing itself: the
+ * config node already did, once.
+ */
+export function rejectInputs(node: Node, problem: Error, status: NodeStatus = NOT_CONFIGURED_STATUS): void {
+  node.status(status);
+  const system: SystemName = isApiError(problem) ? problem.system : 'plugin';
+  node.on('input', (msg: object, _send: unknown, done: DoneFn) => {
+    done(failMessage(msg as Msg, problem, system));
+  });
+}
+
+/** Status for a user node whose config reported `problem`: "not configured" or a settings error. */
+export function configProblemStatus(problem: Error): NodeStatus {
+  return problem instanceof NotConfiguredError
+    ? NOT_CONFIGURED_STATUS
+    : { fill: 'red', shape: 'ring', text: 'configuration error' };
+}
