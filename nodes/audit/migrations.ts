@@ -99,6 +99,26 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'webhook inbox: events stored before the sender is answered, until applied',
+    up(db) {
+      db.exec(`
+        CREATE TABLE webhook_inbox (
+          seq INTEGER PRIMARY KEY,
+          scope TEXT NOT NULL,
+          event_id TEXT NOT NULL,
+          state TEXT NOT NULL,
+          payload TEXT NOT NULL,
+          received_at TEXT NOT NULL,
+          settled_at TEXT,
+          UNIQUE (scope, event_id)
+        );
+        CREATE INDEX webhook_inbox_pending ON webhook_inbox(scope, seq) WHERE state = 'pending';
+        CREATE INDEX webhook_inbox_settled ON webhook_inbox(settled_at) WHERE state != 'pending';
+      `);
+    },
+  },
 ];
 
 export interface MigrationOutcome {

@@ -21,6 +21,7 @@ import { randomBytes } from 'crypto';
 import { mkdirSync } from 'fs';
 import { dirname } from 'path';
 import { migrate } from './migrations';
+import { sqliteInbox } from './sqlite-inbox';
 import { GroupCommit, type LedgerDurability } from './group-commit';
 import { WalSync, type FsyncFn } from './wal-sync';
 import { redactText, reviveBuffers, sanitiseMsg, sanitiseValue } from './masking';
@@ -330,6 +331,16 @@ export function createSqliteStore(
     if (!closed) database.drainWrites();
   };
 
+  // Webhook inbox (sqlite-inbox.ts): adds durable like ledger writes, settles group-committed.
+  const inbox = sqliteInbox({
+    st,
+    isoNow,
+    durableWrite: (key, fn) => ledgerWrite(key, fn),
+    groupWrite,
+    beforeRead,
+    insertEntry: (input) => void insertEntry(normaliseInput(input, sanitise, now)),
+  });
+
   const getLedger = (key: string): LedgerEntry | undefined => {
     const row = st('SELECT * FROM ledger WHERE key = ?').get(key) as LedgerRow | undefined;
     return row ? ledgerFromRow(row) : undefined;
@@ -533,6 +544,10 @@ export function createSqliteStore(
       return info.changes === 1;
     },
 
+    inboxAdd: inbox.inboxAdd,
+    inboxPending: inbox.inboxPending,
+    inboxSettle: inbox.inboxSettle,
+
     async purgeBefore(cutoffIso) {
       const cutoff = toIso(cutoffIso, 'cutoff');
       beforeRead();
@@ -559,6 +574,7 @@ export function createSqliteStore(
       }
       st('DELETE FROM seen_ids WHERE seen_at < ?').run(cutoff);
       st('DELETE FROM tracked_shipments WHERE closed = 1 AND updated_at < ?').run(cutoff);
+      inbox.purgeSettled(cutoff);
       return total;
     },
 

@@ -127,6 +127,29 @@ export interface TrackedShipment {
   updatedAt: string;
 }
 
+/** A webhook event to store before its sender is answered (webhook-inbox.ts). */
+export interface InboxEventInput {
+  /** The sender's event identity: a redelivery carries the same id and is not stored again. */
+  eventId: string;
+  payload: unknown;
+}
+
+/** A stored webhook event not applied yet. */
+export interface InboxEvent {
+  scope: string;
+  eventId: string;
+  payload: unknown;
+  /** UTC ISO */
+  receivedAt: string;
+}
+
+export interface InboxAddResult {
+  /** Event ids stored now, in the order given. */
+  added: string[];
+  /** Event ids the scope already holds (redeliveries), not stored again. */
+  duplicates: string[];
+}
+
 export interface AuditStore {
   /** Append an audit entry; returns it with id/time. Masking applies to entry.msg. */
   record(entry: AuditEntryInput): Promise<AuditEntry>;
@@ -164,6 +187,17 @@ export interface AuditStore {
 
   /** Durable de-duplication: true the first time (scope, id) is seen, false afterwards. */
   markSeen(scope: string, id: string): Promise<boolean>;
+
+  /**
+   * Durable webhook intake (sqlite-inbox.ts): stores events of a scope (a receiving node) in one
+   * commit that is durable (fsynced, like a ledger write) before it resolves, so the sender may
+   * be answered; an event id the scope already holds is reported as a duplicate.
+   */
+  inboxAdd(scope: string, events: InboxEventInput[]): Promise<InboxAddResult>;
+  /** The scope's events not settled yet, in arrival order. */
+  inboxPending(scope: string, limit: number): Promise<InboxEvent[]>;
+  /** Settles a stored event; `entry`, when given, is recorded in the same commit. */
+  inboxSettle(scope: string, eventId: string, state: 'applied' | 'failed', entry?: AuditEntryInput): Promise<void>;
 
   /** Delete audit entries older than the cutoff (UTC ISO); returns how many. */
   purgeBefore(cutoffIso: string): Promise<number>;

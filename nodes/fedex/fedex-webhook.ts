@@ -1,10 +1,14 @@
 /**
  * fedex-webhook: receives FedEx Advanced Integrated Visibility pushes on a POST route of
- * RED.httpNode and emits one tracking update per tracking result (webhook-intake.ts).
+ * RED.httpNode and emits one tracking update per tracking result (webhook-intake.ts). It needs
+ * an audit-config: events are stored there before FedEx gets its 200; without one every push is
+ * answered 503, so FedEx keeps it (retries, then its missed-events queue) instead of losing it.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { getAuditConfig } from '../audit/config-api';
+import type { AuditStore } from '../audit/types';
 import { registerWebhookRoute, type WebhookRoute } from '../shared/webhook-route';
-import { attachConfig, bindAudit, shortTime, ThrottledStatus } from './node-support';
+import { attachConfig, shortTime, ThrottledStatus } from './node-support';
 import { x3FromCorrelation } from './tracking';
 import { FedexWebhookIntake } from './webhook-intake';
 
@@ -28,15 +32,17 @@ export = function (RED: NodeAPI): void {
     if (!ctx) return;
     const config = ctx.config;
     const status = new ThrottledStatus(ctx.board);
-    let intake: FedexWebhookIntake;
+    let intake: FedexWebhookIntake | undefined;
+    const audit = getAuditConfig(RED, def.audit);
     try {
-      const audit = bindAudit(RED, node, def.audit, config);
+      if (!audit) throw new Error('select an audit-config: events are stored there before FedEx is answered');
+      const store: AuditStore = audit.getStore();
       intake = new FedexWebhookIntake({
-        store: audit.store,
+        store,
         secret: () => config.webhookSecret(),
         scope: `fedex-webhook:${node.id}`,
         emitAll: def.emitAll === true || def.emitAll === 'true',
-        record: audit.record,
+        record: (e) => audit.recordSafe(e),
         nodeId: node.id,
         onUpdate: ({ update, eventId, correlation }) => {
           const msg: NodeMessage & Record<string, unknown> = {
@@ -53,10 +59,9 @@ export = function (RED: NodeAPI): void {
         onError: (err) => node.error(`FedEx webhook processing failed: ${(err as Error).message}`),
       });
     } catch (err) {
-      ctx.board.set({ fill: 'red', shape: 'ring', text: 'audit store unavailable' });
-      node.error(`fedex-webhook: ${(err as Error).message}`);
-      ctx.release();
-      return;
+      // the route still answers (503): FedEx keeps the events until this is fixed
+      ctx.board.set({ fill: 'red', shape: 'ring', text: audit ? 'audit store unavailable' : 'no audit-config' });
+      node.error(`fedex-webhook: ${(err as Error).message}; answering 503 to FedEx`);
     }
     if (!config.webhookSecret()) {
       node.warn('the FedEx config has no webhook security token: every webhook request is refused (401)');
@@ -65,7 +70,7 @@ export = function (RED: NodeAPI): void {
     const path = (def.path ?? '').trim() || DEFAULT_WEBHOOK_PATH;
     let route: WebhookRoute | undefined;
     const render = () => {
-      const c = intake.counters;
+      const c = intake?.counters ?? { received: 0, emitted: 0, rejected: 0, lastAt: undefined };
       return {
         fill: c.rejected && !c.received ? ('yellow' as const) : ('green' as const),
         shape: 'dot' as const,
@@ -73,12 +78,13 @@ export = function (RED: NodeAPI): void {
       };
     };
     try {
-      route = registerWebhookRoute(RED, node.id, path, (req) => {
-        const reply = intake.handle(req);
+      route = registerWebhookRoute(RED, node.id, path, async (req) => {
+        if (!intake) return { status: 503, body: { error: 'webhook events cannot be stored (no audit store)' } };
+        const reply = await intake.handle(req);
         if (reply.status !== 200) status.set(render);
         return reply;
       });
-      status.set(render, true);
+      if (intake) status.set(render, true);
     } catch (err) {
       ctx.board.set({ fill: 'red', shape: 'ring', text: 'path in use' });
       node.error(`fedex-webhook: ${(err as Error).message}`);
@@ -95,13 +101,22 @@ export = function (RED: NodeAPI): void {
         ctx.board.clear();
         done();
       };
-      // Events already answered 200 are applied before the store may close.
+      // Events answered 200 are stored: the one being applied is settled, the rest wait for the next start.
       const timer = setTimeout(finish, 5000);
-      intake.idle().then(() => {
+      const closed = () => {
         clearTimeout(timer);
         finish();
-      });
+      };
+      (intake?.close() ?? Promise.resolve()).then(closed, closed);
     });
+
+    intake?.recover().then(
+      (n) => {
+        if (n > 0) node.log(`applying ${n} FedEx webhook event(s) stored before the restart`);
+      },
+      (err: unknown) =>
+        node.warn(`could not read pending webhook events from the audit store: ${(err as Error).message}`),
+    );
   }
 
   RED.nodes.registerType('fedex-webhook', FedexWebhookNode);

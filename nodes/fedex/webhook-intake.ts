@@ -1,12 +1,15 @@
 /**
  * FedEx AIV webhook intake, Node-RED-free: signature over the raw bytes (401 when bad or
- * missing), body shape (400 when malformed), then 200 at once while the tracking results are
- * applied in arrival order with the same rules as fedex-track. A redelivered event (FedEx retries
- * and portal re-sends, each with a new attemptNumber in the body) is recognised by its tracking
- * number, status code and event time, durably through the audit store.
+ * missing), body shape (400 when malformed), then each tracking result is stored in the audit
+ * store's webhook inbox, durably, before the 200 (FedEx never redelivers a 200; a store that
+ * fails answers 503 so FedEx does). The stored events are applied in arrival order by an
+ * InboxQueue with the same rules as fedex-track, also those a crash or stop left pending.
+ * A redelivered event (FedEx retries and portal re-sends, each with a new attemptNumber in the
+ * body) has the same event id (tracking number, status code, event time) and is stored once.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AuditCorrelation, AuditEntryInput, AuditStore } from '../audit/types';
+import { InboxQueue, type InboxItem } from '../audit/inbox-queue';
+import type { AuditCorrelation, AuditEntryInput, AuditStore, TrackedShipment } from '../audit/types';
 import { validateWebhookBody } from './schemas';
 import { parseTrackOutput, TrackingProcessor, type TrackingUpdate } from './tracking';
 import { SIGNATURE_HEADER, verifyFedexSignature } from './webhook-signature';
@@ -21,15 +24,20 @@ export interface WebhookIntakeOptions {
   store: AuditStore;
   /** The AIV security token; undefined -> every request is refused. */
   secret: () => string | undefined;
-  /** De-duplication scope (the node). */
+  /** Inbox scope (the node). */
   scope: string;
   emitAll?: boolean;
+  /** Emits one update (synchronously: the event is settled `applied` after it returns). */
   onUpdate: (u: WebhookUpdate) => void;
   onError?: (err: unknown) => void;
   /** Per-number errors inside the push (rare). */
   onResultError?: (trackingNumber: string, code: string, message: string) => void;
+  /** Audit entries outside the inbox (refused requests). */
   record?: (entry: AuditEntryInput) => Promise<unknown>;
   nodeId?: string;
+  /** Waits between attempts to apply an event the store refused (default 1 s .. 60 s). */
+  retry?: { baseDelayMs: number; maxDelayMs: number };
+  random?: () => number;
 }
 
 export interface IntakeReply {
@@ -49,16 +57,32 @@ export function eventIdOf(u: TrackingUpdate): string {
   return `${u.trackingNumber}|${u.statusCode}|${u.occurredAt ?? ''}`;
 }
 
+/** The shipment's stored state is exactly this event: an earlier attempt applied it. */
+function holdsEvent(s: TrackedShipment | undefined, u: TrackingUpdate): boolean {
+  return !!s && s.status === u.status && (s.statusCode ?? '') === u.statusCode && s.lastEventAt === u.occurredAt;
+}
+
 export class FedexWebhookIntake {
   readonly counters: IntakeCounters = { received: 0, emitted: 0, duplicates: 0, rejected: 0 };
   private readonly processor: TrackingProcessor;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly queue: InboxQueue<TrackingUpdate>;
 
   constructor(private readonly options: WebhookIntakeOptions) {
     this.processor = new TrackingProcessor(options.store);
+    this.queue = new InboxQueue<TrackingUpdate>({
+      store: options.store,
+      scope: options.scope,
+      apply: (item) => this.apply(item),
+      // a store error is the only failure: keep the event and keep trying
+      maxAttempts: 0,
+      backoff: options.retry ?? { baseDelayMs: 1000, maxDelayMs: 60_000 },
+      random: options.random,
+      onRetry: (_item, _delay, err) => options.onError?.(err),
+      onSettleError: (_item, err) => options.onError?.(err),
+    });
   }
 
-  handle(req: { raw: Buffer; headers: IncomingHttpHeaders }): IntakeReply {
+  async handle(req: { raw: Buffer; headers: IncomingHttpHeaders }): Promise<IntakeReply> {
     const secret = this.options.secret();
     if (!secret || !verifyFedexSignature(req.raw, req.headers[SIGNATURE_HEADER], secret)) {
       this.counters.rejected += 1;
@@ -74,44 +98,63 @@ export class FedexWebhookIntake {
       const message = err instanceof SyntaxError ? 'body is not JSON' : (err as Error).message;
       return { status: 400, body: { error: message } };
     }
+    const events: Array<{ eventId: string; payload: TrackingUpdate }> = [];
+    for (const result of parseTrackOutput(body)) {
+      if (result.update) events.push({ eventId: eventIdOf(result.update), payload: result.update });
+      else if (result.error)
+        this.options.onResultError?.(result.trackingNumber, result.error.code, result.error.message);
+    }
+    let stored: { added: string[]; duplicates: string[] };
+    try {
+      stored = await this.options.store.inboxAdd(this.options.scope, events);
+    } catch (err) {
+      // not stored = not accepted: FedEx delivers it again
+      this.options.onError?.(err);
+      return { status: 503, body: { error: 'could not store the webhook' } };
+    }
     this.counters.received += 1;
+    this.counters.duplicates += stored.duplicates.length;
     this.counters.lastAt = Date.now();
-    // Answer now (FedEx counts only a quick 200/202 as delivered); apply in arrival order.
-    this.chain = this.chain.then(() => this.process(body)).catch((err: unknown) => this.options.onError?.(err));
+    const added = new Set(stored.added);
+    for (const e of events) if (added.has(e.eventId)) this.queue.enqueue(e.eventId, e.payload);
     return { status: 200, body: { received: true } };
   }
 
-  /** Resolves when everything received so far has been processed. */
-  idle(): Promise<void> {
-    return this.chain;
+  /** Queues the events a previous run stored but did not apply; returns how many. */
+  recover(): Promise<number> {
+    return this.queue.recover();
   }
 
-  private async process(body: unknown): Promise<void> {
-    const { store } = this.options;
-    for (const result of parseTrackOutput(body)) {
-      if (result.error || !result.update) {
-        if (result.error) this.options.onResultError?.(result.trackingNumber, result.error.code, result.error.message);
-        continue;
-      }
-      const eventId = eventIdOf(result.update);
-      const fresh = await store.markSeen(this.options.scope, eventId);
-      if (!fresh) {
-        this.counters.duplicates += 1;
-        continue;
-      }
-      const applied = await this.processor.apply(result.update);
-      if (!applied.changed && !this.options.emitAll) continue;
-      this.counters.emitted += 1;
-      await this.options.record?.({
+  /** Resolves when everything received so far has been applied (or waits for a retry). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** Stops applying; resolves when the event in progress is settled. Pending ones stay stored. */
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+
+  private async apply(item: InboxItem<TrackingUpdate>): Promise<{ entry?: AuditEntryInput }> {
+    const incoming = item.payload;
+    // an earlier process may have stored the shipment's new state and died before emitting
+    const before = item.recovered ? await this.options.store.getShipment(incoming.trackingNumber) : undefined;
+    const applied = await this.processor.apply(incoming);
+    const resumed = item.recovered && !applied.changed && holdsEvent(before, incoming);
+    if (!applied.changed && !resumed && !this.options.emitAll) return {};
+    const eventId = item.eventId;
+    this.options.onUpdate({ update: applied.update, eventId, correlation: applied.correlation });
+    this.counters.emitted += 1;
+    return {
+      entry: {
         system: 'fedex',
         operation: 'webhook',
         status: 'received',
         correlation: { ...applied.correlation, trackingNumbers: [applied.update.trackingNumber] },
         msg: { payload: applied.update, fedex: { eventId } },
         nodeId: this.options.nodeId,
-      });
-      this.options.onUpdate({ update: applied.update, eventId, correlation: applied.correlation });
-    }
+      },
+    };
   }
 
   private async securityEntry(code: string): Promise<void> {

@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import sinon from 'sinon';
+import type { AuditConfigNode } from '../../../nodes/audit/config-api';
+import type { AuditStore } from '../../../nodes/audit/types';
 import { signFedexBody } from '../../../nodes/fedex/webhook-signature';
 import { signWebhookBody, type FedexSim } from '../../../sim/fedex/server';
 import { salesDelivery, x3Of } from '../../unit/fedex/fixtures';
@@ -19,6 +23,7 @@ import {
   startStopServer,
   statusTexts,
 } from './harness';
+import { useUserDir } from '../../support/node-helper';
 
 const DOC = 'SD00000001';
 const PATH = '/fedex/events';
@@ -247,5 +252,131 @@ describe('fedex-webhook node', function () {
     await helper.unload();
     const after = await fetch(`${server.url}${PATH}`, { method: 'POST', body: '{}' });
     assert.equal(after.status, 404);
+  });
+});
+
+describe('fedex-webhook node: events are stored before the 200', function () {
+  this.timeout(30_000);
+  let sim: FedexSim;
+  let server: { url: string; close(): Promise<void> } | undefined;
+  startStopServer();
+  const userDir = useUserDir({ prefix: 'sx3s-fxhook-' });
+
+  beforeEach(async () => {
+    sim = await startSim();
+  });
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+    await sim.close();
+  });
+
+  /** One AIV push: a delivery scan of `tn`, as FedEx sends it (attemptNumber changes on redelivery). */
+  function push(tn: string, attempt = 1): Buffer {
+    return Buffer.from(
+      JSON.stringify({
+        transactionId: `t-${tn}-${attempt}`,
+        outputMetaData: [{ pushTimestamp: '2025-03-16T15:00:00Z', attemptNumber: attempt }],
+        output: {
+          completeTrackResults: [
+            {
+              trackingNumber: tn,
+              trackResults: [
+                {
+                  trackingNumberInfo: { trackingNumber: tn },
+                  latestStatusDetail: { code: 'DL', derivedCode: 'DL', description: 'Delivered' },
+                  scanEvents: [{ date: '2025-03-16T08:15:00-07:00', eventType: 'DL', eventDescription: 'Delivered' }],
+                },
+              ],
+            },
+          ],
+        },
+      }),
+    );
+  }
+
+  const post = (body: Buffer): Promise<Response> =>
+    fetch(`${server?.url}${PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'fdx-signature': signFedexBody(body, WEBHOOK_TOKEN) },
+      body: new Uint8Array(body),
+    });
+
+  const hookFlow = (audit: Record<string, unknown> | undefined) =>
+    positioned([
+      TAB,
+      configNode(sim),
+      ...(audit ? [audit] : []),
+      {
+        id: 'hook',
+        type: 'fedex-webhook',
+        z: 'tab',
+        fedex: 'fx',
+        ...(audit ? { audit: 'audit' } : {}),
+        path: PATH,
+        wires: [['events']],
+      },
+      { id: 'events', type: 'helper', z: 'tab' },
+    ]);
+
+  async function load(audit: Record<string, unknown> | undefined): Promise<void> {
+    await helper.load(modules, hookFlow(audit), credentials());
+    await server?.close();
+    server = await serveHttpNode();
+  }
+
+  const auditStore = (): AuditStore => (helper.getNode('audit') as unknown as AuditConfigNode).getStore();
+
+  it('events answered 200 but not applied when Node-RED stops (store failing) are applied after the restart, once', async () => {
+    const audit = { ...AUDIT, path: path.join(userDir.dir(), 'audit.db') };
+    await load(audit);
+    // the store refuses the apply step (a disk error, a locked file): the events must not be lost
+    const failing = sinon.stub(auditStore(), 'getShipment').rejects(new Error('SQLITE_IOERR: disk I/O error'));
+    const tns = ['794900000101', '794900000102', '794900000103'];
+    for (const tn of tns) assert.equal((await post(push(tn))).status, 200);
+    await eventually(() => failing.callCount >= tns.length);
+    await helper.unload();
+    await server?.close();
+    server = undefined;
+
+    await load(audit);
+    const got = await collect(helper.getNode('events'), tns.length);
+    assert.deepEqual(got.map((m) => (m.payload as { trackingNumber: string }).trackingNumber).sort(), tns);
+    assert.ok(got.every((m) => (m.payload as { status: string }).status === 'delivered'));
+    // FedEx redelivers one of them (another attempt number): answered 200, applied no second time
+    const quiet = during(helper.getNode('events'), 300);
+    assert.equal((await post(push(tns[0], 2))).status, 200);
+    assert.deepEqual(await quiet, []);
+    const trail = await auditStore().query({ system: 'fedex', operation: 'webhook' });
+    assert.equal(trail.total, tns.length, 'one trail entry per event');
+  });
+
+  it('an event whose apply fails is kept and applied when the store works again', async () => {
+    await load({ ...AUDIT });
+    const failing = sinon.stub(auditStore(), 'getShipment').onFirstCall().rejects(new Error('SQLITE_BUSY'));
+    failing.callThrough();
+    const got = collect(helper.getNode('events'), 1);
+    assert.equal((await post(push('794900000201'))).status, 200);
+    const [msg] = await got;
+    assert.equal((msg.payload as { status: string }).status, 'delivered');
+    assert.ok(failing.callCount >= 2);
+  });
+
+  it('answers 503 (FedEx redelivers) when the event cannot be stored, and emits nothing', async () => {
+    await load({ ...AUDIT });
+    const quiet = during(helper.getNode('events'), 300);
+    await auditStore().close();
+    assert.equal((await post(push('794900000301'))).status, 503);
+    assert.deepEqual(await quiet, []);
+  });
+
+  it('without an audit-config, answers 503 instead of acknowledging events it could lose', async () => {
+    await load(undefined);
+    const hook = helper.getNode('hook');
+    assert.ok(statusTexts(hook).includes('no audit-config'));
+    assert.ok(hook.error.getCalls().some((c) => /select an audit-config/.test(String(c.args[0]))));
+    const quiet = during(helper.getNode('events'), 300);
+    assert.equal((await post(push('794900000401'))).status, 503);
+    assert.deepEqual(await quiet, []);
   });
 });
