@@ -3,8 +3,8 @@
  * create and upsert (found by key or by an external reference first, then created under an
  * exactly-once ledger claim so a replay never creates twice), and ensure (the records exist).
  */
-import { createHash } from 'node:crypto';
 import { ApiError, ValidationError } from '../core/errors';
+import { contentHash } from '../core/stable-json';
 import { renderMapping, renderTemplate, type Mapping } from '../core/template';
 import { errorInfo, runExactlyOnce } from '../audit/exactly-once';
 import type { AuditCorrelation, AuditStore } from '../audit/types';
@@ -300,16 +300,6 @@ function externalRef(ctx: UpdateContext, item: Item): { field: string; value: st
   return { field, value };
 }
 
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (isObj(v))
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson(v[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(v) ?? 'null';
-}
-
 function ledgerKey(
   ctx: UpdateContext,
   item: Item,
@@ -327,7 +317,7 @@ function ledgerKey(
       ? `${ref.field}=${ref.value}`
       : key
         ? `${ctx.def.key}=${key}`
-        : `sha256=${createHash('sha256').update(stableJson(item.fields)).digest('hex')}`;
+        : `sha256=${contentHash(item.fields)}`;
   return `x3.create:${ctx.gateway.folder}:${ctx.def.name}:${id}`;
 }
 
