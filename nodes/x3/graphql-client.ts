@@ -186,8 +186,15 @@ export class GraphqlX3Client implements X3Client {
       `edges { node { ${graphqlSelection(def, true)} } } } } } }`;
     const data = await this.execute(query, { filter }, true);
     const conn = this.dig(data, def, 'query');
-    const edges = isObj(conn) && Array.isArray(conn.edges) ? conn.edges : [];
-    const first = edges[0];
+    // "none" must be X3 saying so: a create is repeated on the strength of it
+    if (!isObj(conn) || !Array.isArray(conn.edges)) {
+      throw new ApiError({
+        system: 'x3',
+        code: 'X3_BAD_RESPONSE',
+        message: `X3 GraphQL: no ${pkg}.${node}.query.edges in the answer to the lookup by ${field}`,
+      });
+    }
+    const first = conn.edges[0];
     return isObj(first) ? recordFromGraphql(def, first.node) : undefined;
   }
 

@@ -168,7 +168,16 @@ export class RestX3Client implements X3Client {
       headers: { accept: 'application/json' },
     });
     const body = isObj(res.data) ? res.data : {};
-    const first = Array.isArray(body.$resources) ? body.$resources[0] : undefined;
+    // "none" must be X3 saying so: a create is repeated on the strength of it
+    if (!Array.isArray(body.$resources)) {
+      throw new ApiError({
+        system: 'x3',
+        code: 'X3_BAD_RESPONSE',
+        status: res.status,
+        message: `X3 REST: no $resources in the answer to the lookup by ${field}`,
+      });
+    }
+    const first: unknown = body.$resources[0];
     if (!isObj(first)) return undefined;
     const key = first[def.key];
     return (
