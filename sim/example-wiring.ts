@@ -96,6 +96,11 @@ export interface WiringOptions {
   catchUpDelaySeconds?: number;
   /** fedex-ship lookup delay after an unknown outcome, default 1 s. */
   reconcileDelaySeconds?: number;
+  /**
+   * x3-update: seconds after a crashed process sent a create before X3 is asked for it, default
+   * 5 s (the simulated pool finishes a save within its latency; a real one needs minutes).
+   */
+  x3TakeoverGraceSeconds?: number;
   /** shipstation-in fetch retry: first delay and cap (s), default 1 / 5. */
   webhookRetrySeconds?: [number, number];
   /** Shipper / receiving address of fedex-ship. */
@@ -199,6 +204,9 @@ export function wireExamples(examples: ExampleFlow[], options: WiringOptions): F
         break;
       case 'x3-poll':
         n.interval = options.x3PollSeconds ?? 2;
+        break;
+      case 'x3-update':
+        n.takeoverGrace = options.x3TakeoverGraceSeconds ?? 5;
         break;
       case 'fedex-ship':
         Object.assign(n, {

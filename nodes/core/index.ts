@@ -3,6 +3,7 @@ export * from './http';
 export * from './limiter';
 export * from './retry';
 export * from './schema';
+export * from './stable-json';
 export * from './state-file';
 export * from './template';
 export * from './time';

@@ -28,6 +28,13 @@ export interface PageQuery {
   /** Extra filter in the API's own syntax (Xtrem filter object text / SData where clause). */
   filter?: string;
   withLines?: boolean;
+  /**
+   * Newest first (stamp then key descending), `since` ignored: where "now" is in X3's clock,
+   * read as the first page only.
+   */
+  newestFirst?: boolean;
+  /** Aborts the request in flight and ends the paging (the polling node is closing). */
+  signal?: AbortSignal;
 }
 
 export interface X3WriteResult {
@@ -45,7 +52,11 @@ export interface X3Client {
    */
   queryPages(def: EntityDefinition, query: PageQuery): AsyncGenerator<X3Record[], void, void>;
   /** One record by key, or undefined when X3 has none. */
-  read(def: EntityDefinition, key: string, options?: { withLines?: boolean }): Promise<X3Record | undefined>;
+  read(
+    def: EntityDefinition,
+    key: string,
+    options?: { withLines?: boolean; signal?: AbortSignal },
+  ): Promise<X3Record | undefined>;
   /** The first record whose `field` equals `value` (external references), or undefined. */
   findBy(def: EntityDefinition, field: string, value: string): Promise<X3Record | undefined>;
   create(def: EntityDefinition, record: X3Record): Promise<X3WriteResult>;

@@ -65,7 +65,7 @@ export class GraphqlX3Client implements X3Client {
   ) {}
 
   /** Runs a document; GraphQL errors (even with partial data) become an ApiError with X3's text. */
-  async execute(query: string, variables: Obj, idempotent: boolean): Promise<Obj> {
+  async execute(query: string, variables: Obj, idempotent: boolean, signal?: AbortSignal): Promise<Obj> {
     const res = await this.http.request<unknown>({
       method: 'POST',
       url: this.options.path,
@@ -76,6 +76,7 @@ export class GraphqlX3Client implements X3Client {
         'x-xtrem-endpoint': this.options.folder,
       },
       idempotent,
+      signal,
     });
     const body = res.data;
     const errors = graphqlErrorText(isObj(body) ? { errors: body.errors } : undefined);
@@ -137,14 +138,17 @@ export class GraphqlX3Client implements X3Client {
       `query X3Poll($first: Int!, $after: String, $filter: String, $orderBy: String) { ${pkg} { ${node} { ` +
       `query(first: $first, after: $after, filter: $filter, orderBy: $orderBy) { ` +
       `pageInfo { endCursor hasNextPage } edges { node { ${selection} } } } } } }`;
-    const filter = this.combine([q.since ? this.stampFilter(def, q.since) : '', q.filter ?? '']);
-    const orderBy = `{${def.graphql.stamp}: 1, _id: 1}`;
+    const since = q.since && !q.newestFirst ? this.stampFilter(def, q.since) : '';
+    const filter = this.combine([since, q.filter ?? '']);
+    const dir = q.newestFirst ? -1 : 1;
+    const orderBy = `{${def.graphql.stamp}: ${dir}, _id: ${dir}}`;
     let after: string | undefined;
     for (;;) {
       const data = await this.execute(
         query,
         { first: q.pageSize, after: after ?? null, filter: filter ?? null, orderBy },
         true,
+        q.signal,
       );
       const conn = this.dig(data, def, 'query');
       if (!isObj(conn))
@@ -161,10 +165,14 @@ export class GraphqlX3Client implements X3Client {
     }
   }
 
-  async read(def: EntityDefinition, key: string, options: { withLines?: boolean } = {}): Promise<X3Record | undefined> {
+  async read(
+    def: EntityDefinition,
+    key: string,
+    options: { withLines?: boolean; signal?: AbortSignal } = {},
+  ): Promise<X3Record | undefined> {
     const [pkg, node] = this.nodePath(def);
     const query = `query X3Read($id: Id!) { ${pkg} { ${node} { read(_id: $id) { ${graphqlSelection(def, options.withLines !== false)} } } } }`;
-    const data = await this.execute(query, { id: key }, true);
+    const data = await this.execute(query, { id: key }, true, options.signal);
     const rec = this.dig(data, def, 'read');
     return isObj(rec) ? recordFromGraphql(def, rec) : undefined;
   }
@@ -178,8 +186,15 @@ export class GraphqlX3Client implements X3Client {
       `edges { node { ${graphqlSelection(def, true)} } } } } } }`;
     const data = await this.execute(query, { filter }, true);
     const conn = this.dig(data, def, 'query');
-    const edges = isObj(conn) && Array.isArray(conn.edges) ? conn.edges : [];
-    const first = edges[0];
+    // "none" must be X3 saying so: a create is repeated on the strength of it
+    if (!isObj(conn) || !Array.isArray(conn.edges)) {
+      throw new ApiError({
+        system: 'x3',
+        code: 'X3_BAD_RESPONSE',
+        message: `X3 GraphQL: no ${pkg}.${node}.query.edges in the answer to the lookup by ${field}`,
+      });
+    }
+    const first = conn.edges[0];
     return isObj(first) ? recordFromGraphql(def, first.node) : undefined;
   }
 

@@ -1,10 +1,17 @@
 /**
  * One poll of one entity (Node-RED-free): records stamped at or after the watermark minus the
- * overlap, page by page in (stamp, key) order; each page's unseen (key, stamp) pairs are handed
- * to `emit`, and only once emit has returned is the watermark advanced and persisted. A crash
- * between emit and commit re-reads the page next time; the de-dup then drops what was sent.
+ * overlap, page by page in (stamp, key) order; each page's unseen (key, stamp, version) records
+ * are handed to `emit`, and only once emit has returned is the watermark advanced and persisted.
+ * A crash between emit and commit re-reads the page next time; the de-dup then drops what was
+ * sent. The version is a hash of the record as read: X3 stamps have whole seconds, so a second
+ * change within the second of a record already read keeps its stamp and only its content tells.
+ *
+ * An initial position of 'source' ("now") is taken from X3's own clock: its newest stamp. A
+ * signal stops the poll at once (request in flight included) and nothing more is emitted or
+ * committed: a closing node must not write the watermark beside its successor.
  */
 import { ApiError } from '../core/errors';
+import { contentHash } from '../core/stable-json';
 import { toEpochMs } from '../core/time';
 import type { Watermark } from '../core/watermark';
 import type { X3Client } from './client';
@@ -17,6 +24,8 @@ export interface PolledRecord {
   updatedAt: string;
   /** The same stamp in epoch ms. */
   ms: number;
+  /** Hash of the record as read: tells two versions with one stamp apart. */
+  version: string;
 }
 
 export interface PollOptions {
@@ -28,7 +37,7 @@ export interface PollOptions {
   withLines?: boolean;
   /** Sends one page's new records on; the watermark moves once it resolves. */
   emit: (records: PolledRecord[]) => void | Promise<void>;
-  /** Stop between pages (node closing). */
+  /** Aborts the request in flight and stops the poll: nothing more is emitted or committed. */
   signal?: AbortSignal;
 }
 
@@ -69,7 +78,7 @@ function describeRecord(def: EntityDefinition, rec: X3Record): PolledRecord {
       message: `${def.name} ${String(key)}: ${def.stamp} "${stamp}" is not a date-time`,
     });
   }
-  return { record: rec, key: String(key), updatedAt: stamp, ms };
+  return { record: rec, key: String(key), updatedAt: stamp, ms, version: contentHash(rec, 24) };
 }
 
 const WITH_OFFSET = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/i;
@@ -87,29 +96,78 @@ function stampMs(stamp: string): number {
   }
 }
 
+function stopIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new ApiError({
+      system: 'x3',
+      code: 'CANCELED',
+      message: 'x3 poll stopped: the node is closing',
+      retryable: false,
+    });
+  }
+}
+
+/**
+ * Settles an initial 'source' position from X3's clock: the newest stamp of the entity (with
+ * the poll's filter), and the records read with it, which existed before the start. With no
+ * record at all, every record that appears is new.
+ */
+async function startFromX3(options: PollOptions): Promise<void> {
+  const { def, watermark, signal } = options;
+  const newestFirst = options.client.queryPages(def, {
+    pageSize: options.pageSize,
+    filter: options.filter,
+    withLines: options.withLines,
+    newestFirst: true,
+    signal,
+  });
+  let page: X3Record[];
+  try {
+    const first = await newestFirst.next();
+    page = first.done ? [] : first.value;
+  } finally {
+    await newestFirst.return(undefined);
+  }
+  stopIfAborted(signal);
+  const existing = page.map((rec) => describeRecord(def, rec));
+  if (existing.length === 0) {
+    watermark.startAt(undefined);
+    return;
+  }
+  const newest = Math.max(...existing.map((p) => p.ms));
+  watermark.startAt(
+    newest,
+    existing.map((p) => ({ key: p.key, stamp: p.ms, version: p.version })),
+  );
+}
+
 export async function pollOnce(options: PollOptions): Promise<PollResult> {
-  const { def, watermark } = options;
+  const { def, watermark, signal } = options;
   const result: PollResult = { count: 0, read: 0, pages: 0 };
+  stopIfAborted(signal);
+  if (watermark.awaitingStart()) await startFromX3(options);
   const pages = options.client.queryPages(def, {
     since: watermark.since(),
     pageSize: options.pageSize,
     filter: options.filter,
     withLines: options.withLines,
+    signal,
   });
   try {
     for await (const page of pages) {
+      stopIfAborted(signal);
       result.pages += 1;
       result.read += page.length;
       const fresh: PolledRecord[] = [];
       for (const rec of page) {
         const polled = describeRecord(def, rec);
-        if (watermark.isNew(polled.key, polled.ms)) fresh.push(polled);
+        if (watermark.isNew(polled.key, polled.ms, polled.version)) fresh.push(polled);
       }
       if (fresh.length) await options.emit(fresh);
-      for (const p of fresh) watermark.accept(p.key, p.ms);
+      stopIfAborted(signal);
+      for (const p of fresh) watermark.accept(p.key, p.ms, p.version);
       result.count += fresh.length;
       watermark.commit();
-      if (options.signal?.aborted) break;
     }
   } finally {
     await pages.return(undefined);

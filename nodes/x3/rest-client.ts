@@ -100,9 +100,14 @@ export class RestX3Client implements X3Client {
     return resolved.toString();
   }
 
-  private async get(url: string): Promise<{ status: number; body: unknown }> {
+  private async get(url: string, signal?: AbortSignal): Promise<{ status: number; body: unknown }> {
     try {
-      const res = await this.http.request<unknown>({ method: 'GET', url, headers: { accept: 'application/json' } });
+      const res = await this.http.request<unknown>({
+        method: 'GET',
+        url,
+        headers: { accept: 'application/json' },
+        signal,
+      });
       return { status: res.status, body: res.data };
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) return { status: 404, body: undefined };
@@ -112,18 +117,20 @@ export class RestX3Client implements X3Client {
 
   async *queryPages(def: EntityDefinition, q: PageQuery): AsyncGenerator<X3Record[], void, void> {
     const clauses: string[] = [];
-    if (q.since) {
+    if (q.since && !q.newestFirst) {
       const value = q.since.replace(/\.\d+Z$/, 'Z');
       clauses.push(`${def.stamp} ge ${renderTemplate(this.options.datetimeLiteral, { value })}`);
     }
     if (q.filter?.trim()) clauses.push(q.filter.trim());
     const where = clauses.length > 1 ? clauses.map((c) => `(${c})`).join(' and ') : clauses[0];
-    let url: string | undefined = this.queryUrl(def, where, `${def.stamp} asc, ${def.key} asc`, q.pageSize);
+    const dir = q.newestFirst ? 'desc' : 'asc';
+    let url: string | undefined = this.queryUrl(def, where, `${def.stamp} ${dir}, ${def.key} ${dir}`, q.pageSize);
     while (url) {
       const res: { data: unknown } = await this.http.request<unknown>({
         method: 'GET',
         url,
         headers: { accept: 'application/json' },
+        signal: q.signal,
       });
       const body: Obj = isObj(res.data) ? res.data : {};
       const resources: unknown[] = Array.isArray(body.$resources) ? body.$resources : [];
@@ -133,7 +140,9 @@ export class RestX3Client implements X3Client {
         for (const r of records) {
           const key = r[def.key];
           full.push(
-            (typeof key === 'string' || typeof key === 'number' ? await this.read(def, String(key)) : undefined) ?? r,
+            (typeof key === 'string' || typeof key === 'number'
+              ? await this.read(def, String(key), { signal: q.signal })
+              : undefined) ?? r,
           );
         }
         records = full;
@@ -143,8 +152,12 @@ export class RestX3Client implements X3Client {
     }
   }
 
-  async read(def: EntityDefinition, key: string): Promise<X3Record | undefined> {
-    const res = await this.get(this.keyUrl(def, key, '$details'));
+  async read(
+    def: EntityDefinition,
+    key: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<X3Record | undefined> {
+    const res = await this.get(this.keyUrl(def, key, '$details'), options.signal);
     return res.status === 404 || !isObj(res.body) ? undefined : withoutMeta(res.body);
   }
 
@@ -155,7 +168,16 @@ export class RestX3Client implements X3Client {
       headers: { accept: 'application/json' },
     });
     const body = isObj(res.data) ? res.data : {};
-    const first = Array.isArray(body.$resources) ? body.$resources[0] : undefined;
+    // "none" must be X3 saying so: a create is repeated on the strength of it
+    if (!Array.isArray(body.$resources)) {
+      throw new ApiError({
+        system: 'x3',
+        code: 'X3_BAD_RESPONSE',
+        status: res.status,
+        message: `X3 REST: no $resources in the answer to the lookup by ${field}`,
+      });
+    }
+    const first: unknown = body.$resources[0];
     if (!isObj(first)) return undefined;
     const key = first[def.key];
     return (

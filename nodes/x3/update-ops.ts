@@ -3,11 +3,12 @@
  * create and upsert (found by key or by an external reference first, then created under an
  * exactly-once ledger claim so a replay never creates twice), and ensure (the records exist).
  */
-import { createHash } from 'node:crypto';
 import { ApiError, ValidationError } from '../core/errors';
+import { sleep } from '../core/retry';
+import { contentHash } from '../core/stable-json';
 import { renderMapping, renderTemplate, type Mapping } from '../core/template';
 import { errorInfo, runExactlyOnce } from '../audit/exactly-once';
-import type { AuditCorrelation, AuditStore } from '../audit/types';
+import type { AuditCorrelation, AuditStore, LedgerEntry } from '../audit/types';
 import { changedFields, type X3Client, type X3WriteResult } from './client';
 import type { ApiStyle, EntityDefinition, EntityOperation, X3Record } from './entities';
 import type { SoapMessage } from './soap';
@@ -51,7 +52,18 @@ export interface UpdateSettings {
   subprogram?: { publication: string; group: string };
   /** Template of the ledger key of a create; empty = derived from the reference/key/content. */
   idempotencyTemplate: string;
+  /**
+   * A create claimed by another process (one that died) is looked at only this long after it was
+   * sent: its SOAP `save` may still be running in X3's pool. Default DEFAULT_TAKEOVER_GRACE_MS.
+   */
+  takeoverGraceMs?: number;
 }
+
+/**
+ * Longer than a create stays in flight (x3-config's 30 s timeout, pool-busy retries) plus the
+ * time X3's web-service pool may still take to finish a `save` its caller stopped waiting for.
+ */
+export const DEFAULT_TAKEOVER_GRACE_MS = 2 * 60_000;
 
 /** What x3-update needs of the config node's connection. */
 export interface X3Gateway {
@@ -78,6 +90,12 @@ export interface UpdateContext {
   getProperty: (msg: Record<string, unknown>, path: string) => unknown;
   /** Ledger key a replayed msg must reuse (msg.audit.idempotencyKey). */
   replayKey?: string;
+  /** Clock of the takeover grace (tests); the ledger's timestamps use the store's clock. */
+  now?: () => number;
+  /** The wait for the takeover grace (tests: simulated time); default core sleep. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Aborts that wait (the node is closing). */
+  signal?: AbortSignal;
 }
 
 export interface ItemOutcome {
@@ -300,16 +318,6 @@ function externalRef(ctx: UpdateContext, item: Item): { field: string; value: st
   return { field, value };
 }
 
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (isObj(v))
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson(v[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(v) ?? 'null';
-}
-
 function ledgerKey(
   ctx: UpdateContext,
   item: Item,
@@ -327,7 +335,7 @@ function ledgerKey(
       ? `${ref.field}=${ref.value}`
       : key
         ? `${ctx.def.key}=${key}`
-        : `sha256=${createHash('sha256').update(stableJson(item.fields)).digest('hex')}`;
+        : `sha256=${contentHash(item.fields)}`;
   return `x3.create:${ctx.gateway.folder}:${ctx.def.name}:${id}`;
 }
 
@@ -423,34 +431,8 @@ async function createItem(
         idempotencyKey: lk,
       };
     }
-    case 'in-progress': {
-      // A claim of another process instance was left by a process that died (the owner changes
-      // at every start); X3 was just asked by reference/key and has no such record, so the dead
-      // attempt never created it: take the claim over (compare-and-set on the old owner) and
-      // create once. A claim of this process is an attempt still running and is left alone.
-      const entry = run.entry;
-      if (
-        (ref || key) &&
-        entry.owner !== ctx.ledger.owner &&
-        (await ctx.ledger.store.takeOver(lk, ctx.ledger.owner, ['claimed'], entry.owner))
-      ) {
-        const created = await createUnderClaim(ctx.ledger.store, lk, () => writer.create(def, item.fields));
-        return {
-          key: keyText(created.record[def.key]) || key,
-          record: created.record,
-          created: true,
-          changed: Object.keys(item.fields),
-          messages: created.messages,
-          idempotencyKey: lk,
-        };
-      }
-      throw ledgerError(
-        ctx,
-        'X3_IN_PROGRESS',
-        'another attempt of this create is running or was interrupted; check X3 before retrying',
-        lk,
-      );
-    }
+    case 'in-progress':
+      return takeOverDeadClaim(ctx, { lk, entry: run.entry, ref, key, item, writer, upsert });
     case 'unknown':
       throw ledgerError(
         ctx,
@@ -461,6 +443,100 @@ async function createItem(
     default:
       throw ledgerError(ctx, 'X3_VOIDED', 'this create was voided', lk);
   }
+}
+
+/**
+ * A create claimed by another process instance (the owner changes at every start), which died
+ * before recording the outcome. Its `save` may still be running in X3's pool, or have created
+ * the record: nothing is decided before the grace has passed since the create was sent (the
+ * claim is written just before it is sent; the msg waits for it, so a re-poll after a restart
+ * still settles the document unattended), and a new create needs proof that X3 has no such
+ * record: X3's own well-formed "none" for the external reference (or key), asked after the
+ * grace. A record found is adopted; no answer, an error, or nothing to look it up by is no proof:
+ * the entry becomes 'unknown' for an operator to resolve, and is never created again by itself.
+ * A claim of this process is an attempt still running and is left alone.
+ */
+async function takeOverDeadClaim(
+  ctx: UpdateContext,
+  c: {
+    lk: string;
+    entry: LedgerEntry;
+    ref: { field: string; value: string } | undefined;
+    key: string;
+    item: Item;
+    writer: X3Client;
+    upsert: boolean;
+  },
+): Promise<ItemOutcome> {
+  const { def, gateway } = ctx;
+  const { store, owner } = ctx.ledger!;
+  const { lk, entry } = c;
+  if (entry.owner === owner) {
+    throw ledgerError(ctx, 'X3_IN_PROGRESS', 'another attempt of this create is running in this process', lk);
+  }
+  const sentAt = Math.max(Date.parse(entry.claimedAt), Date.parse(entry.updatedAt));
+  if (!Number.isFinite(sentAt)) {
+    throw ledgerError(ctx, 'X3_IN_PROGRESS', 'another process claimed this create (the claim has no time)', lk);
+  }
+  const wait = sentAt + (ctx.settings.takeoverGraceMs ?? DEFAULT_TAKEOVER_GRACE_MS) - (ctx.now ?? Date.now)();
+  if (wait > 0) await (ctx.sleep ?? sleep)(wait, ctx.signal);
+  const by = c.ref ?? (c.key ? { field: def.key, value: c.key } : undefined);
+  let found: X3Record | undefined;
+  let noProof: string | undefined;
+  if (!by) noProof = 'there is no external reference or key to look it up by in X3';
+  else {
+    try {
+      found = await gateway.clientFor(def, 'read').findBy(def, by.field, by.value);
+    } catch (err) {
+      noProof = `looking it up by ${by.field} = ${by.value} failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+  // Compare-and-set on the dead owner: of two instances that saw it, one goes on.
+  if (!(await store.takeOver(lk, owner, ['claimed'], entry.owner))) {
+    const now = await store.get(lk);
+    if (now?.state === 'succeeded') {
+      const record = storedRecord(now.result);
+      return {
+        key: keyText(record[def.key]) || c.key,
+        record,
+        created: false,
+        changed: [],
+        messages: [],
+        idempotencyKey: lk,
+      };
+    }
+    throw ledgerError(ctx, 'X3_IN_PROGRESS', 'another attempt is settling this create', lk);
+  }
+  if (noProof !== undefined) {
+    const message = `a process that died claimed this create; whether it reached X3 is not known (${noProof}): look for it in X3 and resolve the ledger entry`;
+    await store.markUnknown(lk, { code: 'X3_OUTCOME_UNKNOWN', message });
+    throw ledgerError(ctx, 'X3_OUTCOME_UNKNOWN', message, lk);
+  }
+  if (found) {
+    // the dead attempt did create it: that is this create's result
+    await store.complete(lk, { record: found, messages: [] });
+    if (c.upsert) {
+      const outcome = await updateItem(ctx, keyText(found[def.key]) || c.key, c.item);
+      return { ...outcome, created: false, idempotencyKey: lk };
+    }
+    return {
+      key: keyText(found[def.key]) || c.key,
+      record: found,
+      created: false,
+      changed: [],
+      messages: [],
+      idempotencyKey: lk,
+    };
+  }
+  const created = await createUnderClaim(store, lk, () => c.writer.create(def, c.item.fields));
+  return {
+    key: keyText(created.record[def.key]) || c.key,
+    record: created.record,
+    created: true,
+    changed: Object.keys(c.item.fields),
+    messages: created.messages,
+    idempotencyKey: lk,
+  };
 }
 
 /* ---------- ensure ---------- */

@@ -2,6 +2,8 @@
  * x3-poll: emits X3 records changed since a persisted watermark, every `interval` seconds and on
  * any input msg, never two polls at once. Paging streams page by page; the watermark (core
  * Watermark in a state file keyed by node id) moves only after a page's records were sent.
+ * Closing aborts the running poll: a closed instance sends nothing more and never writes the
+ * watermark file, which its successor (a redeploy) already owns.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { toErrorInfo } from '../core/errors';
@@ -97,27 +99,32 @@ export = function (RED: NodeAPI): void {
     const perPage = def.output === 'page';
     const withLines = def.withLines === true || def.withLines === 'true';
     const filter = def.filter?.trim() || undefined;
+    // "now" is X3's now (its newest stamp), not this host's clock: X3's clock may be behind.
     const initial =
       def.initial === 'all'
         ? 'all'
         : def.initial === 'date' && def.initialDate?.trim()
           ? def.initialDate.trim()
-          : 'now';
+          : 'source';
     const audit = getAuditConfig(RED, def.audit);
     const client = conn.clientFor(entity, 'read');
 
     const scope = JSON.stringify([conn.settings.url, conn.folder, entity.name, entity.key, entity.stamp]);
     const file = stateFile<StoredWatermark>(userDir(RED), 'x3-poll', node.id);
+    let closed = false;
+    const aborter = new AbortController();
     const store: WatermarkStore = {
       read: () => {
         const stored = file.read();
         return stored && stored.scope === scope ? stored.data : undefined;
       },
-      write: (data) => file.write({ scope, data }),
+      write: (data) => {
+        if (!closed) file.write({ scope, data });
+      },
     };
     let watermark: Watermark;
     try {
-      if (initial !== 'now' && initial !== 'all') toEpochMs(initial);
+      if (initial !== 'source' && initial !== 'all') toEpochMs(initial);
       watermark = new Watermark({ store, overlapMs, initial });
     } catch (err) {
       board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });
@@ -127,7 +134,6 @@ export = function (RED: NodeAPI): void {
       return;
     }
 
-    let closed = false;
     let running: Promise<void> | undefined;
     let timer: NodeJS.Timeout | undefined;
     let failures = 0;
@@ -138,6 +144,8 @@ export = function (RED: NodeAPI): void {
     const backoff = (): number => Math.min(MAX_BACKOFF_MS, intervalMs * 2 ** Math.max(0, failures - 1));
 
     const sendRecords = async (records: PolledRecord[]): Promise<void> => {
+      // the poll stops too (aborted); this guards a page that was already in hand
+      if (closed) return;
       const base = { topic: entity.name };
       const out: NodeMessage[] = perPage
         ? [
@@ -187,10 +195,12 @@ export = function (RED: NodeAPI): void {
           filter,
           withLines,
           emit: sendRecords,
+          signal: aborter.signal,
         });
         failures = 0;
         board.set({ fill: 'green', shape: 'dot', text: `${result.count} new at ${clock(Date.now())}` });
       } catch (err) {
+        if (closed) return;
         failures += 1;
         board.set({
           fill: 'red',
@@ -243,8 +253,9 @@ export = function (RED: NodeAPI): void {
       const reset = msg.reset;
       if (typeof reset === 'string' && reset.trim()) {
         try {
-          if (reset !== 'now' && reset !== 'all') toEpochMs(reset);
-          watermark.reset(reset.trim());
+          const to = reset.trim() === 'now' ? 'source' : reset.trim();
+          if (to !== 'source' && to !== 'all') toEpochMs(to);
+          watermark.reset(to);
         } catch (err) {
           done(
             failMessage(
@@ -264,6 +275,7 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      aborter.abort();
       if (timer) clearTimeout(timer);
       unfollow();
       cfg.deregister(node);

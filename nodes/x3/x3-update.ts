@@ -46,6 +46,8 @@ interface UpdateDef extends NodeDef {
   statusField?: string;
   statusValue?: string;
   idempotencyKey?: string;
+  /** Seconds after a dead process sent a create before X3 is asked whether it exists. */
+  takeoverGrace?: string | number;
   warnings?: string;
   subprogram?: string;
   subprogramGroup?: string;
@@ -74,6 +76,8 @@ function settingsOf(def: UpdateDef): UpdateSettings {
     recordProperty: (def.recordProperty ?? '').trim().replace(/^msg\./, ''),
     idempotencyTemplate: def.idempotencyKey?.trim() ?? '',
   };
+  const grace = typeof def.takeoverGrace === 'string' ? def.takeoverGrace.trim() : def.takeoverGrace;
+  if (grace !== undefined && grace !== '' && Number(grace) >= 0) settings.takeoverGraceMs = Number(grace) * 1000;
   if (def.trackingField?.trim()) {
     settings.tracking = {
       field: def.trackingField.trim(),
@@ -150,6 +154,8 @@ export = function (RED: NodeAPI): void {
     };
 
     const operationName = `x3.${settings.operation}`;
+    // ends a msg waiting out another process's claim (update-ops takeover grace) when closing
+    const closing = new AbortController();
     let queue: Promise<void> = Promise.resolve();
     board.set({});
 
@@ -176,6 +182,7 @@ export = function (RED: NodeAPI): void {
             ledger: ledger(),
             getProperty: (m, path) => RED.util.getMessageProperty(m, path),
             replayKey,
+            signal: closing.signal,
           },
           msg,
         );
@@ -279,6 +286,7 @@ export = function (RED: NodeAPI): void {
     });
 
     node.on('close', (removed: boolean, done: () => void) => {
+      closing.abort(new Error('x3-update: the node is closing'));
       unfollow();
       cfg.deregister(node);
       if (removed) lastWritten.remove();

@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { existsSync } from 'fs';
+import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import sinon from 'sinon';
 import configNode = require('../../../nodes/x3/x3-config');
@@ -177,6 +177,60 @@ describe('x3-poll node', () => {
       assert.ok(sim.logs.auth.every((a) => a.ok));
     });
   }
+
+  it('initial "now" is X3\'s now: with X3\'s clock 10 minutes behind this host, a change right after deploy comes out', async () => {
+    sim = await startX3Sim({
+      port: 0,
+      host: '127.0.0.1',
+      now: () => Date.now() - 10 * 60_000,
+      records: { customer: 2, product: 2, salesDelivery: 3 },
+    });
+    // Basic: a JWT minted by this host's clock would be "issued in the future" for that X3
+    await helper.load([configNode, pollNode], flow(sim, { auth: 'basic' }, { initial: 'now', overlap: 120 }), {
+      cfg: BASIC,
+    });
+    const out = recorder(helper.getNode('out'));
+    await waitFor(() => polls() === 1, 'first poll');
+    await settle();
+    assert.equal(out.length, 0, 'what X3 held at deploy is not emitted');
+    const customer = String(sim.store.list('customer')[0].values.BPCNUM);
+    const { record } = sim.store.insert('salesDelivery', { STOFCY: 'NA011', BPCORD: customer }, { via: 'sim' });
+    helper.getNode('poll').receive({ payload: 'poll' });
+    await waitFor(() => polls() === 2, 'second poll');
+    await settle();
+    assert.deepEqual(
+      out.map((m) => (m.x3 as { key: string }).key),
+      [record.key],
+    );
+  });
+
+  it('closing stops a long catch-up at once: nothing more is sent and the watermark file is not written after the close', async () => {
+    sim = await startX3Sim({
+      port: 0,
+      host: '127.0.0.1',
+      latencyMs: 20,
+      records: { customer: 2, product: 2, salesDelivery: 30 },
+    });
+    await helper.load([configNode, pollNode], flow(sim, {}, { pageSize: 1 }), { cfg: JWT });
+    const poll = helper.getNode('poll') as unknown as { close(removed: boolean): Promise<void> };
+    const file = join(userDir.dir(), STATE_DIR_NAME, 'x3-poll-poll.json');
+    const out = recorder(helper.getNode('out'));
+    let closing: Promise<void> | undefined;
+    let fileAtClose: string | undefined;
+    let sentAtClose = 0;
+    // a redeploy arrives while the first page goes out
+    helper.getNode('out').once('input', () => {
+      fileAtClose = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+      sentAtClose = out.length;
+      closing = poll.close(false);
+    });
+    await waitFor(() => closing !== undefined, 'first msg');
+    await closing;
+    await settle();
+    assert.ok(out.length <= sentAtClose + 1, `${out.length - sentAtClose} msgs after the close`);
+    assert.ok(out.length < 30, 'the catch-up did not run on');
+    assert.equal(existsSync(file) ? readFileSync(file, 'utf8') : undefined, fileAtClose);
+  });
 
   it('can emit one msg per page', async () => {
     sim = await startX3Sim({ port: 0, host: '127.0.0.1', records: { customer: 2, product: 2, salesDelivery: 5 } });

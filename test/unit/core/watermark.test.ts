@@ -140,6 +140,55 @@ describe('core/watermark', () => {
     assert.deepEqual(poll(wm, source), []);
   });
 
+  it('a record changed again within the same second (same stamp, another version) is emitted again; a re-read is not', () => {
+    const wm = new Watermark({ store: new MemoryStore(), overlapMs: 10_000, initial: 'all' });
+    assert.equal(wm.isNew('A', T('00:01'), 'v1'), true);
+    wm.accept('A', T('00:01'), 'v1');
+    wm.commit();
+    assert.equal(wm.isNew('A', T('00:01'), 'v1'), false, 'the overlap re-reads the same version');
+    assert.equal(wm.isNew('A', T('00:01'), 'v2'), true, 'changed again in the same second');
+    wm.accept('A', T('00:01'), 'v2');
+    wm.commit();
+    assert.equal(wm.isNew('A', T('00:01'), 'v2'), false);
+    assert.equal(wm.isNew('A', T('00:00'), 'v0'), false, 'an older stamp is never new');
+    // the version survives a restart
+    const store = new MemoryStore();
+    const first = new Watermark({ store, overlapMs: 10_000, initial: 'all' });
+    first.accept('A', T('00:01'), 'v1');
+    first.commit();
+    const second = new Watermark({ store, overlapMs: 10_000, initial: 'all' });
+    assert.equal(second.isNew('A', T('00:01'), 'v1'), false);
+    assert.equal(second.isNew('A', T('00:01'), 'v2'), true);
+  });
+
+  it('initial "source" waits for the poller to settle "now" from the polled system, across restarts', () => {
+    const store = new MemoryStore();
+    const wm = new Watermark({ store, overlapMs: 60_000, initial: 'source', now: () => Date.parse(T('30:00')) });
+    assert.equal(wm.awaitingStart(), true);
+    assert.equal(wm.current(), undefined, 'not this host clock');
+    wm.commit();
+    assert.equal(new Watermark({ store, overlapMs: 60_000, initial: 'source' }).awaitingStart(), true);
+    // the source's newest stamp, and the version read with it, which existed before the start
+    wm.startAt(T('05:00'), [{ key: 'OLD', stamp: T('05:00'), version: 'v1' }]);
+    assert.equal(wm.awaitingStart(), false);
+    assert.equal(wm.current(), '2026-03-01T10:05:00.000Z');
+    assert.equal(wm.since(), '2026-03-01T10:04:00.000Z');
+    assert.equal(wm.isNew('OLD', T('05:00'), 'v1'), false);
+    assert.equal(wm.isNew('OLD', T('05:00'), 'v2'), true);
+    const again = new Watermark({ store, overlapMs: 60_000, initial: 'source' });
+    assert.equal(again.awaitingStart(), false);
+    assert.equal(again.current(), '2026-03-01T10:05:00.000Z');
+    // a source holding nothing yet: everything that appears is new
+    const empty = new Watermark({ store: new MemoryStore(), overlapMs: 0, initial: 'source' });
+    empty.startAt(undefined);
+    assert.equal(empty.since(), undefined);
+    assert.equal(empty.awaitingStart(), false);
+    // msg.reset = 'source' asks again
+    again.reset('source');
+    assert.equal(again.awaitingStart(), true);
+    assert.equal(store.data?.awaitingStart, true);
+  });
+
   it('does not advance or remember anything that was not accepted', () => {
     const store = new MemoryStore();
     const source = new Source();

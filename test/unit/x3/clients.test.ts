@@ -2,11 +2,15 @@ import { strict as assert } from 'assert';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import type { InternalAxiosRequestConfig } from 'axios';
 import { ApiError } from '../../../nodes/core/errors';
+import { HttpClient } from '../../../nodes/core/http';
 import { stateFile } from '../../../nodes/core/state-file';
 import type { X3Client } from '../../../nodes/x3/client';
 import type { X3Connection } from '../../../nodes/x3/connection';
 import type { EntityDefinition, X3Record } from '../../../nodes/x3/entities';
+import { GraphqlX3Client } from '../../../nodes/x3/graphql-client';
+import { RestX3Client } from '../../../nodes/x3/rest-client';
 import { fileRefreshTokenStore, type PersistedRefreshToken } from '../../../nodes/x3/oauth2';
 import { startX3Sim, type X3Sim } from '../../../sim/x3/server';
 import { BASIC_CREDS, comparable, connect, JWT_CREDS, OAUTH_CREDS } from './fixtures';
@@ -254,6 +258,49 @@ describe('x3 clients against the simulator', () => {
     assert.equal(await conn.client('soap').read(so, 'NOPE'), undefined);
     assert.equal(await conn.client('rest').read(so, 'NOPE'), undefined);
     assert.equal(await conn.client('graphql').read(so, 'NOPE'), undefined);
+  });
+
+  it('a lookup answer without its list (a proxy page, another schema) is an error, never "none": a create is repeated on "none"', async () => {
+    conn = connect(sim);
+    const so = conn.entity('salesOrder');
+    const answering = (data: unknown): HttpClient =>
+      new HttpClient({
+        system: 'x3',
+        baseURL: sim.url,
+        adapter: async (config: InternalAxiosRequestConfig) => ({
+          status: 200,
+          statusText: 'OK',
+          headers: {},
+          data,
+          config,
+          request: {},
+        }),
+      });
+    const graphql = new GraphqlX3Client(answering({ data: {} }), { path: '/xtrem/api', folder: 'SEED', prefix: 'x3' });
+    await assert.rejects(
+      graphql.findBy(so, 'CUSORDREF', 'REF-1'),
+      (err: unknown) => err instanceof ApiError && err.code === 'X3_BAD_RESPONSE',
+    );
+    const rest = new RestX3Client(answering('<html>maintenance</html>'), {
+      url: sim.url,
+      path: '/api1/x3/erp',
+      folder: 'SEED',
+      datetimeLiteral: '@{{value}}@',
+    });
+    await assert.rejects(
+      rest.findBy(so, 'CUSORDREF', 'REF-1'),
+      (err: unknown) => err instanceof ApiError && err.code === 'X3_BAD_RESPONSE',
+    );
+    // X3's own "none" stays "none"
+    assert.equal(
+      await new GraphqlX3Client(answering({ data: { x3Sales: { salesOrder: { query: { edges: [] } } } } }), {
+        path: '/xtrem/api',
+        folder: 'SEED',
+        prefix: 'x3',
+      }).findBy(so, 'CUSORDREF', 'REF-1'),
+      undefined,
+    );
+    assert.equal(await conn.client('rest').findBy(so, 'CUSORDREF', 'NO-SUCH-REF'), undefined);
   });
 
   describe('authentication', () => {

@@ -99,6 +99,105 @@ describe('x3 poller (watermark, same-second records, paging) against the simulat
     });
   }
 
+  for (const api of ['graphql', 'rest'] as const) {
+    it(`${api}: a record changed again within the second it was read in is emitted again (X3 stamps have whole seconds)`, async () => {
+      conn = connect(sim, { api }, JWT_CREDS, { now: () => t });
+      const def = conn.entity('salesDelivery');
+      const client = conn.clientFor(def, 'read');
+      const watermark = new Watermark({ store: memoryStore(), overlapMs: 120_000, initial: 'all', now: () => t });
+      const emitted: PolledRecord[] = [];
+      const poll = (): ReturnType<typeof pollOnce> =>
+        pollOnce({ client, def, watermark, pageSize: 2, emit: (r) => void emitted.push(...r) });
+      const [key] = addDeliveries(1);
+      await poll();
+      assert.deepEqual(
+        emitted.map((e) => e.key),
+        [key],
+      );
+      // the same second (t unchanged): an X3 user sets the BOL number; UPDDATTIM stays the same
+      sim.store.touch('salesDelivery', [key], { BOLNUM: 'SAME-SECOND' });
+      emitted.length = 0;
+      await poll();
+      assert.deepEqual(
+        emitted.map((e) => [e.key, e.updatedAt, e.record.BOLNUM]),
+        [[key, '2025-01-31T10:00:00Z', 'SAME-SECOND']],
+        'the second version of that second comes out',
+      );
+      emitted.length = 0;
+      await poll();
+      assert.equal(emitted.length, 0, 'and only once');
+    });
+  }
+
+  it('initial "now" is X3\'s now: an X3 clock far behind this host loses no change made after the start', async () => {
+    conn = connect(sim, {}, JWT_CREDS, { now: () => t });
+    const def = conn.entity('salesDelivery');
+    const client = conn.clientFor(def, 'read');
+    const before = addDeliveries(2); // X3 time 10:00:00
+    t += 1000;
+    const hostNow = t + 3_600_000; // this host's clock is an hour ahead of X3's
+    const store = memoryStore();
+    const watermark = new Watermark({ store, overlapMs: 120_000, initial: 'source', now: () => hostNow });
+    const out: string[] = [];
+    const poll = (): ReturnType<typeof pollOnce> =>
+      pollOnce({ client, def, watermark, pageSize: 10, emit: (r) => void out.push(...r.map((x) => x.key)) });
+    await poll();
+    assert.deepEqual(out, [], 'what X3 held at the start is not emitted');
+    assert.equal(store.data?.position, '2025-01-31T10:00:00.000Z', "the start is X3's newest stamp");
+    const after = addDeliveries(1); // X3 time 10:00:01, an hour before this host's "now"
+    sim.store.touch('salesDelivery', [before[0]], { BOLNUM: 'CHANGED' });
+    await poll();
+    assert.deepEqual(out.sort(), [before[0], after[0]].sort());
+
+    // an entity without any record yet: everything that appears is new
+    const empty = new Watermark({ store: memoryStore(), overlapMs: 0, initial: 'source', now: () => hostNow });
+    const none: string[] = [];
+    await pollOnce({
+      client,
+      def,
+      watermark: empty,
+      pageSize: 10,
+      filter: "{id: {_eq: 'NO-SUCH-DELIVERY'}}",
+      emit: (r) => void none.push(...r.map((x) => x.key)),
+    });
+    assert.equal(empty.awaitingStart(), false);
+    assert.equal(empty.current(), undefined, 'from the beginning');
+  });
+
+  it('a signal stops the poll at once: no further page is read, nothing more is emitted or committed', async () => {
+    conn = connect(sim, {}, JWT_CREDS, { now: () => t });
+    const def = conn.entity('salesDelivery');
+    const client = conn.clientFor(def, 'read');
+    for (let i = 0; i < 5; i++) {
+      addDeliveries(2);
+      t += 1000;
+    }
+    const store = memoryStore();
+    let writes = 0;
+    const counted = { read: store.read, write: (d: WatermarkData) => ((writes += 1), store.write(d)) };
+    const watermark = new Watermark({ store: counted, overlapMs: 0, initial: 'all', now: () => t });
+    const aborter = new AbortController();
+    const sent: string[] = [];
+    const requestsBefore = sim.logs.requests.length;
+    await assert.rejects(
+      pollOnce({
+        client,
+        def,
+        watermark,
+        pageSize: 2,
+        signal: aborter.signal,
+        emit: (recs) => {
+          sent.push(...recs.map((r) => r.key));
+          aborter.abort(); // the node closes while the first page goes out
+        },
+      }),
+      (err: unknown) => (err as { code?: string }).code === 'CANCELED',
+    );
+    assert.equal(sent.length, 2, 'one page');
+    assert.equal(writes, 0, 'the watermark was not written after the close');
+    assert.equal(sim.logs.requests.length - requestsBefore, 1, 'no second page was read');
+  });
+
   it('advances the watermark only after a page was sent; a failed emit re-sends that page, not the others', async () => {
     conn = connect(sim, {}, JWT_CREDS, { now: () => t });
     const def = conn.entity('salesDelivery');
