@@ -6,11 +6,13 @@
 import type { Node, NodeAPI } from 'node-red';
 import { openSqliteStore } from '../audit/sqlite-store';
 import type { AuditStore } from '../audit/types';
-import { registerAdminRoute, resolveCredentials } from '../shared/admin';
+import { bindSecretScope, registerAdminRoute, resolveTestCredentials } from '../shared/admin';
 import { FedexClient } from './client';
 import {
   FEDEX_CONFIG_TYPE,
+  baseUrlOf,
   clientOptionsOf,
+  secretScopeOf,
   type FedexConfigApi,
   type FedexConfigCredentials,
   type FedexConfigDef,
@@ -29,6 +31,7 @@ export = function (RED: NodeAPI): void {
     const options = clientOptionsOf(def, creds);
     node.accountNumber = options.accountNumber;
     node.client = new FedexClient(options);
+    bindSecretScope(node, secretScopeOf(def));
     node.webhookSecret = () => (creds.webhookSecret ? creds.webhookSecret : undefined);
     if (!creds.clientId || !creds.clientSecret)
       node.warn('fedex-config: enter the FedEx API key (client id) and secret key');
@@ -69,11 +72,15 @@ export = function (RED: NodeAPI): void {
   // pacing and lockout gate with the deployed ones, so a test can never trigger the penalty.
   registerAdminRoute(RED, 'post', '/fedex/test', 'fedex-config.write', async (req) => {
     const body = (req.body ?? {}) as Partial<FedexConfigDef> & { id?: string; credentials?: FedexConfigCredentials };
-    const creds = resolveCredentials<Record<keyof FedexConfigCredentials, string | undefined>>(
-      RED,
-      body.id,
-      body.credentials,
-    );
+    const resolved = resolveTestCredentials<Record<keyof FedexConfigCredentials, string | undefined>>(RED, {
+      type: FEDEX_CONFIG_TYPE,
+      id: body.id,
+      submitted: body.credentials,
+      scope: [baseUrlOf(body)],
+      keys: ['clientId', 'clientSecret', 'childKey', 'childSecret'],
+    });
+    if (!resolved.ok) return { status: resolved.status, body: { ok: false, message: resolved.message } };
+    const creds = resolved.credentials;
     if (!creds.clientId || !creds.clientSecret) {
       return { body: { ok: false, message: 'enter the API key (client id) and secret key first' } };
     }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { FedexConfigNode } from '../../../nodes/fedex/config-api';
 import type { FedexSim } from '../../../sim/fedex/server';
-import { SIM_ACCOUNT, SIM_CLIENT_ID, startSim } from '../../unit/fedex/sim';
+import { startCaptureServer } from '../../support/capture-server';
+import { SIM_ACCOUNT, SIM_CLIENT_ID, SIM_CLIENT_SECRET, startSim } from '../../unit/fedex/sim';
 import { configNode, credentials, helper, modules, startStopServer } from './harness';
 
 describe('fedex-config node', function () {
@@ -58,6 +59,83 @@ describe('fedex-config node', function () {
       sim.state.tokenRequests.map((t) => t.status),
       [200, 401],
     );
+  });
+
+  it('"Test connection" never sends the stored secret to a URL other than the deployed one', async () => {
+    const capture = await startCaptureServer();
+    try {
+      await helper.load(
+        modules,
+        [configNode(sim)],
+        credentials({ childKey: 'ck-1', childSecret: 'stored-child-secret' }),
+      );
+      const secrets = [SIM_CLIENT_SECRET, 'stored-child-secret'];
+      const attempts = [
+        // the deployed node, another URL
+        { id: 'fx', environment: 'custom', url: capture.url },
+        // production instead of the deployed custom URL
+        { id: 'fx', environment: 'production' },
+        // a node that is not deployed, and an id of another type
+        { id: 'not-deployed', environment: 'custom', url: capture.url },
+      ];
+      for (const a of attempts) {
+        const res = await helper
+          .request()
+          .post('/sage-x3-shipping/fedex/test')
+          .send({
+            ...a,
+            accountNumber: SIM_ACCOUNT,
+            credentials: {
+              clientId: SIM_CLIENT_ID,
+              clientSecret: '__PWRD__',
+              childKey: 'ck-1',
+              childSecret: '__PWRD__',
+            },
+          });
+        if (a.id === 'not-deployed') {
+          // nothing is stored for it: the test runs with what was typed and fails on the missing secret
+          assert.equal(res.status, 200);
+          assert.equal(res.body.ok, false);
+        } else {
+          assert.equal(res.status, 400, JSON.stringify(a));
+          assert.equal(res.body.ok, false);
+          assert.match(res.body.message, /type clientSecret, childSecret again/);
+        }
+        for (const secret of secrets) assert.ok(!JSON.stringify(res.body).includes(secret));
+      }
+      assert.equal(capture.requests.length, 0);
+      assert.equal(sim.state.tokenRequests.length, 0);
+
+      // typed again, the secret goes where the user asked, and only the typed one
+      const typed = await helper
+        .request()
+        .post('/sage-x3-shipping/fedex/test')
+        .send({
+          id: 'fx',
+          environment: 'custom',
+          url: capture.url,
+          credentials: { clientId: SIM_CLIENT_ID, clientSecret: 'typed-secret-9', childKey: '', childSecret: '' },
+        });
+      assert.equal(typed.status, 200);
+      assert.ok(capture.requests.length > 0, 'the test called the URL it was given');
+      assert.match(capture.text(), /typed-secret-9/);
+      for (const secret of secrets) assert.ok(!capture.text().includes(secret), 'no stored secret sent');
+
+      // the deployed URL, written with another spelling, still uses the stored secret
+      const same = await helper
+        .request()
+        .post('/sage-x3-shipping/fedex/test')
+        .send({
+          id: 'fx',
+          environment: 'custom',
+          url: `${sim.url.replace('http://', 'HTTP://')}/`,
+          credentials: { clientId: SIM_CLIENT_ID, clientSecret: '__PWRD__' },
+        })
+        .expect(200);
+      assert.equal(same.body.ok, true, JSON.stringify(same.body));
+    } finally {
+      await capture.close();
+    }
   });
 
   it('warns when the credentials are missing', async () => {
