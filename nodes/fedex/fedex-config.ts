@@ -6,7 +6,9 @@
 import type { Node, NodeAPI } from 'node-red';
 import { openSqliteStore } from '../audit/sqlite-store';
 import type { AuditStore } from '../audit/types';
+import { stateFile } from '../core/state-file';
 import { bindSecretScope, registerAdminRoute, resolveTestCredentials } from '../shared/admin';
+import { authLockouts, fileLockoutStore } from './auth-gate';
 import { FedexClient } from './client';
 import {
   FEDEX_CONFIG_TYPE,
@@ -21,6 +23,11 @@ import {
 type ConfigInstance = Node<FedexConfigCredentials> & { -readonly [K in keyof FedexConfigApi]: FedexConfigApi[K] };
 
 export = function (RED: NodeAPI): void {
+  // FedEx's 10-minute IP penalty outlives a restart: keep its end where the next start finds it.
+  // Only with a user dir Node-RED was given (a real runtime always has one), never the cwd.
+  const dir = (RED.settings as unknown as { userDir?: string }).userDir;
+  authLockouts.useStore(dir ? fileLockoutStore(stateFile(dir, 'fedex', 'lockouts')) : undefined);
+
   function FedexConfigNode(this: ConfigInstance, def: FedexConfigDef): void {
     RED.nodes.createNode(this, def);
     setup(this, def);
