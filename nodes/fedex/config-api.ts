@@ -70,6 +70,15 @@ export function baseUrlOf(def: Partial<FedexConfigDef>): string {
   return FEDEX_URLS[env === 'production' ? 'production' : 'sandbox'];
 }
 
+/** Where the stored secrets of a fedex-config may be sent (undefined: the settings are invalid). */
+export function secretScopeOf(def: Partial<FedexConfigDef>): string[] | undefined {
+  try {
+    return [baseUrlOf(def)];
+  } catch {
+    return undefined;
+  }
+}
+
 const GRANTS: GrantType[] = ['client_credentials', 'csp_credentials', 'client_pc_credentials'];
 
 export function clientOptionsOf(def: Partial<FedexConfigDef>, creds: FedexConfigCredentials): FedexClientOptions {

@@ -6,12 +6,16 @@
 import type { Node, NodeAPI } from 'node-red';
 import { openSqliteStore } from '../audit/sqlite-store';
 import type { AuditStore } from '../audit/types';
-import { registerAdminRoute, resolveCredentials } from '../shared/admin';
 import { configLabel, NotConfiguredError } from '../shared/not-configured';
+import { stateFile } from '../core/state-file';
+import { bindSecretScope, registerAdminRoute, resolveTestCredentials } from '../shared/admin';
+import { authLockouts, fileLockoutStore } from './auth-gate';
 import { FedexClient } from './client';
 import {
   FEDEX_CONFIG_TYPE,
+  baseUrlOf,
   clientOptionsOf,
+  secretScopeOf,
   type FedexConfigApi,
   type FedexConfigCredentials,
   type FedexConfigDef,
@@ -20,6 +24,11 @@ import {
 type ConfigInstance = Node<FedexConfigCredentials> & { -readonly [K in keyof FedexConfigApi]: FedexConfigApi[K] };
 
 export = function (RED: NodeAPI): void {
+  // FedEx's 10-minute IP penalty outlives a restart: keep its end where the next start finds it.
+  // Only with a user dir Node-RED was given (a real runtime always has one), never the cwd.
+  const dir = (RED.settings as unknown as { userDir?: string }).userDir;
+  authLockouts.useStore(dir ? fileLockoutStore(stateFile(dir, 'fedex', 'lockouts')) : undefined);
+
   function FedexConfigNode(this: ConfigInstance, def: FedexConfigDef): void {
     RED.nodes.createNode(this, def);
     setup(this, def);
@@ -30,6 +39,7 @@ export = function (RED: NodeAPI): void {
     const options = clientOptionsOf(def, creds);
     node.accountNumber = options.accountNumber;
     node.client = new FedexClient(options);
+    bindSecretScope(node, secretScopeOf(def));
     node.webhookSecret = () => (creds.webhookSecret ? creds.webhookSecret : undefined);
     // ship/track need the API key and secret, fedex-webhook only the webhook token: with none of
     // them no node can work, which is the one line for this config's deploy
@@ -78,11 +88,15 @@ export = function (RED: NodeAPI): void {
   // pacing and lockout gate with the deployed ones, so a test can never trigger the penalty.
   registerAdminRoute(RED, 'post', '/fedex/test', 'fedex-config.write', async (req) => {
     const body = (req.body ?? {}) as Partial<FedexConfigDef> & { id?: string; credentials?: FedexConfigCredentials };
-    const creds = resolveCredentials<Record<keyof FedexConfigCredentials, string | undefined>>(
-      RED,
-      body.id,
-      body.credentials,
-    );
+    const resolved = resolveTestCredentials<Record<keyof FedexConfigCredentials, string | undefined>>(RED, {
+      type: FEDEX_CONFIG_TYPE,
+      id: body.id,
+      submitted: body.credentials,
+      scope: [baseUrlOf(body)],
+      keys: ['clientId', 'clientSecret', 'childKey', 'childSecret'],
+    });
+    if (!resolved.ok) return { status: resolved.status, body: { ok: false, message: resolved.message } };
+    const creds = resolved.credentials;
     if (!creds.clientId || !creds.clientSecret) {
       return { body: { ok: false, message: 'enter the API key (client id) and secret key first' } };
     }

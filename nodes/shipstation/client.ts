@@ -162,6 +162,14 @@ function missingCredentials(version: ApiVersion): ApiError {
   });
 }
 
+/** The V1 and V2 hosts a client with these URL overrides talks to (the defaults when empty). */
+export function apiBasesOf(options: { v1Url?: string; v2Url?: string }): ApiBases {
+  return {
+    v1: (options.v1Url?.trim() || V1_DEFAULT_URL).replace(/\/+$/, ''),
+    v2: (options.v2Url?.trim() || V2_DEFAULT_URL).replace(/\/+$/, '').replace(/\/v2$/i, ''),
+  };
+}
+
 export class ShipStationClient extends EventEmitter {
   readonly bases: ApiBases;
   private readonly creds: ShipStationCredentials;
@@ -173,10 +181,7 @@ export class ShipStationClient extends EventEmitter {
     super();
     this.creds = { ...options.credentials };
     const now = options.now ?? (() => Date.now());
-    this.bases = {
-      v1: (options.v1Url?.trim() || V1_DEFAULT_URL).replace(/\/+$/, ''),
-      v2: (options.v2Url?.trim() || V2_DEFAULT_URL).replace(/\/+$/, '').replace(/\/v2$/i, ''),
-    };
+    this.bases = apiBasesOf(options);
     const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
     const reserve = options.reserve ?? DEFAULT_RESERVE;
     this.limiters = {

@@ -4,6 +4,7 @@ import {
   DEFAULT_WINDOW_MS,
   V1_DEFAULT_LIMIT,
   V2_DEFAULT_LIMIT,
+  apiBasesOf,
   type ApiVersion,
   type ShipStationClient,
 } from './client';
@@ -72,4 +73,13 @@ export function clientSettings(def: Partial<ShipStationConfigDef>): {
     reserve: nonNegative(def.reserve, DEFAULT_RESERVE),
     windowMs: positive(def.windowSeconds, DEFAULT_WINDOW_MS / 1000) * 1000,
   };
+}
+
+/**
+ * Where the stored keys of a shipstation-config may be sent: the V1 and V2 hosts. The JWKS URL is
+ * not part of it: key sets are fetched without credentials.
+ */
+export function secretScopeOf(def: Partial<ShipStationConfigDef>): string[] {
+  const bases = apiBasesOf(clientSettings(def));
+  return [bases.v1, bases.v2];
 }

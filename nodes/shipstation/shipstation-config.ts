@@ -5,11 +5,12 @@
  */
 import type { Node, NodeAPI } from 'node-red';
 import { HttpClient } from '../core/http';
-import { registerAdminRoute, resolveCredentials } from '../shared/admin';
 import { configLabel, NotConfiguredError } from '../shared/not-configured';
+import { bindSecretScope, registerAdminRoute, resolveTestCredentials } from '../shared/admin';
 import { ShipStationClient, type ShipStationCredentials } from './client';
 import {
   clientSettings,
+  secretScopeOf,
   SHIPSTATION_CONFIG_TYPE,
   type ShipStationConfigApi,
   type ShipStationConfigDef,
@@ -37,6 +38,7 @@ export = function (RED: NodeAPI): void {
       ]);
       node.warn(node.notConfigured.message);
     }
+    bindSecretScope(node, secretScopeOf(def));
     const jwksUrl = def.jwksUrl?.trim() || DEFAULT_JWKS_URL;
     const jwksHttp = new HttpClient({
       system: 'shipstation',
@@ -80,11 +82,15 @@ export = function (RED: NodeAPI): void {
       id?: string;
       credentials?: Partial<Credentials>;
     };
-    const creds = resolveCredentials<{ apiKey?: string; apiSecret?: string; v2ApiKey?: string }>(
-      RED,
-      body.id,
-      body.credentials,
-    );
+    const resolved = resolveTestCredentials<{ apiKey?: string; apiSecret?: string; v2ApiKey?: string }>(RED, {
+      type: SHIPSTATION_CONFIG_TYPE,
+      id: body.id,
+      submitted: body.credentials,
+      scope: secretScopeOf(body),
+      keys: ['apiKey', 'apiSecret', 'v2ApiKey'],
+    });
+    if (!resolved.ok) return { status: resolved.status, body: { ok: false, message: resolved.message } };
+    const creds = resolved.credentials;
     // a throwaway client: the deployed one keeps its budget; a test costs one request per version
     const client = new ShipStationClient({ credentials: creds, ...clientSettings(body), retry: { maxRetries: 0 } });
     try {

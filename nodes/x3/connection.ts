@@ -23,6 +23,11 @@ export interface X3ConnectionOptions {
   credentials: X3Credentials;
   /** Where the rotated OAuth2 refresh token lives (default: memory only). */
   refreshTokenStore?: RefreshTokenStore;
+  /**
+   * OAuth2: take access tokens from this (the deployed connection's) cache instead of spending a
+   * refresh token: X3 rotates it on every use, so a second user of the same chain would break it.
+   */
+  sharedTokenCache?: TokenCache;
   /** Retry policy overrides (runtime setting `x3ConfigRetry`). */
   retry?: Partial<RetryPolicy>;
   now?: () => number;
@@ -70,6 +75,7 @@ export class X3Connection {
   private lastToken?: string;
   /** X3 answered 401 to the last call: shown as an auth failure until a call succeeds. */
   private refused = false;
+  private readonly ownsTokenCache: boolean;
 
   constructor(private readonly options: X3ConnectionOptions) {
     const { settings, credentials } = options;
@@ -99,6 +105,8 @@ export class X3Connection {
           return { token: jwt.token, expiresInMs: jwt.exp * 1000 - now() };
         },
       });
+    } else if (settings.auth === 'oauth2' && options.sharedTokenCache) {
+      this.tokenCache = options.sharedTokenCache;
     } else if (settings.auth === 'oauth2') {
       const tokenHttp = this.http({ baseURL: settings.tokenUrl });
       const store = options.refreshTokenStore ?? memoryRefreshTokenStore(credentials.refreshToken);
@@ -120,7 +128,8 @@ export class X3Connection {
         },
       });
     }
-    this.tokenCache?.on('status', (s: TokenStatus) => this.setStatus(s));
+    this.ownsTokenCache = this.tokenCache !== options.sharedTokenCache;
+    if (this.ownsTokenCache) this.tokenCache?.on('status', (s: TokenStatus) => this.setStatus(s));
 
     const tokenAuth: Partial<HttpClientOptions> = this.tokenCache
       ? { tokenProvider: this.tokenCache }
@@ -288,7 +297,7 @@ export class X3Connection {
 
   async close(): Promise<void> {
     for (const h of this.https) h.close();
-    this.tokenCache?.close();
+    if (this.ownsTokenCache) this.tokenCache?.close();
     this.events.removeAllListeners();
     await this.limiter.stop();
   }

@@ -205,6 +205,25 @@ export function missingX3Settings(raw: Raw, creds: X3Credentials): string[] {
   return missing;
 }
 
+/**
+ * Where the stored secrets of an x3-config may be sent: the server with its API paths, the OAuth2
+ * token endpoint, and whether the server's certificate is checked.
+ */
+export function secretScopeOf(s: X3Settings): string[] {
+  return [s.url, s.tokenUrl, s.graphqlPath, s.restPath, s.soap.path, `rejectUnauthorized=${s.rejectUnauthorized}`];
+}
+
+/** The credentials a connection with these settings sends (SOAP Basic needs the user name and password). */
+export function credentialKeysOf(s: X3Settings): Array<keyof X3Credentials & string> {
+  const app: Array<keyof X3Credentials & string> =
+    s.auth === 'connected-app'
+      ? ['clientId', 'clientSecret', 'user']
+      : s.auth === 'oauth2'
+        ? ['clientId', 'clientSecret', 'refreshToken']
+        : [];
+  return [...app, 'username', 'password'];
+}
+
 /** Which credentials each mode needs; the message names the missing one. */
 export function checkCredentials(settings: X3Settings, creds: X3Credentials, needsSoap: boolean): void {
   for (const [key, label] of NEEDED_CREDENTIALS[settings.auth]) {

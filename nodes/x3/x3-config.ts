@@ -7,13 +7,18 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { toErrorInfo } from '../core/errors';
 import type { RetryPolicy } from '../core/http';
 import { stateFile } from '../core/state-file';
-import { registerAdminRoute, resolveCredentials, type TestConnectionResult } from '../shared/admin';
+import {
+  bindSecretScope,
+  registerAdminRoute,
+  resolveTestCredentials,
+  type TestConnectionResult,
+} from '../shared/admin';
 import { configLabel, NotConfiguredError } from '../shared/not-configured';
 import { userDir } from '../shared/red';
-import { X3_CONFIG_TYPE, type X3ConfigApi } from './config-api';
+import { X3_CONFIG_TYPE, getX3Config, type X3ConfigApi } from './config-api';
 import { X3Connection } from './connection';
 import { fileRefreshTokenStore, type PersistedRefreshToken } from './oauth2';
-import { missingX3Settings, parseX3Settings, type X3Credentials } from './settings';
+import { credentialKeysOf, missingX3Settings, parseX3Settings, secretScopeOf, type X3Credentials } from './settings';
 
 type X3ConfigDef = NodeDef & Record<string, unknown>;
 type ConfigInstance = Node<X3Credentials> & { -readonly [K in keyof X3ConfigApi]: X3ConfigApi[K] };
@@ -53,6 +58,7 @@ export = function (RED: NodeAPI): void {
           refreshTokenStore: fileRefreshTokenStore(refreshTokenFile(RED, node.id), creds.refreshToken),
           retry: retrySetting(RED),
         });
+        bindSecretScope(node, secretScopeOf(settings));
       } catch (err) {
         problem = err instanceof Error ? err : new Error(String(err));
         node.error(`x3-config "${def.name || node.id}": ${problem.message}`);
@@ -90,6 +96,24 @@ export = function (RED: NodeAPI): void {
     },
   });
 
+  /** The deployed node's OAuth2 token cache when the test uses exactly its client and refresh token. */
+  function deployedTokenCache(id: string | undefined, creds: X3Credentials): X3Connection['tokenCache'] {
+    let connection: X3Connection | undefined;
+    try {
+      connection = getX3Config(RED, id)?.getConnection();
+    } catch {
+      return undefined;
+    }
+    const stored = (id ? RED.nodes.getCredentials(id) : undefined) as X3Credentials | undefined;
+    const same =
+      !!stored &&
+      connection?.settings.auth === 'oauth2' &&
+      creds.clientId === stored.clientId &&
+      creds.clientSecret === stored.clientSecret &&
+      creds.refreshToken === stored.refreshToken;
+    return same ? connection?.tokenCache : undefined;
+  }
+
   registerAdminRoute(RED, 'post', '/x3-config/test', 'x3-config.write', async (req) => {
     const body = (req.body ?? {}) as {
       id?: string;
@@ -104,13 +128,25 @@ export = function (RED: NodeAPI): void {
     const id = typeof body.id === 'string' && body.id ? body.id : undefined;
     let connection: X3Connection | undefined;
     try {
-      const creds = resolveCredentials<Record<string, string | undefined>>(RED, id, submitted) as X3Credentials;
       const settings = parseX3Settings(body.settings ?? {});
+      const resolved = resolveTestCredentials<Record<string, string | undefined>>(RED, {
+        type: X3_CONFIG_TYPE,
+        id,
+        submitted,
+        scope: secretScopeOf(settings),
+        keys: credentialKeysOf(settings),
+      });
+      if (!resolved.ok) {
+        const refused: TestConnectionResult = { ok: false, message: resolved.message };
+        return { status: resolved.status, body: refused };
+      }
+      const creds = resolved.credentials as X3Credentials;
       connection = new X3Connection({
         settings,
         credentials: creds,
-        // OAuth2 rotates the refresh token even for a test: keep the new one where the node finds it.
-        refreshTokenStore: id ? fileRefreshTokenStore(refreshTokenFile(RED, id), creds.refreshToken) : undefined,
+        // The test never writes the deployed node's refresh-token file (an in-memory store): with
+        // the deployed node's own chain it borrows that node's access tokens instead.
+        sharedTokenCache: resolved.fromDeployedNode ? deployedTokenCache(id, creds) : undefined,
         retry: { maxRetries: 0 },
       });
       const message = await connection.test();

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import { ApiError } from '../../../nodes/core/errors';
-import { ADMIN_PREFIX, registerAdminRoute, resolveCredentials } from '../../../nodes/shared/admin';
+import {
+  ADMIN_PREFIX,
+  bindSecretScope,
+  registerAdminRoute,
+  resolveCredentials,
+  resolveTestCredentials,
+} from '../../../nodes/shared/admin';
 import type { Node, NodeAPI, NodeDef } from '../../../nodes/shared/red';
 import { helper, startHelper, stopHelper } from './harness';
 
@@ -17,8 +23,9 @@ let handlerCalls: unknown[] = [];
 /** A test-only config node with credentials and a "Test connection" endpoint. */
 function testConfigModule(r: NodeAPI): void {
   RED = r;
-  function TestConfig(this: Node, def: NodeDef): void {
+  function TestConfig(this: Node, def: NodeDef & { url?: string }): void {
     r.nodes.createNode(this, def);
+    if (def.url) bindSecretScope(this, [def.url]);
   }
   r.nodes.registerType(
     'test-config',
@@ -188,6 +195,61 @@ describe('shared/admin', () => {
         .send({ id: 'c1', credentials: { password: 'abc' } })
         .expect(200);
       assert.equal(typed.body.passwordLength, 3);
+    });
+  });
+
+  describe('resolveTestCredentials', () => {
+    const scoped = [{ id: 'c1', type: 'test-config', name: 'cfg', url: 'https://api.example.com/v1' }];
+    const request = (over: Partial<Parameters<typeof resolveTestCredentials<Creds>>[1]>) =>
+      resolveTestCredentials<Creds>(RED, {
+        type: 'test-config',
+        id: 'c1',
+        submitted: { user: 'admin', password: '__PWRD__' },
+        scope: ['https://api.example.com/v1'],
+        keys: ['user', 'password', 'apiKey'],
+        ...over,
+      });
+
+    it("reuses the stored secrets for the deployed node's URL, however it is spelt", async () => {
+      await helper.load(testConfigModule, scoped, stored);
+      for (const url of [
+        'https://api.example.com/v1',
+        'HTTPS://API.example.com:443/v1/',
+        ' https://api.example.com/v1 ',
+      ]) {
+        assert.deepEqual(request({ scope: [url] }), { ok: true, credentials: stored.c1, fromDeployedNode: true });
+      }
+    });
+
+    it('another URL, another type, or a node without a known URL: a secret that would come from storage is a 400', async () => {
+      await helper.load(testConfigModule, [...scoped, { id: 'c2', type: 'test-config' }], {
+        ...stored,
+        c2: stored.c1,
+      });
+      const refusals = [
+        request({ scope: ['https://elsewhere.example.com/v1'] }),
+        request({ scope: ['https://api.example.com/v2'] }),
+        request({ type: 'other-config' }),
+        request({ id: 'c2' }),
+        // fields left out mean "the stored ones" too
+        request({ scope: ['https://elsewhere.example.com'], submitted: { user: 'admin' } }),
+      ];
+      for (const r of refusals) {
+        assert.equal(r.ok, false);
+        assert.ok(!r.ok && r.status === 400 && /type password, apiKey again/.test(r.message), JSON.stringify(r));
+      }
+      for (const r of refusals) assert.ok(!JSON.stringify(r).includes('stored-'));
+    });
+
+    it('another URL with the secrets typed again (or cleared) runs with what was typed only', async () => {
+      await helper.load(testConfigModule, scoped, stored);
+      assert.deepEqual(
+        request({
+          scope: ['https://elsewhere.example.com'],
+          submitted: { user: 'u', password: 'typed-1', apiKey: '' },
+        }),
+        { ok: true, credentials: { user: 'u', password: 'typed-1' }, fromDeployedNode: false },
+      );
     });
   });
 });

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import type { ShipStationConfigNode } from '../../../nodes/shipstation/config-api';
 import { startShipStationSim, type ShipStationSim } from '../../../sim/shipstation/server';
+import { startCaptureServer } from '../../support/capture-server';
 import {
   TAB,
+  V1_CREDS,
+  V2_KEY,
   configNode,
   credentials,
   eventually,
@@ -50,6 +53,39 @@ describe('shipstation-config node', function () {
     assert.equal(bad.body.ok, false);
     assert.equal(bad.body.error.status, 401);
     assert.ok(!JSON.stringify(bad.body).includes('not-the-secret'));
+  });
+
+  it('"Test connection" never sends the stored keys to a host other than the deployed node\'s', async () => {
+    const capture = await startCaptureServer();
+    try {
+      await helper.load(modules, positioned([TAB, configNode(sim)]), credentials());
+      const secrets = [V1_CREDS.apiKey, V1_CREDS.apiSecret, V2_KEY];
+      const placeholders = { apiKey: '__PWRD__', apiSecret: '__PWRD__', v2ApiKey: '__PWRD__' };
+      for (const urls of [
+        { v1Url: capture.url, v2Url: sim.v2Url },
+        { v1Url: sim.v1Url, v2Url: capture.url },
+        { v1Url: '', v2Url: sim.v2Url }, // empty: ShipStation's own host, not the deployed one
+      ]) {
+        for (const id of ['ss', 'not-deployed']) {
+          const res = await helper
+            .request()
+            .post('/sage-x3-shipping/shipstation/test')
+            .send({ id, ...urls, credentials: placeholders });
+          const text = JSON.stringify(res.body);
+          for (const secret of secrets) assert.ok(!text.includes(secret));
+          if (id === 'ss') {
+            assert.equal(res.status, 400, JSON.stringify(urls));
+            assert.match(res.body.message, /type apiKey, apiSecret, v2ApiKey again/);
+          } else {
+            assert.equal(res.body.ok, false, 'nothing stored for a node that is not deployed');
+          }
+        }
+      }
+      assert.equal(capture.requests.length, 0);
+      assert.equal(sim.state.requests.length, 0);
+    } finally {
+      await capture.close();
+    }
   });
 
   it('gives every node one shared client, and their status shows the budget left', async () => {

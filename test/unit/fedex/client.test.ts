@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ApiError } from '../../../nodes/core/errors';
 import type { TokenStatus } from '../../../nodes/core/token-cache';
+import { authLockouts } from '../../../nodes/fedex/auth-gate';
 import { describeFedexError, type FedexClient } from '../../../nodes/fedex/client';
 import { buildShipment } from '../../../nodes/fedex/mapping';
 import type { FedexSim } from '../../../sim/fedex/server';
@@ -46,6 +47,7 @@ describe('fedex/client against the FedEx simulator', function () {
     sim = await startSim();
   });
   afterEach(async () => {
+    authLockouts.clear(); // a lockout outlives its client: none may reach a later test on a reused port
     await client?.close();
     client = undefined;
     await sim.close();
