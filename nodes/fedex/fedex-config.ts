@@ -7,6 +7,7 @@ import type { Node, NodeAPI } from 'node-red';
 import { openSqliteStore } from '../audit/sqlite-store';
 import type { AuditStore } from '../audit/types';
 import { registerAdminRoute, resolveCredentials } from '../shared/admin';
+import { serveConfigUsers } from '../shared/config-users';
 import { FedexClient } from './client';
 import {
   FEDEX_CONFIG_TYPE,
@@ -39,16 +40,15 @@ export = function (RED: NodeAPI): void {
       return fallback;
     };
 
-    const users = new Map<string, Node>();
-    node.register = (user) => void users.set(user.id, user);
-    node.deregister = (user) => void users.delete(user.id);
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      users.clear();
+    // The client and the fallback store outlive the labels and ledger writes of the nodes using them.
+    const users = serveConfigUsers(RED, node, () => {
       const store = fallback;
       fallback = undefined;
-      Promise.allSettled([node.client.close(), store?.close()]).then(() => done());
+      return Promise.allSettled([node.client.close(), store?.close()]);
     });
+    node.register = users.register;
+    node.deregister = users.deregister;
+    node.track = users.track;
   }
 
   RED.nodes.registerType<ConfigInstance, FedexConfigDef, unknown, FedexConfigCredentials>(

@@ -30,7 +30,7 @@ export = function (RED: NodeAPI): void {
     const status = new ThrottledStatus(ctx.board);
     let intake: FedexWebhookIntake;
     try {
-      const audit = bindAudit(RED, node, def.audit, config);
+      const audit = bindAudit(RED, node, def.audit, ctx);
       intake = new FedexWebhookIntake({
         store: audit.store,
         secret: () => config.webhookSecret(),
@@ -55,7 +55,7 @@ export = function (RED: NodeAPI): void {
     } catch (err) {
       ctx.board.set({ fill: 'red', shape: 'ring', text: 'audit store unavailable' });
       node.error(`fedex-webhook: ${(err as Error).message}`);
-      ctx.release();
+      void ctx.release();
       return;
     }
     if (!config.webhookSecret()) {
@@ -75,7 +75,9 @@ export = function (RED: NodeAPI): void {
     try {
       route = registerWebhookRoute(RED, node.id, path, (req) => {
         const reply = intake.handle(req);
-        if (reply.status !== 200) status.set(render);
+        // Answered 200: its apply chain is in flight until applied, so the store outlives it.
+        if (reply.status === 200) void ctx.work.track(intake.idle());
+        else status.set(render);
         return reply;
       });
       status.set(render, true);
@@ -87,19 +89,10 @@ export = function (RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       route?.remove();
       status.stop();
-      let finished = false;
-      const finish = () => {
-        if (finished) return;
-        finished = true;
-        ctx.release();
+      // Events already answered 200 are applied before the store may close.
+      void ctx.release().then(() => {
         ctx.board.clear();
         done();
-      };
-      // Events already answered 200 are applied before the store may close.
-      const timer = setTimeout(finish, 5000);
-      intake.idle().then(() => {
-        clearTimeout(timer);
-        finish();
       });
     });
   }

@@ -7,20 +7,19 @@ import {
   type ApiVersion,
   type ShipStationClient,
 } from './client';
+import type { ConfigUsers } from '../shared/config-users';
 import type { JwksSource } from './webhook-verify';
 
 /** What a shipstation-config node offers the nodes that use it. */
 export const SHIPSTATION_CONFIG_TYPE = 'shipstation-config';
 
-export interface ShipStationConfigApi {
+export interface ShipStationConfigApi extends ConfigUsers {
   /** The one client (one limiter per API version) every node on this config shares. */
   readonly client: ShipStationClient;
   /** The API a node uses when it has no reason to pick (orders are always V1). */
   readonly defaultVersion: ApiVersion;
   /** V2 webhook signing keys, cached by key id. */
   readonly jwks: JwksSource;
-  register(user: Node): void;
-  deregister(user: Node): void;
 }
 
 export type ShipStationConfigNode = Node & ShipStationConfigApi;
