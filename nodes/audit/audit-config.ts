@@ -4,6 +4,7 @@
  * and releases the store on close.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { serveConfigUsers } from '../shared/config-users';
 import { registerAuditAdminRoutes } from './admin-routes';
 import { AUDIT_CONFIG_TYPE, PROCESS_INSTANCE_ID, type AuditConfigApi, type ReplayTarget } from './config-api';
 import { startRetentionPurge, type RetentionSchedule } from './retention';
@@ -70,16 +71,20 @@ export = function (RED: NodeAPI): void {
       throw new Error(`audit store is not available: ${openError?.message ?? 'closed'}`);
     };
 
-    node.recordSafe = async (entry) => {
-      try {
-        return await node.getStore().record(entry);
-      } catch (err) {
-        node.warn(
-          `audit entry not recorded (${entry.system} ${entry.operation} ${entry.status}): ${(err as Error).message}`,
-        );
-        return undefined;
-      }
-    };
+    // Every entry being written counts as in flight: the store does not close under it.
+    node.recordSafe = (entry) =>
+      users.track(
+        (async () => {
+          try {
+            return await node.getStore().record(entry);
+          } catch (err) {
+            node.warn(
+              `audit entry not recorded (${entry.system} ${entry.operation} ${entry.status}): ${(err as Error).message}`,
+            );
+            return undefined;
+          }
+        })(),
+      );
 
     const targets = new Map<string, ReplayTarget>();
     node.registerReplayTarget = (t) => void targets.set(t.id, t);
@@ -100,24 +105,18 @@ export = function (RED: NodeAPI): void {
       });
     }
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    // The store closes last: after the ledger writes and audit entries its nodes have in flight.
+    const users = serveConfigUsers(RED, node, async () => {
       retention?.stop();
       targets.clear();
       const s = store;
       store = undefined;
       openError = undefined;
-      if (!s) {
-        done();
-        return;
-      }
-      s.close().then(
-        () => done(),
-        (err: unknown) => {
-          node.warn(`audit store close failed: ${(err as Error).message}`);
-          done();
-        },
-      );
+      await s?.close().catch((err: unknown) => node.warn(`audit store close failed: ${(err as Error).message}`));
     });
+    node.register = users.register;
+    node.deregister = users.deregister;
+    node.track = users.track;
   }
 
   RED.nodes.registerType<AuditConfigInstance, AuditConfigDef, unknown, AuditConfigCredentials>(

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'crypto';
 import type { Node, NodeAPI } from 'node-red';
+import type { ConfigUsers } from '../shared/config-users';
 import type { AuditEntry, AuditEntryInput, AuditStore } from './types';
 
 export const AUDIT_CONFIG_TYPE = 'audit-config';
@@ -23,7 +24,7 @@ export interface ReplayTarget {
   emitReplays(msgs: Array<Record<string, unknown>>): void;
 }
 
-export interface AuditConfigApi {
+export interface AuditConfigApi extends ConfigUsers {
   readonly instanceId: string;
   readonly retentionDays: number;
   readonly maskPersonalData: boolean;

@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './http';
+export * from './in-flight';
 export * from './limiter';
 export * from './retry';
 export * from './schema';

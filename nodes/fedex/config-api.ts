@@ -5,6 +5,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { AuditStore } from '../audit/types';
 import type { NotConfiguredError } from '../shared/not-configured';
+import type { ConfigUsers } from '../shared/config-users';
 import { FEDEX_URLS, type FedexClient, type FedexClientOptions, type FedexEnvironment, type GrantType } from './client';
 
 export const FEDEX_CONFIG_TYPE = 'fedex-config';
@@ -29,7 +30,7 @@ export interface FedexConfigDef extends NodeDef {
   timeoutSeconds?: string | number;
 }
 
-export interface FedexConfigApi {
+export interface FedexConfigApi extends ConfigUsers {
   /** The one client (token cache, limiter) every node of this config shares. */
   readonly client: FedexClient;
   readonly accountNumber: string;
@@ -42,8 +43,6 @@ export interface FedexConfigApi {
    * and fedex-track then still see the same tracked shipments (until a restart).
    */
   fallbackStore(): AuditStore;
-  register(user: Node): void;
-  deregister(user: Node): void;
 }
 
 export type FedexConfigNode = Node & FedexConfigApi;

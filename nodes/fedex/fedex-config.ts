@@ -10,6 +10,7 @@ import { configLabel, NotConfiguredError } from '../shared/not-configured';
 import { stateFile } from '../core/state-file';
 import { bindSecretScope, registerAdminRoute, resolveTestCredentials } from '../shared/admin';
 import { authLockouts, fileLockoutStore } from './auth-gate';
+import { serveConfigUsers } from '../shared/config-users';
 import { FedexClient } from './client';
 import {
   FEDEX_CONFIG_TYPE,
@@ -58,16 +59,15 @@ export = function (RED: NodeAPI): void {
       return fallback;
     };
 
-    const users = new Map<string, Node>();
-    node.register = (user) => void users.set(user.id, user);
-    node.deregister = (user) => void users.delete(user.id);
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      users.clear();
+    // The client and the fallback store outlive the labels and ledger writes of the nodes using them.
+    const users = serveConfigUsers(RED, node, () => {
       const store = fallback;
       fallback = undefined;
-      Promise.allSettled([node.client.close(), store?.close()]).then(() => done());
+      return Promise.allSettled([node.client.close(), store?.close()]);
     });
+    node.register = users.register;
+    node.deregister = users.deregister;
+    node.track = users.track;
   }
 
   RED.nodes.registerType<ConfigInstance, FedexConfigDef, unknown, FedexConfigCredentials>(

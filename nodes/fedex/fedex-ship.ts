@@ -2,7 +2,6 @@
  * fedex-ship: one FedEx shipment (labels, tracking numbers) per X3 document, exactly once
  * (ship-service.ts); or, with operation "cancel", voids the document's shipment.
  */
-import { setMaxListeners } from 'node:events';
 import type { Node, NodeAPI } from 'node-red';
 import { ValidationError } from '../core/errors';
 import { replayLedgerKey } from '../audit/msg-audit';
@@ -48,7 +47,7 @@ export = function (RED: NodeAPI): void {
     let service: ShipService;
     let persistent = true;
     try {
-      const audit = bindAudit(RED, node, def.audit, ctx.config);
+      const audit = bindAudit(RED, node, def.audit, ctx);
       persistent = audit.persistent;
       service = new ShipService({
         client: ctx.config.client,
@@ -62,15 +61,11 @@ export = function (RED: NodeAPI): void {
     } catch (err) {
       ctx.board.set({ fill: 'red', shape: 'ring', text: 'bad settings' });
       node.error(`fedex-ship: ${(err as Error).message}`);
-      ctx.release();
+      void ctx.release();
       return;
     }
     const status = new ThrottledStatus(ctx.board);
     const defaultOperation = def.operation === 'cancel' ? 'cancel' : 'ship';
-    const aborter = new AbortController();
-    // every msg in flight listens to it: thousands at once are normal
-    setMaxListeners(0, aborter.signal);
-    const inFlight = new Set<Promise<unknown>>();
     let lastError: string | undefined;
 
     const render = () => {
@@ -90,8 +85,11 @@ export = function (RED: NodeAPI): void {
     };
     status.set(render, true);
 
+    // The whole claim -> create -> complete of a msg is in flight for this node, its fedex-config and
+    // its audit-config: a redeploy lets it finish (or abort it as unknown) before the client and
+    // the store are released.
     handleInput(node, async (msg, send, done) => {
-      const work = (async () => {
+      await ctx.work.run(async (signal) => {
         const input = obj(msg.fedex) ?? {};
         const operation =
           input.operation === 'cancel' || input.operation === 'ship' ? input.operation : defaultOperation;
@@ -109,7 +107,7 @@ export = function (RED: NodeAPI): void {
                     ? payload.trackingNumber
                     : undefined,
               auditMsg: auditSnapshot(msg),
-              signal: aborter.signal,
+              signal,
             });
             msg.payload = {
               trackingNumber: outcome.trackingNumber,
@@ -133,7 +131,7 @@ export = function (RED: NodeAPI): void {
               reship: input.reship === true,
               view: { msg },
               auditMsg: auditSnapshot(msg),
-              signal: aborter.signal,
+              signal,
             });
             msg.payload = outcome.result.payload;
             msg.fedex = {
@@ -154,20 +152,13 @@ export = function (RED: NodeAPI): void {
           status.set(render, true);
           done(info);
         }
-      })();
-      inFlight.add(work);
-      await work.finally(() => inFlight.delete(work));
+      });
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      // Let labels being bought finish (their outcome would otherwise be unknown), then give up.
-      const settle = Promise.allSettled([...inFlight]);
-      const timer = setTimeout(() => aborter.abort(new Error('node closed')), 10_000);
-      settle.then(() => {
-        clearTimeout(timer);
-        aborter.abort(new Error('node closed'));
+      // Labels being bought finish (their outcome would otherwise be unknown), within the budget.
+      void ctx.release().then(() => {
         status.stop();
-        ctx.release();
         ctx.board.clear();
         done();
       });

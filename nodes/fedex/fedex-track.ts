@@ -3,7 +3,6 @@
  * store, 30 per Track call; output 1 one tracking update per changed shipment, output 2 one msg
  * per number FedEx could not report on.
  */
-import { setMaxListeners } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { failMessage, handleInput } from '../shared/red';
 import { attachConfig, bindAudit, shortTime, ThrottledStatus } from './node-support';
@@ -32,7 +31,7 @@ export = function (RED: NodeAPI): void {
     if (!ctx) return;
     let service: TrackService;
     try {
-      const audit = bindAudit(RED, node, def.audit, ctx.config);
+      const audit = bindAudit(RED, node, def.audit, ctx);
       const limit = Number(def.openLimit);
       service = new TrackService({
         client: ctx.config.client,
@@ -45,18 +44,17 @@ export = function (RED: NodeAPI): void {
     } catch (err) {
       ctx.board.set({ fill: 'red', shape: 'ring', text: 'audit store unavailable' });
       node.error(`fedex-track: ${(err as Error).message}`);
-      ctx.release();
+      void ctx.release();
       return;
     }
     const emitAll = bool(def.emitAll, false);
     const status = new ThrottledStatus(ctx.board);
-    const aborter = new AbortController();
-    setMaxListeners(0, aborter.signal);
     status.set(() => ({ fill: 'grey', shape: 'ring', text: 'ready' }), true);
 
     handleInput(node, async (msg, send, done) => {
       try {
-        const run = await service.run(numbersOf(msg.payload), aborter.signal);
+        // in flight for the config and the audit store: a redeploy lets it apply what it fetched
+        const run = await ctx.work.run((signal) => service.run(numbersOf(msg.payload), signal));
         const updates: NodeMessage[] = [];
         for (const u of run.updates) {
           if (!u.changed && !emitAll) continue;
@@ -96,11 +94,11 @@ export = function (RED: NodeAPI): void {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      aborter.abort(new Error('node closed'));
-      status.stop();
-      ctx.release();
-      ctx.board.clear();
-      done();
+      void ctx.release().then(() => {
+        status.stop();
+        ctx.board.clear();
+        done();
+      });
     });
   }
 

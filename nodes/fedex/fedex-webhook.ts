@@ -33,7 +33,8 @@ export = function (RED: NodeAPI): void {
     const config = ctx.config;
     const status = new ThrottledStatus(ctx.board);
     let intake: FedexWebhookIntake | undefined;
-    const audit = getAuditConfig(RED, def.audit);
+    // its work (storing a push, applying what is stored) keeps the audit store open through a redeploy
+    const audit = ctx.work.use(getAuditConfig(RED, def.audit));
     try {
       if (!audit) throw new Error('select an audit-config: events are stored there before FedEx is answered');
       const store: AuditStore = audit.getStore();
@@ -80,8 +81,10 @@ export = function (RED: NodeAPI): void {
     try {
       route = registerWebhookRoute(RED, node.id, path, async (req) => {
         if (!intake) return { status: 503, body: { error: 'webhook events cannot be stored (no audit store)' } };
-        const reply = await intake.handle(req);
-        if (reply.status !== 200) status.set(render);
+        const reply = await ctx.work.track(intake.handle(req));
+        // stored and answered 200: applying it is in flight, so the store outlives it
+        if (reply.status === 200) void ctx.work.track(intake.idle());
+        else status.set(render);
         return reply;
       });
       if (intake) status.set(render, true);
@@ -93,21 +96,14 @@ export = function (RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       route?.remove();
       status.stop();
-      let finished = false;
-      const finish = () => {
-        if (finished) return;
-        finished = true;
-        ctx.release();
-        ctx.board.clear();
-        done();
-      };
       // Events answered 200 are stored: the one being applied is settled, the rest wait for the next start.
-      const timer = setTimeout(finish, 5000);
-      const closed = () => {
-        clearTimeout(timer);
-        finish();
-      };
-      (intake?.close() ?? Promise.resolve()).then(closed, closed);
+      void (intake?.close() ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => ctx.release())
+        .then(() => {
+          ctx.board.clear();
+          done();
+        });
     });
 
     intake?.recover().then(

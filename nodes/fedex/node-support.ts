@@ -5,6 +5,7 @@
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
 import { getAuditConfig, PROCESS_INSTANCE_ID } from '../audit/config-api';
 import type { AuditEntryInput, AuditStore } from '../audit/types';
+import { ConfigWork } from '../shared/config-users';
 import { StatusBoard, followTokenStatus } from '../shared/node-status';
 import { rejectInputs } from '../shared/not-configured';
 import { getFedexConfig, type FedexConfigNode } from './config-api';
@@ -19,8 +20,10 @@ export interface AuditBinding {
   persistent: boolean;
 }
 
-export function bindAudit(RED: NodeAPI, node: Node, auditId: unknown, config: FedexConfigNode): AuditBinding {
-  const audit = getAuditConfig(RED, auditId);
+/** The audit store a FedEx node writes to; the node's work (ctx.work) then counts for its audit-config too. */
+export function bindAudit(RED: NodeAPI, node: Node, auditId: unknown, ctx: FedexNodeContext): AuditBinding {
+  const config = ctx.config;
+  const audit = ctx.work.use(getAuditConfig(RED, auditId));
   if (audit) {
     return { store: audit.getStore(), owner: audit.instanceId, record: (e) => audit.recordSafe(e), persistent: true };
   }
@@ -40,8 +43,10 @@ export function bindAudit(RED: NodeAPI, node: Node, auditId: unknown, config: Fe
 export interface FedexNodeContext {
   config: FedexConfigNode;
   board: StatusBoard;
-  /** Stop following the token status and deregister from the config. */
-  release(): void;
+  /** Operations run through it are in flight for this node, its fedex-config and its audit-config. */
+  work: ConfigWork;
+  /** Waits for the work in flight (bounded), stops following the token status and deregisters. */
+  release(): Promise<void>;
 }
 
 /** The config node, registered with and followed for token status; undefined (red status) when missing. */
@@ -58,15 +63,17 @@ export function attachConfig(RED: NodeAPI, node: Node, configId: unknown): Fedex
     rejectInputs(node, config.notConfigured);
     return undefined;
   }
-  config.register(node);
+  const work = new ConfigWork(RED, node);
+  work.use(config);
   const unfollow = followTokenStatus(board, config.client);
   board.setAuth(config.client.tokenStatus());
   return {
     config,
     board,
-    release: () => {
+    work,
+    release: async () => {
+      await work.close();
       unfollow();
-      config.deregister(node);
     },
   };
 }

@@ -9,12 +9,13 @@ import {
   type ShipStationClient,
 } from './client';
 import type { NotConfiguredError } from '../shared/not-configured';
+import type { ConfigUsers } from '../shared/config-users';
 import type { JwksSource } from './webhook-verify';
 
 /** What a shipstation-config node offers the nodes that use it. */
 export const SHIPSTATION_CONFIG_TYPE = 'shipstation-config';
 
-export interface ShipStationConfigApi {
+export interface ShipStationConfigApi extends ConfigUsers {
   /** The one client (one limiter per API version) every node on this config shares. */
   readonly client: ShipStationClient;
   /** The API a node uses when it has no reason to pick (orders are always V1). */
@@ -23,8 +24,6 @@ export interface ShipStationConfigApi {
   readonly jwks: JwksSource;
   /** Set when no API credentials are entered at all (logged once by the config). */
   readonly notConfigured?: NotConfiguredError;
-  register(user: Node): void;
-  deregister(user: Node): void;
 }
 
 export type ShipStationConfigNode = Node & ShipStationConfigApi;

@@ -7,6 +7,7 @@ import type { Node, NodeAPI } from 'node-red';
 import { HttpClient } from '../core/http';
 import { configLabel, NotConfiguredError } from '../shared/not-configured';
 import { bindSecretScope, registerAdminRoute, resolveTestCredentials } from '../shared/admin';
+import { serveConfigUsers } from '../shared/config-users';
 import { ShipStationClient, type ShipStationCredentials } from './client';
 import {
   clientSettings,
@@ -51,18 +52,14 @@ export = function (RED: NodeAPI): void {
       onError: (err) => node.warn(`ShipStation JWKS ${jwksUrl} could not be read: ${(err as Error).message}`),
     });
 
-    const users = new Map<string, Node>();
-    node.register = (user) => void users.set(user.id, user);
-    node.deregister = (user) => void users.delete(user.id);
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      users.clear();
+    // The client outlives the writes of the nodes using it.
+    const users = serveConfigUsers(RED, node, () => {
       jwksHttp.close();
-      node.client.close().then(
-        () => done(),
-        () => done(),
-      );
+      return node.client.close();
     });
+    node.register = users.register;
+    node.deregister = users.deregister;
+    node.track = users.track;
   }
 
   RED.nodes.registerType<ConfigInstance, ShipStationConfigDef, unknown, Credentials>(

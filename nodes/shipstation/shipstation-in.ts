@@ -7,6 +7,8 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { toErrorInfo } from '../core/errors';
+import { getAuditConfig } from '../audit/config-api';
+import { ConfigWork } from '../shared/config-users';
 import { failMessage, type Msg } from '../shared/red';
 import { registerWebhookRoute, type WebhookRequest, type WebhookRoute } from '../shared/webhook-route';
 import { configLabel, NotConfiguredError, rejectInputs } from '../shared/not-configured';
@@ -65,9 +67,11 @@ export = function (RED: NodeAPI): void {
       return;
     }
     const client = cfg.client;
-    cfg.register(node);
+    const work = new ConfigWork(RED, node);
+    work.use(cfg);
     const status = new BudgetStatus(node, client, version);
     const audit = nodeAudit(RED, node, def.audit, true);
+    work.use(getAuditConfig(RED, def.audit));
     const store = audit.store!;
     const events = acceptedEvents(version, def.events);
     const mapToX3 = mapToX3Of(def);
@@ -198,7 +202,7 @@ export = function (RED: NodeAPI): void {
     };
 
     const routes: WebhookRoute[] = [];
-    const handler = (tokenInPath: boolean) => async (req: WebhookRequest) => {
+    const receive = async (tokenInPath: boolean, req: WebhookRequest) => {
       const checked = await checkWebhook(req, {
         version,
         token,
@@ -239,6 +243,8 @@ export = function (RED: NodeAPI): void {
       queue.enqueue(entryId, pointer);
       return { status: 200, body: { received: true } };
     };
+    // A webhook being recorded (before its 200) keeps the store and the key cache open through a redeploy.
+    const handler = (tokenInPath: boolean) => (req: WebhookRequest) => work.track(receive(tokenInPath, req));
 
     try {
       routes.push(registerWebhookRoute(RED, node.id, path, handler(false)));
@@ -268,9 +274,13 @@ export = function (RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       for (const r of routes) r.remove();
       queue.close();
-      status.close();
-      cfg.deregister(node);
-      audit.close().finally(() => done());
+      void work
+        .close()
+        .then(() => {
+          status.close();
+          return audit.close();
+        })
+        .finally(() => done());
     });
   }
 

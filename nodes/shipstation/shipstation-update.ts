@@ -8,7 +8,8 @@ import { ApiError, toErrorInfo, ValidationError } from '../core/errors';
 import { runExactlyOnce } from '../audit/exactly-once';
 import { replayLedgerKey } from '../audit/msg-audit';
 import { getAuditConfig } from '../audit/config-api';
-import { failMessage, handleInput } from '../shared/red';
+import { ConfigWork } from '../shared/config-users';
+import { failMessage, handleInput, type DoneFn, type Msg, type SendFn } from '../shared/red';
 import { rejectInputs } from '../shared/not-configured';
 import { BudgetStatus } from './budget-status';
 import { getShipStationConfig } from './config-api';
@@ -50,15 +51,19 @@ export = function (RED: NodeAPI): void {
       return;
     }
     const client = cfg.client;
-    cfg.register(node);
+    // Writes in flight (a mark-as-shipped under its ledger claim) keep the client and the store open.
+    const work = new ConfigWork(RED, node);
+    work.use(cfg);
     const status = new BudgetStatus(node, client, 'v1');
     const audit = nodeAudit(RED, node, def.audit, false);
-    const auditCfg = getAuditConfig(RED, def.audit);
+    const auditCfg = work.use(getAuditConfig(RED, def.audit));
     const defaultOperation: UpdateOperation = isOperation(def.operation) ? def.operation : 'order';
     const merge = !(def.mergeProduct === false || def.mergeProduct === 'false');
     status.set({ fill: 'grey', shape: 'ring', text: defaultOperation });
 
-    handleInput(node, async (msg, send, done) => {
+    handleInput(node, (msg, send, done) => work.run(() => handle(msg, send, done)));
+
+    async function handle(msg: Msg, send: SendFn, done: DoneFn): Promise<void> {
       const op: UpdateOperation = isOperation(msg.operation) ? msg.operation : defaultOperation;
       const payload = msg.payload;
       const auditOp = op === 'product' ? 'product.update' : op === 'order' ? 'order.upsert' : LEDGER_OPERATION;
@@ -129,7 +134,7 @@ export = function (RED: NodeAPI): void {
         status.set({ fill: 'red', shape: 'ring', text: e.code === 'ORDER_LOCKED' ? 'order locked' : `${op} failed` });
         done(failMessage(msg, err, 'shipstation'));
       }
-    });
+    }
 
     /**
      * Marking shipped creates a fulfilment (and may notify the buyer): with an audit store the
@@ -173,9 +178,13 @@ export = function (RED: NodeAPI): void {
     }
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      status.close();
-      cfg.deregister(node);
-      audit.close().finally(() => done());
+      void work
+        .close()
+        .then(() => {
+          status.close();
+          return audit.close();
+        })
+        .finally(() => done());
     });
   }
 

@@ -3,15 +3,14 @@
  * (one token cache, one limiter) and the users map Node-RED routes config-node status through.
  */
 import type { Node, NodeAPI } from 'node-red';
+import type { ConfigUsers } from '../shared/config-users';
 import type { X3Connection } from './connection';
 
 export const X3_CONFIG_TYPE = 'x3-config';
 
-export interface X3ConfigApi {
+export interface X3ConfigApi extends ConfigUsers {
   /** The shared connection; throws the configuration error when the settings are invalid. */
   getConnection(): X3Connection;
-  register(user: Node): void;
-  deregister(user: Node): void;
 }
 
 export type X3ConfigNode = Node & X3ConfigApi;

@@ -14,6 +14,7 @@ import {
   type TestConnectionResult,
 } from '../shared/admin';
 import { configLabel, NotConfiguredError } from '../shared/not-configured';
+import { serveConfigUsers } from '../shared/config-users';
 import { userDir } from '../shared/red';
 import { X3_CONFIG_TYPE, getX3Config, type X3ConfigApi } from './config-api';
 import { X3Connection } from './connection';
@@ -69,20 +70,15 @@ export = function (RED: NodeAPI): void {
       if (!connection) throw problem ?? new Error('x3-config is not ready');
       return connection;
     };
-    const users = new Map<string, Node>();
-    node.register = (user) => void users.set(user.id, user);
-    node.deregister = (user) => void users.delete(user.id);
-
-    node.on('close', (removed: boolean, done: () => void) => {
-      users.clear();
+    // The connection outlives the writes and creates of the nodes using it.
+    const users = serveConfigUsers(RED, node, (removed) => {
       // The rotated refresh token belongs to this config node: deleting the node forgets it.
       if (removed) refreshTokenFile(RED, node.id).remove();
-      const closing = connection ? connection.close() : Promise.resolve();
-      closing.then(
-        () => done(),
-        () => done(),
-      );
+      return connection?.close();
     });
+    node.register = users.register;
+    node.deregister = users.deregister;
+    node.track = users.track;
   }
 
   RED.nodes.registerType<ConfigInstance, X3ConfigDef, unknown, X3Credentials>(X3_CONFIG_TYPE, X3ConfigNode, {

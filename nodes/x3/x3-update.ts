@@ -13,6 +13,7 @@ import { correlationFromMsg } from '../audit/correlation';
 import { replayLedgerKey } from '../audit/msg-audit';
 import { openSqliteStore } from '../audit/sqlite-store';
 import type { AuditStore } from '../audit/types';
+import { ConfigWork } from '../shared/config-users';
 import { followTokenStatus, StatusBoard } from '../shared/node-status';
 import { configProblemStatus, rejectInputs } from '../shared/not-configured';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
@@ -130,9 +131,11 @@ export = function (RED: NodeAPI): void {
       node.error(`x3-update: ${(err as Error).message}`);
       return;
     }
-    cfg.register(node);
+    // Writes and creates in flight keep the connection and the audit store open through a redeploy.
+    const work = new ConfigWork(RED, node);
+    work.use(cfg);
     const unfollow = followTokenStatus(board, conn);
-    const audit = getAuditConfig(RED, def.audit);
+    const audit = work.use(getAuditConfig(RED, def.audit));
     const lastWrittenFile = stateFile<{ entries: Record<string, [string, number]> }>(
       userDir(RED),
       'x3-update-writeback',
@@ -163,7 +166,7 @@ export = function (RED: NodeAPI): void {
       const replayKey = replayLedgerKey(msg, 'x3.create');
       board.set({ fill: 'blue', shape: 'dot', text: settings.operation });
       let entityName = fixedEntity?.name ?? (typeof msg.topic === 'string' ? msg.topic.trim() : '');
-      const work = async (): Promise<void> => {
+      const write = async (): Promise<void> => {
         if (!entityName) {
           throw new ValidationError(
             'x3',
@@ -250,9 +253,9 @@ export = function (RED: NodeAPI): void {
       };
       // One msg at a time: the guarded write-back re-reads then writes, and two msgs for the same
       // record must not interleave between the two (X3 has no optimistic locking here).
-      const run = queue.then(work);
+      const run = queue.then(write);
       queue = run.catch(() => undefined);
-      run.then(
+      const settled = run.then(
         () => done(),
         async (err: unknown) => {
           const info = toErrorInfo(err, 'x3');
@@ -283,20 +286,25 @@ export = function (RED: NodeAPI): void {
           done(failed);
         },
       );
+      void work.track(settled);
     });
 
     node.on('close', (removed: boolean, done: () => void) => {
+      // a msg waiting out another process's claim gives up; writes in flight finish first
       closing.abort(new Error('x3-update: the node is closing'));
-      unfollow();
-      cfg.deregister(node);
-      if (removed) lastWritten.remove();
-      board.clear();
-      const store = fallbackStore;
-      fallbackStore = undefined;
-      (store ? store.close() : Promise.resolve()).then(
-        () => done(),
-        () => done(),
-      );
+      void work
+        .close()
+        .then(() => {
+          unfollow();
+          if (removed) lastWritten.remove();
+          board.clear();
+          return fallbackStore?.close();
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          fallbackStore = undefined;
+          done();
+        });
     });
   }
 

@@ -37,6 +37,7 @@ export function defaultConfig(): FedexSimConfig {
     orgDailyQuota: 500_000,
     retryAfterSec: null,
     latencyMs: 0,
+    routeLatencyMs: {},
     error5xxRate: 0,
     burst429: 0,
     commitThenDropRate: 0,
@@ -190,6 +191,7 @@ export function applyConfigPatch(target: FedexSimConfig, patch: unknown): void {
     clients: target.clients.map(cloneClient),
     tokenRateRules: target.tokenRateRules.map((r) => ({ ...r })),
     createAlerts: target.createAlerts.map((a) => ({ ...a })),
+    routeLatencyMs: { ...target.routeLatencyMs },
     webhooks: { ...target.webhooks, retryDelaysMs: [...target.webhooks.retryDelaysMs] },
   };
   for (const [k, v] of Object.entries(patch)) {
@@ -244,6 +246,9 @@ export function applyConfigPatch(target: FedexSimConfig, patch: unknown): void {
       case 'trackingSpeed':
         next.trackingSpeed = num(k, v, 0.000001);
         break;
+      case 'routeLatencyMs':
+        next.routeLatencyMs = parseRouteLatency(v);
+        break;
       case 'createAlerts':
         next.createAlerts = parseAlerts(v);
         break;
@@ -255,6 +260,16 @@ export function applyConfigPatch(target: FedexSimConfig, patch: unknown): void {
     }
   }
   Object.assign(target, next);
+}
+
+function parseRouteLatency(v: unknown): Record<string, number> {
+  if (!isRecord(v)) throw new ConfigError('routeLatencyMs must be an object of path -> ms');
+  const out: Record<string, number> = {};
+  for (const [path, ms] of Object.entries(v)) {
+    if (!path.startsWith('/')) throw new ConfigError(`routeLatencyMs: ${path} is not a path`);
+    out[path] = num(`routeLatencyMs.${path}`, ms, 0);
+  }
+  return out;
 }
 
 /** Options minus the non-config fields, as a patch. */

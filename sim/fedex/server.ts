@@ -149,7 +149,11 @@ function buildApp(rt: SimRuntime, webhooks: WebhookDispatcher): express.Express 
         );
         return;
       }
-      jsonBody(req, res, next);
+      // FedEx has the whole request once its body is read: it is processed even if the caller hangs up.
+      jsonBody(req, res, (err?: unknown) => {
+        if (err) next(err);
+        else delay(rt.config.routeLatencyMs[req.path] ?? 0).then(() => next(), next);
+      });
     });
   });
   app.use(shipRouter(rt));

@@ -77,6 +77,8 @@ export interface FedexSimConfig {
   /** FedEx documents no Retry-After; set a number of seconds to send one on 429s. */
   retryAfterSec: number | null;
   latencyMs: number;
+  /** Processing time of one business path once its request is read (e.g. '/ship/v1/shipments': a label takes seconds). */
+  routeLatencyMs: Record<string, number>;
   /** Probability that a business or token request is answered 500/503 before doing anything. */
   error5xxRate: number;
   /** The next N business requests are answered 429. */

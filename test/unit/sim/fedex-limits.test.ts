@@ -169,6 +169,37 @@ describe('FedEx sim: quotas and injected faults', () => {
     );
   });
 
+  it('routeLatencyMs delays one path; a create whose caller hangs up during the delay still commits', async () => {
+    assert.equal((await client.admin('POST', '/config', { routeLatencyMs: { '/ship/v1/shipments': -1 } })).status, 400);
+    assert.equal((await client.admin('POST', '/config', { routeLatencyMs: { ship: 10 } })).status, 400);
+    const r = await client.admin<{ routeLatencyMs: Record<string, number> }>('POST', '/config', {
+      routeLatencyMs: { '/ship/v1/shipments': 300 },
+    });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.routeLatencyMs, { '/ship/v1/shipments': 300 });
+
+    const started = Date.now();
+    const created = await client.call('POST', '/ship/v1/shipments', token, sampleShipRequest());
+    assert.equal(created.status, 200);
+    assert.ok(Date.now() - started >= 290, 'the create waited for its route latency');
+    assert.equal(sim.state.shipments.length, 1);
+
+    // the caller gives up during the delay: FedEx still creates the label
+    const aborter = new AbortController();
+    const hungUp = fetch(`${sim.url}/ship/v1/shipments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(sampleShipRequest()),
+      signal: aborter.signal,
+    }).catch((err: unknown) => err);
+    // hang up while FedEx is working on it
+    await new Promise((r) => setTimeout(r, 100));
+    aborter.abort();
+    await hungUp;
+    for (let i = 0; i < 100 && sim.state.shipments.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(sim.state.shipments.length, 2);
+  });
+
   it('changes knobs through POST /__sim/config and rejects unknown or bad ones', async () => {
     const r = await client.admin<{ quotaLimit: number; clients: Array<{ clientSecret: string }> }>('POST', '/config', {
       quotaLimit: 1,
