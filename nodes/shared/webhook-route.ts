@@ -9,13 +9,21 @@ import type { NodeAPI } from 'node-red';
  * sits on the shared root app and consumes the stream before a httpNode route sees it. Like
  * Node-RED 4.1's http-in node, we put a capture middleware at the top of the root app that
  * reads the raw bytes first, for our registered routes only.
+ *
+ * A path may end in one parameter segment (`/hook/:token`): the route then answers every
+ * one-segment sub-path, and the handler sees the segment exactly as it was sent (`rawPath`), not
+ * as the router matched it — express compares paths case-insensitively, ignores a trailing slash
+ * and decodes percent-escapes, none of which a secret in the path may tolerate.
  */
 
 export interface WebhookRequest {
   raw: Buffer;
   headers: IncomingHttpHeaders;
   query: Record<string, unknown>;
+  /** The path as registered (without httpNodeRoot). */
   path: string;
+  /** The request's path as received: full (httpNodeRoot included), not decoded, no query. */
+  rawPath: string;
   ip?: string;
 }
 
@@ -51,6 +59,7 @@ interface ExpressApp {
 interface RawRequest extends NodeJS.ReadableStream {
   method: string;
   url: string;
+  originalUrl?: string;
   headers: IncomingHttpHeaders;
   query?: Record<string, unknown>;
   ip?: string;
@@ -89,6 +98,23 @@ function routeKey(path: string): string {
     .toLowerCase()}`;
 }
 
+/** The key of a route ending in a parameter segment, or of a request path such a route takes. */
+function paramKey(path: string): string {
+  return routeKey(path).replace(/\/[^/]*$/, '/:');
+}
+
+function hasParamSegment(path: string): boolean {
+  return /\/:[^/]+\/?$/.test(path);
+}
+
+/** The claimed route a POST to `pathname` goes to, if any. */
+function claimedKey(pathname: string): string | undefined {
+  const exact = routeKey(pathname);
+  if (claimed.has(exact)) return exact;
+  const param = paramKey(pathname);
+  return claimed.has(param) ? param : undefined;
+}
+
 function rootApp(app: ExpressApp): ExpressApp {
   return app.parent ? rootApp(app.parent) : app;
 }
@@ -120,8 +146,8 @@ function installCapture(app: ExpressApp): void {
   captureInstalled.add(root);
   const capture = (req: RawRequest, res: PlainResponse, next: (err?: unknown) => void): void => {
     const pathname = req._parsedUrl?.pathname ?? req.url.split('?')[0];
-    const key = req.method === 'POST' ? routeKey(pathname) : '';
-    if (!key || !claimed.has(key) || req.readableEnded) {
+    const key = req.method === 'POST' ? claimedKey(pathname) : undefined;
+    if (!key || req.readableEnded) {
       next();
       return;
     }
@@ -169,8 +195,15 @@ export function registerWebhookRoute(
   const app = RED.httpNode as unknown as ExpressApp;
   const mount = typeof app.path === 'function' ? app.path().replace(/\/$/, '') : '';
   const fullPath = `${mount}${normalised}`;
-  const key = routeKey(fullPath);
-  const owner = claimed.get(key);
+  const param = hasParamSegment(fullPath);
+  const key = param ? paramKey(fullPath) : routeKey(fullPath);
+  // a parameter route takes every one-segment sub-path: it and a literal one cannot share
+  const overlapping = param
+    ? [...claimed.keys()].find((k) => k !== key && paramKey(k.slice('POST:'.length)) === key)
+    : claimed.has(paramKey(fullPath))
+      ? paramKey(fullPath)
+      : undefined;
+  const owner = claimed.get(key) ?? (overlapping ? claimed.get(overlapping) : undefined);
   if (owner && owner !== nodeId) {
     throw new Error(`path ${fullPath} is already used by node ${owner}`);
   }
@@ -194,6 +227,7 @@ export function registerWebhookRoute(
         headers: req.headers,
         query: req.query ?? {},
         path: normalised,
+        rawPath: (req.originalUrl ?? req.url).split('?')[0],
         ip: req.ip,
       });
       if (reply.body === undefined) res.status(reply.status).end();

@@ -4,7 +4,8 @@ import { ApiError } from '../core/errors';
  * Webhook payloads are pointers (`resource_url`) that we fetch with our credentials. V1 webhooks
  * are unsigned, so a forged POST could point anywhere; credentials may only ever go to the API
  * host the config names. "Same host" means the same scheme, host name and port as the configured
- * base URL, and a path under the base path — nothing looser (no sub-domains, no http downgrade).
+ * base URL, and a path under the base path — nothing looser (no sub-domains, no http downgrade,
+ * no path that starts with `//` once made relative).
  */
 
 export type ApiVersion = 'v1' | 'v2';
@@ -83,7 +84,11 @@ export function resolveResourceUrl(raw: unknown, bases: ApiBases, only?: ApiVers
   if (only !== 'v1') candidates.push(['v2', v2ApiBase(bases.v2)]);
   for (const [version, base] of candidates) {
     const relative = matches(url, base);
-    if (relative !== undefined) return { version, relative, url };
+    if (relative === undefined) continue;
+    // "//host/..." relative to a base is a network-path reference: an HTTP client may send it,
+    // with our credentials, to that other host
+    if (relative.startsWith('//')) throw foreign(url, bases, only, 'its path starts with //');
+    return { version, relative, url };
   }
   throw foreign(url, bases, only);
 }

@@ -248,14 +248,8 @@ export = function (RED: NodeAPI): void {
 
     try {
       routes.push(registerWebhookRoute(RED, node.id, path, handler(false)));
-      if (token) {
-        try {
-          routes.push(registerWebhookRoute(RED, `${node.id}:token`, `${path}/${token}`, handler(true)));
-        } catch {
-          // the route path holds the token: never let it reach a log
-          throw new Error(`path ${path}/<token> is already used by another node`);
-        }
-      }
+      // the token is a parameter, not part of the route: express would match it case-insensitively
+      if (token) routes.push(registerWebhookRoute(RED, `${node.id}:token`, `${path}/:token`, handler(true)));
     } catch (err) {
       for (const r of routes) r.remove();
       routes.length = 0;

@@ -7,7 +7,7 @@ import { statusForFailure, verifyV2Signature, type JwksSource } from './webhook-
 
 /**
  * What shipstation-in checks before it accepts a webhook, in order:
- *  V1: the secret token (path or `?token=`) -> 401
+ *  V1: the secret token (`?token=`, or exactly the last path segment as sent) -> 401
  *  V2: the RSA-SHA256 signature headers      -> 400 missing/unreadable, 401 bad/unknown key/stale
  *  both: a JSON body {resource_url, resource_type} -> 400; an event this node accepts -> 400;
  *        resource_url on exactly the configured API host -> 400 (security event, nothing fetched)
@@ -48,7 +48,7 @@ export function acceptedEvents(version: ApiVersion, setting: string | undefined)
 export interface IntakeOptions {
   version: ApiVersion;
   token?: string;
-  /** The request came in on the route whose path carries the token. */
+  /** The request came in on the route whose last path segment carries the token. */
   tokenInPath: boolean;
   events: Set<string>;
   bases: ApiBases;
@@ -79,6 +79,14 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/**
+ * The last segment of the path as sent. The router matched it case-insensitively, with or without
+ * a trailing slash, after decoding escapes: the token is compared here, byte for byte, instead.
+ */
+function pathToken(rawPath: string): string {
+  return rawPath.slice(rawPath.lastIndexOf('/') + 1);
+}
+
 function queryToken(query: Record<string, unknown>): string | undefined {
   const v = query.token;
   const s = Array.isArray(v) ? v[0] : v;
@@ -86,9 +94,11 @@ function queryToken(query: Record<string, unknown>): string | undefined {
 }
 
 export async function checkWebhook(req: WebhookRequest, o: IntakeOptions): Promise<IntakeResult> {
-  if (o.token && !o.tokenInPath) {
-    const given = queryToken(req.query);
-    if (given === undefined || !sameSecret(given, o.token)) {
+  if (o.token) {
+    // in a path the token is sent the way encodeURIComponent writes it (as the editor shows it)
+    const given = o.tokenInPath ? pathToken(req.rawPath) : queryToken(req.query);
+    const expected = o.tokenInPath ? encodeURIComponent(o.token) : o.token;
+    if (given === undefined || !sameSecret(given, expected)) {
       return rejection(
         401,
         'BAD_TOKEN',

@@ -193,6 +193,26 @@ describe('shared/webhook-route', () => {
       assert.equal(received.get('h3')?.length, 1);
     });
 
+    it('a route ending in a parameter segment and a literal route on one of its sub-paths: one owner only', async () => {
+      await helper.load(capture, [
+        { id: 't1', type: 'tab' },
+        { id: 'h1', z: 't1', type: 'raw-hook', path: '/hooks/raw/:secret' },
+        { id: 'h2', z: 't1', type: 'raw-hook', path: '/hooks/raw/status' },
+        { id: 'h3', z: 't1', type: 'raw-hook', path: '/hooks/other' },
+        { id: 'h4', z: 't1', type: 'raw-hook', path: '/hooks/other/:token' },
+      ]);
+      assert.ok(helper.getNode('h2').error.calledWithMatch(/is already used by node h1/));
+      const app = RED.httpNode as unknown as express.Express;
+      for (const p of ['/hooks/raw/status', '/hooks/other', '/hooks/other/x']) {
+        await supertest(app).post(p).set('x-signature', sign(RAW)).send(RAW_TEXT).expect(200);
+      }
+      assert.equal(received.get('h2'), undefined);
+      assert.equal(received.get('h1')?.[0].rawPath, '/hooks/raw/status');
+      // a parameter route under another node's literal path does not overlap it
+      assert.equal(received.get('h3')?.[0].rawPath, '/hooks/other');
+      assert.equal(received.get('h4')?.[0].rawPath, '/hooks/other/x');
+    });
+
     it('a redeploy replaces the route: only the new node answers', async () => {
       await helper.load(capture, flow());
       const app = RED.httpNode as unknown as express.Express;
@@ -251,6 +271,33 @@ describe('shared/webhook-route', () => {
         .expect(200);
       // Other routes keep their parsed bodies.
       assert.ok(received.get('h1')?.[1].raw.equals(form));
+    });
+
+    it('a route ending in a parameter segment gets the raw bytes and the path exactly as sent', async () => {
+      let root: express.Express | undefined;
+      await helper.load(
+        (r: NodeAPI) => {
+          root = rootWithJsonParser((app) => app.use('/api', r.httpNode as unknown as express.Express));
+          capture(r);
+        },
+        flow({ path: '/hooks/raw/:secret' }),
+      );
+      assert.ok(root);
+      for (const sent of ['/api/hooks/raw/AbC', '/api/Hooks/Raw/AbC%41', '/api/hooks/raw/abc/']) {
+        await supertest(root)
+          .post(sent)
+          .set('content-type', 'application/json')
+          .set('x-signature', sign(RAW))
+          .send(RAW_TEXT)
+          .expect(200);
+      }
+      const seen = received.get('h1') ?? [];
+      assert.deepEqual(
+        seen.map((r) => r.rawPath),
+        ['/api/hooks/raw/AbC', '/api/Hooks/Raw/AbC%41', '/api/hooks/raw/abc/'],
+      );
+      assert.ok(seen.every((r) => r.raw.equals(RAW) && r.path === '/hooks/raw/:secret'));
+      await supertest(root).post('/api/hooks/raw/a/b').send(RAW_TEXT).expect(404);
     });
 
     it('other routes on the root app keep their parsed JSON bodies', async () => {

@@ -71,7 +71,8 @@ describe('shipstation-fetch node', function () {
       const a = recorder(helper.getNode('a-out'));
       const b = recorder(helper.getNode('b-out'));
       const start = Date.now();
-      // each node: a full poll (10 pages of 500) and 30 single-order reads, all at once
+      // each node: a full poll (11 pages of 500, each after the first re-reading the last order
+      // before it, where the page starts) and 30 single-order reads, all at once
       const work = (async () => {
         for (const id of ['a', 'b']) {
           helper.getNode(id).receive({ topic: 'poll' });
@@ -86,9 +87,9 @@ describe('shipstation-fetch node', function () {
       assert.equal(orders(a), 5000);
       assert.equal(orders(b), 5000);
       const v1 = sim.state.requests.filter((r) => r.api === 'v1');
-      assert.equal(v1.length, 2 * (10 + 30));
+      assert.equal(v1.length, 2 * (11 + 30));
       assert.equal(sim.state.counters.rateLimited429, 0, 'no 429 with the budget shared by both nodes');
-      // 80 requests at 38 per window: the limiter waited for two resets
+      // 82 requests at 38 per window: the limiter waited for two resets
       assert.ok(Date.now() - start >= 2 * 60_000);
       assert.ok(
         statusTexts(helper.getNode('a')).some((t) => /v1 \d+\/40/.test(t)),

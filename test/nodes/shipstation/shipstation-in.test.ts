@@ -136,6 +136,47 @@ describe('shipstation-in node', function () {
     assert.equal(got.length, 0, 'an empty batch emits nothing');
   });
 
+  it('takes the V1 path token only exactly as set: other case, one character changed, a trailing slash or another encoding are refused like a wrong token, with no emission and no fetch', async () => {
+    const mixed = 'Tk7mQ2xLp9Zr4VbN8sWc3HdY6fJg1KaE';
+    await helper.load(modules, flow(), creds(mixed));
+    const got = recorder(helper.getNode('out'));
+    sim.createOrder(importedOrder('WEB-T'));
+    const batch = [...sim.state.store.batches.keys()].pop();
+    const body = {
+      resource_url: `${sim.v1Url}/orders?storeID=12345&importBatch=${String(batch)}`,
+      resource_type: 'ORDER_NOTIFY',
+    };
+    const wrong = await httpNode().post(`${PATH}?token=wrong`).send(body);
+    assert.equal(wrong.status, 401);
+    const requestsBefore = sim.state.requests.length;
+    const variants = [
+      mixed.toUpperCase(),
+      mixed.toLowerCase(),
+      `${mixed.slice(0, 10)}${mixed[10] === 'Z' ? 'Y' : 'Z'}${mixed.slice(11)}`,
+      `${mixed}/`,
+      `%54${mixed.slice(1)}`, // "T" percent-encoded
+      `${mixed.slice(0, 4)}%51${mixed.slice(5)}`, // "Q" percent-encoded
+      `${mixed}%2F`,
+    ];
+    for (const variant of variants) {
+      const res = await httpNode().post(`${PATH}/${variant}`).send(body);
+      assert.equal(res.status, wrong.status, variant);
+      assert.deepEqual(res.body, wrong.body, variant);
+    }
+    assert.equal((await store().query({ operation: 'webhook' })).total, 0, 'no pointer recorded, so nothing to fetch');
+    assert.equal(sim.state.requests.length, requestsBefore, 'no request made');
+    assert.equal(got.length, 0, 'nothing emitted');
+    const security = await store().query({ operation: 'security' });
+    assert.equal(security.total, 1 + variants.length);
+    assert.ok(security.entries.every((e) => e.error?.code === 'BAD_TOKEN'));
+    const recorded = JSON.stringify(security.entries).toLowerCase();
+    assert.ok(!recorded.includes(mixed.toLowerCase().slice(5)), 'no form of the token is recorded');
+
+    await httpNode().post(`${PATH}/${mixed}`).send(body).expect(200);
+    await eventually(() => got.length === 1);
+    assert.equal((got[0].payload as Json).orderNumber, 'WEB-T');
+  });
+
   it('refuses a forged V1 webhook whose resource_url is on another host: 400, security audit, no outbound request', async () => {
     await helper.load(modules, flow(), creds());
     const got = recorder(helper.getNode('out'));

@@ -115,6 +115,82 @@ describe('shipstation modified-orders poll (core Watermark, Pacific bounds)', fu
     assert.deepEqual(await poll(resumed), ['B@2026-11-01T10:40:00.000Z']);
   });
 
+  /** `count` orders from `start`, one every `stepMs`, order numbers N0000.. */
+  function seedSpread(count: number, start: number, stepMs: number): number[] {
+    const orders = Array.from({ length: count }, (_, i) =>
+      order(`N${String(i).padStart(4, '0')}`, new Date(start + i * stepMs).toISOString()),
+    );
+    const seeded = sim.seed({ orders });
+    assert.deepEqual(seeded.errors, []);
+    return seeded.orders;
+  }
+
+  /** Polls until a poll emits nothing; returns every order number emitted (with repeats). */
+  async function pollUntilQuiet(wm: Watermark, onEmit: (o: Json) => void = () => undefined): Promise<string[]> {
+    const out: string[] = [];
+    for (let round = 0; round < 5; round++) {
+      let emitted = 0;
+      await pollModifiedOrders({
+        client,
+        watermark: wm,
+        now: () => now,
+        emit: (o) => {
+          emitted += 1;
+          out.push(String(o.orderNumber));
+          onEmit(o);
+        },
+      });
+      if (emitted === 0) return out;
+      now += 5 * 60_000;
+    }
+    throw new Error('the poll never became quiet');
+  }
+
+  it('1,200 orders over 6 h: an order of page 1 modified after page 1 is served -> every order emitted', async () => {
+    const start = Date.parse('2026-06-01T12:00:00Z');
+    const ids = seedSpread(1200, start, 18_000); // 6 h, 3 pages of 500
+    now = start + 6 * 3_600_000 + 60_000;
+    const wm = watermark(new Date(start - 60_000).toISOString());
+    let touched = false;
+    const out = await pollUntilQuiet(wm, () => {
+      if (touched) return;
+      // page 1 has been served (its first order is being emitted): order 10 is edited now,
+      // which takes it out of this poll's modifyDateEnd and would shift every later row up
+      touched = true;
+      now += 1000;
+      sim.touchOrder(ids[10], { internalNotes: 'edited while the poll runs' });
+    });
+    assert.ok(touched);
+    const missing = Array.from({ length: 1200 }, (_, i) => `N${String(i).padStart(4, '0')}`).filter(
+      (n) => !out.includes(n),
+    );
+    assert.deepEqual(missing, [], 'every order emitted');
+    assert.equal(out.filter((n) => n === 'N0010').length, 2, 'the edited order once per version');
+    assert.equal(out.length, 1201);
+  });
+
+  it('more than a page of orders in one second, then 6 h more: an order of that second modified mid-poll -> every order once per version, the poll ends', async () => {
+    const start = Date.parse('2026-06-01T12:00:00Z');
+    const ids = seedSpread(1100, start, 0); // a bulk import: 1,100 orders stamped in one second
+    const later = Array.from({ length: 800 }, (_, i) =>
+      order(`L${String(i).padStart(4, '0')}`, new Date(start + 60_000 + i * 27_000).toISOString()),
+    );
+    assert.deepEqual(sim.seed({ orders: later }).errors, []);
+    now = start + 6 * 3_600_000 + 60_000;
+    const wm = watermark(new Date(start - 60_000).toISOString());
+    // two edits of orders of that second: once its first page has been served, and once while
+    // its later pages are being read (its 600th order is being emitted)
+    let emitted = 0;
+    const out = await pollUntilQuiet(wm, () => {
+      emitted += 1;
+      if (emitted !== 1 && emitted !== 600) return;
+      now += 1000;
+      sim.touchOrder(ids[emitted === 1 ? 3 : 7], { internalNotes: 'edited while the poll runs' });
+    });
+    assert.equal(new Set(out).size, 1900, 'every order number');
+    assert.equal(out.length, 1902, 'each version once');
+  });
+
   it('does not emit again what a wall-clock start in the PST pass reaches back to (an hour before it)', async () => {
     sim.seed({ orders: [order('D', '2026-11-01T08:20:00Z'), order('E', '2026-11-01T10:30:00Z')] }); // 01:20 PDT, 02:30 PST
     now = Date.parse('2026-11-01T10:40:00Z');

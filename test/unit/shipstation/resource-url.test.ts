@@ -58,6 +58,33 @@ describe('shipstation resource_url host check', () => {
     assert.equal(refused('').code, 'BAD_RESOURCE_URL');
   });
 
+  it('refuses a path starting with // (a protocol-relative reference to another host once relative)', () => {
+    const prefixed = { v1: 'https://proxy.example.com/ss', v2: 'https://proxy.example.com/ss2' };
+    for (const [url, only, b] of [
+      ['https://ssapi.shipstation.com//evil.example.com/orders', 'v1', bases],
+      ['https://ssapi.shipstation.com///evil.example.com/orders', 'v1', bases],
+      ['https://ssapi.shipstation.com/\\evil.example.com/orders', 'v1', bases],
+      ['https://api.shipstation.com/v2//evil.example.com/shipments', 'v2', bases],
+      ['https://api.shipstation.com//v2/shipments', 'v2', bases],
+      ['https://proxy.example.com/ss//evil.example.com/orders', 'v1', prefixed],
+      ['https://proxy.example.com/ss2/v2//evil.example.com/labels', 'v2', prefixed],
+    ] as const) {
+      let accepted: string | undefined;
+      try {
+        accepted = resolveResourceUrl(url, b, only).relative;
+      } catch (err) {
+        assert.ok(err instanceof ApiError, url);
+        assert.equal(err.code, 'FOREIGN_RESOURCE_URL', url);
+        assert.match(err.message, /was not fetched/);
+        assert.doesNotMatch(err.message, /evil/, 'the message names only scheme and host');
+        continue;
+      }
+      assert.fail(`${url} was accepted as ${accepted}`);
+    }
+    // one slash further in is an ordinary path on the configured host
+    assert.equal(resolveResourceUrl('https://ssapi.shipstation.com/orders//1', bases, 'v1').relative, '/orders//1');
+  });
+
   it('respects an override base with a path prefix', () => {
     const prefixed = { v1: 'https://proxy.example.com/ss', v2: 'https://proxy.example.com/ss2/v2' };
     assert.equal(resolveResourceUrl('https://proxy.example.com/ss/orders?a=1', prefixed, 'v1').relative, '/orders?a=1');
