@@ -9,6 +9,7 @@
  *   - `voided`: never do it, and never answer it again (e.g. a shipment cancelled by hand).
  * Each resolution is recorded in the audit trail with the reason, the old state and the new one.
  */
+import { holdOf } from './ledger-hold';
 import type { AuditEntry, AuditStore, LedgerEntry, LedgerState } from './types';
 
 export type LedgerResolution = 'failed' | 'succeeded' | 'voided';
@@ -78,10 +79,12 @@ export async function resolveLedgerEntry(store: AuditStore, req: LedgerResolveRe
     );
   }
   const error = { code: 'LEDGER_RESOLVED', message: `resolved by an operator: ${req.reason}` };
+  // compare-and-set on what the operator was shown: a change meanwhile turns into a 409
+  const hold = holdOf(before);
   try {
-    if (req.state === 'failed') await store.fail(req.key, error);
-    else if (req.state === 'succeeded') await store.complete(req.key, req.result);
-    else await store.markVoided(req.key, req.result);
+    if (req.state === 'failed') await store.fail(req.key, error, hold);
+    else if (req.state === 'succeeded') await store.complete(req.key, req.result, hold);
+    else await store.markVoided(req.key, req.result, hold);
   } catch (err) {
     // another writer moved the entry between our read and our write
     if (err instanceof Error && err.name === 'LedgerStateError') throw new LedgerResolveError(err.message, 409);

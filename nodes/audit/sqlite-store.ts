@@ -20,6 +20,7 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import { randomBytes } from 'crypto';
 import { mkdirSync } from 'fs';
 import { dirname } from 'path';
+import { LedgerStateError } from './ledger-hold';
 import { migrate } from './migrations';
 import { GroupCommit, type LedgerDurability } from './group-commit';
 import { WalSync, type FsyncFn } from './wal-sync';
@@ -38,6 +39,7 @@ import type {
   ClaimMeta,
   ClaimResult,
   LedgerEntry,
+  LedgerHold,
   LedgerState,
   ShipmentStatus,
   TrackedShipment,
@@ -61,6 +63,7 @@ function loadBetterSqlite(): typeof import('better-sqlite3') {
 }
 
 export { AUDIT_STATUSES, AUDIT_SYSTEMS, LEDGER_STATES, SHIPMENT_STATUSES };
+export { LedgerStateError };
 
 export const DEFAULT_QUERY_LIMIT = 100;
 export const MAX_QUERY_LIMIT = 10_000;
@@ -84,24 +87,6 @@ export interface SqliteAuditStore extends AuditStore {
   readonly path: string;
   /** Records many entries in one transaction. */
   recordBatch(entries: AuditEntryInput[]): Promise<AuditEntry[]>;
-}
-
-/** A ledger call that does not fit the key's current state (a caller bug, never retried). */
-export class LedgerStateError extends Error {
-  readonly code: 'LEDGER_NOT_FOUND' | 'LEDGER_TRANSITION';
-  constructor(
-    readonly key: string,
-    readonly from: LedgerState | undefined,
-    readonly to: LedgerState,
-  ) {
-    super(
-      from === undefined
-        ? `ledger key "${key}" was never claimed, cannot mark it ${to}`
-        : `ledger key "${key}" is ${from}, cannot mark it ${to}`,
-    );
-    this.name = 'LedgerStateError';
-    this.code = from === undefined ? 'LEDGER_NOT_FOUND' : 'LEDGER_TRANSITION';
-  }
 }
 
 /** States each ledger transition may start from. */
@@ -340,9 +325,12 @@ export function createSqliteStore(
     to: 'succeeded' | 'failed' | 'unknown' | 'voided',
     result: unknown,
     error: AuditErrorInfo | undefined,
+    hold: LedgerHold | undefined,
   ): Promise<void> => {
     requireKey(key);
-    const from = LEDGER_TRANSITIONS[to];
+    if (to !== 'voided') requireHold(hold, to);
+    // a holder may void the claim it holds (an operator settling a stale claim)
+    const from = to === 'voided' && hold ? [...LEDGER_TRANSITIONS.voided, 'claimed'] : LEDGER_TRANSITIONS[to];
     const resultJson = result === undefined ? undefined : JSON.stringify(sanitiseValue(result, sanitise) ?? null);
     const errorJson = error ? JSON.stringify(normaliseError(error)) : null;
     await ledgerWrite(key, () => {
@@ -350,10 +338,24 @@ export function createSqliteStore(
         `UPDATE ledger SET state = ?, updated_at = ?,
            result = CASE WHEN ? THEN ? ELSE result END,
            error = ?
-         WHERE key = ? AND state IN (${from.map(() => '?').join(', ')})`,
-      ).run(to, isoNow(), resultJson === undefined ? 0 : 1, resultJson ?? null, errorJson, key, ...from);
+         WHERE key = ? AND state IN (${from.map(() => '?').join(', ')})
+           AND (? OR (owner = ? AND attempts = ?))`,
+      ).run(
+        to,
+        isoNow(),
+        resultJson === undefined ? 0 : 1,
+        resultJson ?? null,
+        errorJson,
+        key,
+        ...from,
+        hold ? 0 : 1,
+        hold?.owner ?? null,
+        hold?.attempt ?? null,
+      );
       if (info.changes === 1) return;
-      throw new LedgerStateError(key, getLedger(key)?.state, to);
+      const now = getLedger(key);
+      const taken = now && hold && (now.owner !== hold.owner || now.attempts !== hold.attempt);
+      throw new LedgerStateError(key, now?.state, to, taken ? { owner: now.owner, attempt: now.attempts } : undefined);
     });
   };
 
@@ -432,8 +434,8 @@ export function createSqliteStore(
       requireKey(key);
       if (!owner) throw new Error('takeOver needs an owner');
       const states = fromStates.filter((s) => LEDGER_STATES.includes(s));
-      if (states.length === 0) return false;
-      return ledgerWrite(key, () => {
+      if (states.length === 0) return undefined;
+      return ledgerWrite(key, (): LedgerHold | undefined => {
         const t = isoNow();
         const ownerClause = expectedOwner === undefined ? '' : ' AND owner = ?';
         const info = st(
@@ -441,24 +443,26 @@ export function createSqliteStore(
              updated_at = ?, error = NULL
            WHERE key = ? AND state IN (${states.map(() => '?').join(', ')})${ownerClause}`,
         ).run(owner, t, t, key, ...states, ...(expectedOwner === undefined ? [] : [expectedOwner]));
-        return info.changes === 1;
+        if (info.changes !== 1) return undefined;
+        const row = st('SELECT attempts FROM ledger WHERE key = ?').get(key) as { attempts: number };
+        return { owner, attempt: row.attempts };
       });
     },
 
-    async complete(key, result) {
-      await transition(key, 'succeeded', result ?? null, undefined);
+    async complete(key, result, hold) {
+      await transition(key, 'succeeded', result ?? null, undefined, hold);
     },
 
-    async fail(key, error) {
-      await transition(key, 'failed', undefined, error);
+    async fail(key, error, hold) {
+      await transition(key, 'failed', undefined, error, hold);
     },
 
-    async markUnknown(key, error) {
-      await transition(key, 'unknown', undefined, error);
+    async markUnknown(key, error, hold) {
+      await transition(key, 'unknown', undefined, error, hold);
     },
 
-    async markVoided(key, result) {
-      await transition(key, 'voided', result, undefined);
+    async markVoided(key, result, hold) {
+      await transition(key, 'voided', result, undefined, hold);
     },
 
     async get(key) {
@@ -577,6 +581,12 @@ export function createSqliteStore(
 
 function requireKey(key: string): void {
   if (typeof key !== 'string' || key.length === 0) throw new Error('ledger key must be a non-empty string');
+}
+
+function requireHold(hold: LedgerHold | undefined, to: LedgerState): asserts hold is LedgerHold {
+  if (!hold || typeof hold.owner !== 'string' || !hold.owner || !Number.isInteger(hold.attempt)) {
+    throw new Error(`marking a ledger key ${to} needs the caller's hold {owner, attempt} (from its claim or takeover)`);
+  }
 }
 
 function requireStatus(status: string): asserts status is AuditStatus {

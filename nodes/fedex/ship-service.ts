@@ -23,7 +23,9 @@ import type {
   AuditStatus,
   AuditStore,
   LedgerEntry,
+  LedgerHold,
 } from '../audit/types';
+import { holdOf, isLedgerNotHeld } from '../audit/ledger-hold';
 import {
   buildShipment,
   profileFor,
@@ -300,7 +302,7 @@ export class ShipService {
       if (claim.entry.state === 'succeeded') return this.stored(key, claim.entry);
       return this.resolveExisting(key, claim.entry, built, input);
     }
-    return this.attempt(key, built, input, this.options.maxCreateAttempts ?? 2, current.excluded);
+    return this.attempt(key, built, input, this.options.maxCreateAttempts ?? 2, current.excluded, holdOf(claim.entry));
   }
 
   private build(input: ShipInput): BuiltShipment {
@@ -371,6 +373,7 @@ export class ShipService {
     input: ShipInput,
     attemptsLeft: number,
     excluded: Set<string>,
+    hold: LedgerHold,
   ): Promise<ShipOutcome> {
     const { store, client } = this.options;
     const call = { transactionId: key, signal: input.signal };
@@ -382,14 +385,16 @@ export class ShipService {
           : await client.createShipment(built.request, call);
     } catch (err) {
       if (!mayHaveBeenApplied(err)) {
-        await store.fail(key, errorInfo(err));
+        await settled(store.fail(key, errorInfo(err), hold));
         this.counters.failed += 1;
         await this.audit('failed', key, built, input, errorInfo(err));
         throw err;
       }
-      await store.markUnknown(key, errorInfo(err));
+      const held = await settled(store.markUnknown(key, errorInfo(err), hold));
       this.counters.unknown += 1;
       await this.audit('unknown', key, built, input, errorInfo(err));
+      // taken over meanwhile: the attempt holding the key reconciles it
+      if (!held) throw err;
       const entry = await store.get(key);
       if (!entry) throw err;
       return this.reconcile(key, entry, built, input, attemptsLeft - 1, excluded, err);
@@ -399,7 +404,7 @@ export class ShipService {
       parsed = parseShipResponse(response.data);
     } catch (err) {
       // FedEx answered 2xx: something was created, but we cannot read it. Reconcile later.
-      await store.markUnknown(key, errorInfo(err));
+      await settled(store.markUnknown(key, errorInfo(err), hold));
       this.counters.unknown += 1;
       await this.audit('unknown', key, built, input, errorInfo(err));
       throw err;
@@ -415,7 +420,7 @@ export class ShipService {
       entity: built.entity,
       folder: input.x3.folder,
     };
-    return this.finish(key, result, 'created', built, input);
+    return this.finish(key, result, 'created', built, input, hold);
   }
 
   private async reconcile(
@@ -504,7 +509,7 @@ export class ShipService {
         folder: input.x3.folder,
         adopted: true,
       };
-      return this.finish(key, result, 'adopted', built, input);
+      return this.finish(key, result, 'adopted', built, input, took);
     }
     // FedEx proved no live shipment carries the reference: a new attempt is safe.
     if (attemptsLeft <= 0) {
@@ -515,12 +520,12 @@ export class ShipService {
         retryable: true,
         cause,
       });
-      await store.fail(key, errorInfo(err));
+      await settled(store.fail(key, errorInfo(err), took));
       this.counters.failed += 1;
       await this.audit('failed', key, built, input, errorInfo(err));
       throw err;
     }
-    return this.attempt(key, built, input, attemptsLeft, excluded);
+    return this.attempt(key, built, input, attemptsLeft, excluded, took);
   }
 
   private async finish(
@@ -529,9 +534,21 @@ export class ShipService {
     outcome: 'created' | 'adopted',
     built: BuiltShipment,
     input: ShipInput,
+    hold: LedgerHold,
   ): Promise<ShipOutcome> {
     const { store } = this.options;
-    await store.complete(key, result);
+    if (!(await settled(store.complete(key, result, hold)))) {
+      // FedEx made this shipment, but another attempt took the key over meanwhile (this one was
+      // taken for stale): its outcome is the document's; this label is kept in the audit trail
+      const err = new ApiError({
+        system: 'fedex',
+        code: 'LEDGER_NOT_HELD',
+        message: `FedEx created ${result.payload.masterTrackingNumber} for ${describeKey(key)}, but another attempt took the ledger entry over meanwhile; check for a second shipment and cancel one`,
+      });
+      this.counters.unknown += 1;
+      await this.audit('unknown', key, built, input, errorInfo(err), result);
+      throw err;
+    }
     if (outcome === 'created') this.counters.created += 1;
     else this.counters.adopted += 1;
     this.counters.lastTrackingNumber = result.payload.masterTrackingNumber;
@@ -748,6 +765,17 @@ export class ShipService {
     if (error) entry.error = error;
     if (input.auditMsg) entry.msg = input.auditMsg;
     await this.options.record(entry);
+  }
+}
+
+/** Settles a ledger entry; false when another attempt holds it now (LEDGER_NOT_HELD). */
+async function settled(write: Promise<void>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (err) {
+    if (isLedgerNotHeld(err)) return false;
+    throw err;
   }
 }
 

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { ApiError, ValidationError } from '../core/errors';
 import { renderMapping, renderTemplate, type Mapping } from '../core/template';
 import { errorInfo, runExactlyOnce } from '../audit/exactly-once';
-import type { AuditCorrelation, AuditStore } from '../audit/types';
+import { isLedgerNotHeld } from '../audit/ledger-hold';
+import type { AuditCorrelation, AuditStore, LedgerHold } from '../audit/types';
 import { changedFields, type X3Client, type X3WriteResult } from './client';
 import type { ApiStyle, EntityDefinition, EntityOperation, X3Record } from './entities';
 import type { SoapMessage } from './soap';
@@ -349,18 +350,25 @@ function storedRecord(v: unknown): X3Record {
 async function createUnderClaim(
   store: AuditStore,
   lk: string,
+  hold: LedgerHold,
   create: () => Promise<{ record: X3Record; messages: SoapMessage[] }>,
 ): Promise<{ record: X3Record; messages: SoapMessage[] }> {
   let res: { record: X3Record; messages: SoapMessage[] };
   try {
     res = await create();
   } catch (err) {
-    if (err instanceof ApiError && err.ambiguous) await store.markUnknown(lk, errorInfo(err));
-    else await store.fail(lk, errorInfo(err));
+    // refused (LEDGER_NOT_HELD): another attempt took the key over and records its own outcome
+    const settle =
+      err instanceof ApiError && err.ambiguous
+        ? store.markUnknown(lk, errorInfo(err), hold)
+        : store.fail(lk, errorInfo(err), hold);
+    await settle.catch((ledgerErr: unknown) => {
+      if (!isLedgerNotHeld(ledgerErr)) throw ledgerErr;
+    });
     throw err;
   }
   const result = { record: res.record, messages: res.messages };
-  await store.complete(lk, result);
+  await store.complete(lk, result, hold);
   return result;
 }
 
@@ -429,12 +437,12 @@ async function createItem(
       // attempt never created it: take the claim over (compare-and-set on the old owner) and
       // create once. A claim of this process is an attempt still running and is left alone.
       const entry = run.entry;
-      if (
-        (ref || key) &&
-        entry.owner !== ctx.ledger.owner &&
-        (await ctx.ledger.store.takeOver(lk, ctx.ledger.owner, ['claimed'], entry.owner))
-      ) {
-        const created = await createUnderClaim(ctx.ledger.store, lk, () => writer.create(def, item.fields));
+      const hold =
+        (ref || key) && entry.owner !== ctx.ledger.owner
+          ? await ctx.ledger.store.takeOver(lk, ctx.ledger.owner, ['claimed'], entry.owner)
+          : undefined;
+      if (hold) {
+        const created = await createUnderClaim(ctx.ledger.store, lk, hold, () => writer.create(def, item.fields));
         return {
           key: keyText(created.record[def.key]) || key,
           record: created.record,

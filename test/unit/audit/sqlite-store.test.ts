@@ -13,6 +13,7 @@ import {
 } from '../../../nodes/audit/sqlite-store';
 import type { AuditStore } from '../../../nodes/audit/types';
 import { describeAuditStoreContract, manualClock } from './store-contract';
+import { holdOf } from '../../../nodes/audit/ledger-hold';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 
@@ -231,9 +232,9 @@ describe('SQLite audit store', () => {
     it('masking on: no personal value and no secret in the database files', async () => {
       const s = openSqliteStore({ path: join(d, 'a.db'), maskPersonalData: true });
       await s.record({ system: 'shipstation', operation: 'order.fetch', status: 'failed', msg: msg() });
-      await s.claim('k', { owner: 'o', system: 'shipstation', operation: 'order.create' });
+      const { entry } = await s.claim('k', { owner: 'o', system: 'shipstation', operation: 'order.create' });
       const { req: _req, callback: _cb, ...result } = msg();
-      await s.complete('k', result);
+      await s.complete('k', result, holdOf(entry));
       const bytes = rawBytes();
       await s.close();
       for (const v of [...personal, ...secrets]) assert.ok(!bytes.includes(v), `"${v}" found on disk`);
@@ -244,9 +245,9 @@ describe('SQLite audit store', () => {
     it('masking off: personal data is stored, secrets still are not', async () => {
       const s = openSqliteStore({ path: join(d, 'b.db') });
       await s.record({ system: 'shipstation', operation: 'order.fetch', status: 'failed', msg: msg() });
-      await s.claim('k', { owner: 'o', system: 'shipstation', operation: 'order.create' });
+      const { entry } = await s.claim('k', { owner: 'o', system: 'shipstation', operation: 'order.create' });
       const { req: _req, callback: _cb, ...result } = msg();
-      await s.complete('k', result);
+      await s.complete('k', result, holdOf(entry));
       const bytes = rawBytes();
       await s.close();
       assert.ok(bytes.includes('Jane Doe'));

@@ -201,6 +201,32 @@ describe('fedex/ship-service against the FedEx simulator', function () {
     assert.equal(sim.state.shipments.length, 1);
   });
 
+  it('an attempt taken over while FedEx answered cannot overwrite the new holder; its label is audited', async () => {
+    // another instance took the claim for stale while this create was in flight
+    const slow: ShipClient = {
+      accountNumber: client.accountNumber,
+      createShipment: async (body, call) => {
+        const res = await client.createShipment(body, call);
+        assert.ok(await store.takeOver(KEY, 'other-instance', ['claimed'], 'this-process'));
+        return res;
+      },
+      createFreightShipment: (body, call) => client.createFreightShipment(body, call),
+      cancelShipment: (body, call) => client.cancelShipment(body, call),
+      trackByReference: (query, call) => client.trackByReference(query, call),
+    };
+    await assert.rejects(
+      ship(service({ client: slow })),
+      (e: unknown) => e instanceof ApiError && e.code === 'LEDGER_NOT_HELD',
+    );
+    const entry = await store.get(KEY);
+    assert.equal(entry?.state, 'claimed');
+    assert.equal(entry?.owner, 'other-instance');
+    const made = sim.state.shipments[0].masterTrackingNumber;
+    const last = audit[audit.length - 1];
+    assert.deepEqual([last.status, last.error?.code], ['unknown', 'LEDGER_NOT_HELD']);
+    assert.ok(last.correlation?.trackingNumbers?.includes(made));
+  });
+
   it('pre-flight validation names the X3 field and makes no call (not even a token request)', async () => {
     const svc = service();
     await assert.rejects(
