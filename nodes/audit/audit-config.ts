@@ -6,6 +6,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { registerAuditAdminRoutes } from './admin-routes';
 import { AUDIT_CONFIG_TYPE, PROCESS_INSTANCE_ID, type AuditConfigApi, type ReplayTarget } from './config-api';
+import { DEFAULT_STALE_CLAIM_MS } from './ledger-resolve';
 import { startRetentionPurge, type RetentionSchedule } from './retention';
 import { acquireAuditStore, resolveSqlitePath, type AuditBackend } from './store-factory';
 import type { AuditStore } from './types';
@@ -15,6 +16,7 @@ interface AuditConfigDef extends NodeDef {
   path?: string;
   connection?: string;
   retentionDays?: string | number;
+  staleClaimMinutes?: string | number;
   maskPersonalData?: boolean | string;
 }
 
@@ -34,6 +36,11 @@ function retentionDaysOf(v: unknown): number {
   return Number.isFinite(n) && n >= 0 ? n : DEFAULT_RETENTION_DAYS;
 }
 
+function staleClaimMsOf(v: unknown): number {
+  const n = v === undefined || v === null || v === '' ? NaN : Number(v);
+  return Number.isFinite(n) && n > 0 ? n * 60_000 : DEFAULT_STALE_CLAIM_MS;
+}
+
 export = function (RED: NodeAPI): void {
   function AuditConfigNode(this: AuditConfigInstance, def: AuditConfigDef): void {
     RED.nodes.createNode(this, def);
@@ -47,6 +54,12 @@ export = function (RED: NodeAPI): void {
     node.instanceId = PROCESS_INSTANCE_ID;
     node.retentionDays = retentionDaysOf(def.retentionDays);
     node.maskPersonalData = def.maskPersonalData === true || def.maskPersonalData === 'true';
+    node.ledgerResolveOptions = {
+      staleClaimMs: staleClaimMsOf(def.staleClaimMinutes),
+      // the embedded file belongs to this runtime alone: a claim of another owner was made by an
+      // earlier process; a shared (PostgreSQL) store has other live instances, so age decides
+      liveOwners: backend === 'sqlite' ? [PROCESS_INSTANCE_ID] : undefined,
+    };
 
     let store: AuditStore | undefined;
     let openError: Error | undefined;

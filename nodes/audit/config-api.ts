@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'crypto';
 import type { Node, NodeAPI } from 'node-red';
+import type { LedgerResolveOptions } from './ledger-resolve';
 import type { AuditEntry, AuditEntryInput, AuditStore } from './types';
 
 export const AUDIT_CONFIG_TYPE = 'audit-config';
@@ -26,6 +27,8 @@ export interface ReplayTarget {
 export interface AuditConfigApi {
   readonly instanceId: string;
   readonly retentionDays: number;
+  /** How an operator's ledger resolve tells a stale claim from a running one (ledger-resolve.ts). */
+  readonly ledgerResolveOptions: LedgerResolveOptions;
   readonly maskPersonalData: boolean;
   /** The store; throws (with the reason) when it could not be opened. */
   getStore(): AuditStore;
