@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'crypto';
 import type { Node, NodeAPI } from 'node-red';
+import type { LabelStore } from './label-store';
 import type { LedgerResolveOptions } from './ledger-resolve';
 import type { AuditEntry, AuditEntryInput, AuditStore } from './types';
 
@@ -27,6 +28,8 @@ export interface ReplayTarget {
 export interface AuditConfigApi {
   readonly instanceId: string;
   readonly retentionDays: number;
+  /** Where fedex-ship writes labels and documents; the ledger keeps their references. */
+  readonly labelStore?: LabelStore;
   /** How an operator's ledger resolve tells a stale claim from a running one (ledger-resolve.ts). */
   readonly ledgerResolveOptions: LedgerResolveOptions;
   readonly maskPersonalData: boolean;

@@ -21,7 +21,7 @@ import { randomBytes } from 'crypto';
 import { mkdirSync } from 'fs';
 import { dirname } from 'path';
 import { LedgerStateError } from './ledger-hold';
-import { migrate } from './migrations';
+import { ensureIncrementalVacuum, migrate } from './migrations';
 import { GroupCommit, type LedgerDurability } from './group-commit';
 import { WalSync, type FsyncFn } from './wal-sync';
 import { redactText, reviveBuffers, sanitiseMsg, sanitiseValue } from './masking';
@@ -138,6 +138,7 @@ export function openSqliteDatabase(
     // the cost of small audit commits; the WAL file is cut back to 64 MB after each
     db.pragma('wal_autocheckpoint = 8000');
     db.pragma('journal_size_limit = 67108864');
+    if (path !== ':memory:') ensureIncrementalVacuum(db);
     migrate(db, undefined, options.now);
   } catch (err) {
     db.close();
@@ -313,6 +314,15 @@ export function createSqliteStore(
   /** Before a read: the writes asked for earlier are committed first. */
   const beforeRead = (): void => {
     if (!closed) database.drainWrites();
+  };
+
+  /** Gives the pages freed by deletes back to the file system (auto_vacuum INCREMENTAL). */
+  const shrink = (): void => {
+    if (closed || database.path === ':memory:') return;
+    database.drainWrites();
+    db.pragma('incremental_vacuum');
+    // in WAL mode the file is cut when the WAL is checkpointed
+    db.pragma('wal_checkpoint(TRUNCATE)');
   };
 
   const getLedger = (key: string): LedgerEntry | undefined => {
@@ -563,6 +573,76 @@ export function createSqliteStore(
       }
       st('DELETE FROM seen_ids WHERE seen_at < ?').run(cutoff);
       st('DELETE FROM tracked_shipments WHERE closed = 1 AND updated_at < ?').run(cutoff);
+      shrink();
+      return total;
+    },
+
+    async purgeLedger(cutoffs) {
+      const failedBefore = cutoffs.failedBefore ? toIso(cutoffs.failedBefore, 'failedBefore') : undefined;
+      const finishedBefore = cutoffs.finishedBefore ? toIso(cutoffs.finishedBefore, 'finishedBefore') : undefined;
+      beforeRead();
+      let total = 0;
+      const batch = db.transaction((state: string, cutoff: string): number => {
+        const keys = st('SELECT key FROM ledger WHERE state = ? AND updated_at < ? LIMIT ?').all(
+          state,
+          cutoff,
+          PURGE_BATCH,
+        ) as Array<{ key: string }>;
+        // the state is checked again per row: an entry re-claimed meanwhile is kept
+        const remove = st('DELETE FROM ledger WHERE key = ? AND state = ? AND updated_at < ?');
+        let n = 0;
+        for (const { key } of keys) n += remove.run(key, state, cutoff).changes;
+        return keys.length === PURGE_BATCH ? -n - 1 : n;
+      });
+      const plan: Array<[string, string | undefined]> = [
+        ['failed', failedBefore],
+        ['succeeded', finishedBefore],
+        ['voided', finishedBefore],
+      ];
+      for (const [state, cutoff] of plan) {
+        if (!cutoff) continue;
+        for (;;) {
+          const n = batch.immediate(state, cutoff);
+          total += n < 0 ? -n - 1 : n;
+          if (n >= 0) break;
+          await new Promise((r) => setImmediate(r));
+        }
+      }
+      shrink();
+      return total;
+    },
+
+    async rewriteLedgerResults(rewrite, opts = {}) {
+      beforeRead();
+      let after = '';
+      let total = 0;
+      const like = opts.contains === undefined ? '%' : `%${opts.contains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      for (;;) {
+        const rows = st(
+          `SELECT * FROM ledger WHERE key > ? AND state IN ('succeeded', 'voided') AND result LIKE ? ESCAPE '\\'
+           ORDER BY key LIMIT 200`,
+        ).all(after, like) as LedgerRow[];
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          after = row.key;
+          const entry = ledgerFromRow(row);
+          const next = await rewrite(entry);
+          if (next === undefined) continue;
+          const json = JSON.stringify(sanitiseValue(next, sanitise) ?? null);
+          // only if nobody changed the entry while the rewrite ran
+          const changed = await ledgerWrite(row.key, () =>
+            st('UPDATE ledger SET result = ? WHERE key = ? AND state = ? AND updated_at = ? AND attempts = ?').run(
+              json,
+              row.key,
+              row.state,
+              row.updated_at,
+              row.attempts,
+            ),
+          );
+          total += changed.changes;
+        }
+      }
+      if (total > 0) shrink();
       return total;
     },
 

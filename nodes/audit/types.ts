@@ -184,7 +184,23 @@ export interface AuditStore {
   /** Durable de-duplication: true the first time (scope, id) is seen, false afterwards. */
   markSeen(scope: string, id: string): Promise<boolean>;
 
-  /** Delete audit entries older than the cutoff (UTC ISO); returns how many. */
+  /** Delete audit entries older than the cutoff (UTC ISO); returns how many. The file shrinks. */
   purgeBefore(cutoffIso: string): Promise<number>;
+  /**
+   * Ledger retention: deletes `failed` entries last updated before `failedBefore` and
+   * `succeeded`/`voided` ones before `finishedBefore` (UTC ISO; either may be left out). A
+   * `claimed` or `unknown` entry is never deleted. Returns how many; the file shrinks.
+   */
+  purgeLedger(cutoffs: { failedBefore?: string; finishedBefore?: string }): Promise<number>;
+  /**
+   * Rewrites the results of finished (succeeded/voided) entries, e.g. to move label bytes out
+   * to files: `rewrite` returns the new result, or undefined to keep it. State, owner and attempt
+   * are untouched. `contains` limits it to results whose JSON contains that text. Returns how
+   * many were rewritten; the file shrinks.
+   */
+  rewriteLedgerResults(
+    rewrite: (entry: LedgerEntry) => Promise<unknown>,
+    options?: { contains?: string },
+  ): Promise<number>;
   close(): Promise<void>;
 }

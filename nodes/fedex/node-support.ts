@@ -4,6 +4,7 @@
  */
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
 import { getAuditConfig, PROCESS_INSTANCE_ID } from '../audit/config-api';
+import type { LabelStore } from '../audit/label-store';
 import type { AuditEntryInput, AuditStore } from '../audit/types';
 import { StatusBoard, followTokenStatus } from '../shared/node-status';
 import { getFedexConfig, type FedexConfigNode } from './config-api';
@@ -16,12 +17,20 @@ export interface AuditBinding {
   record(entry: AuditEntryInput): Promise<unknown>;
   /** false: the config's in-memory fallback (lost on restart). */
   persistent: boolean;
+  /** The audit-config's label store (none with the in-memory fallback: labels stay inline). */
+  labels?: LabelStore;
 }
 
 export function bindAudit(RED: NodeAPI, node: Node, auditId: unknown, config: FedexConfigNode): AuditBinding {
   const audit = getAuditConfig(RED, auditId);
   if (audit) {
-    return { store: audit.getStore(), owner: audit.instanceId, record: (e) => audit.recordSafe(e), persistent: true };
+    return {
+      store: audit.getStore(),
+      owner: audit.instanceId,
+      record: (e) => audit.recordSafe(e),
+      persistent: true,
+      labels: audit.labelStore,
+    };
   }
   node.warn(
     'no audit-config selected: the ledger and tracked shipments are kept in memory for this FedEx config only, ' +

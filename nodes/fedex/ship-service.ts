@@ -26,6 +26,8 @@ import type {
   LedgerHold,
 } from '../audit/types';
 import { holdOf, isLedgerNotHeld } from '../audit/ledger-hold';
+import type { LabelStore } from '../audit/label-store';
+import { loadLabelFiles, storeLabelFiles } from '../audit/label-files';
 import {
   buildShipment,
   profileFor,
@@ -120,6 +122,8 @@ export interface ShipServiceOptions {
   /** Records an audit entry; must not throw (audit-config recordSafe). */
   record?: (entry: AuditEntryInput) => Promise<unknown>;
   nodeId?: string;
+  /** Where labels are written (audit-config); the ledger then keeps references, not bytes. */
+  labels?: LabelStore;
   /**
    * FedEx may answer NOTFOUND for a new label for a while (reference §5): a reference lookup
    * proves nothing before this long after the create was sent.
@@ -536,8 +540,10 @@ export class ShipService {
     input: ShipInput,
     hold: LedgerHold,
   ): Promise<ShipOutcome> {
-    const { store } = this.options;
-    if (!(await settled(store.complete(key, result, hold)))) {
+    const { store, labels } = this.options;
+    let kept = result;
+    if (labels) ({ out: result, kept } = await storeLabelFiles(labels, result));
+    if (!(await settled(store.complete(key, kept, hold)))) {
       // FedEx made this shipment, but another attempt took the key over meanwhile (this one was
       // taken for stale): its outcome is the document's; this label is kept in the audit trail
       const err = new ApiError({
@@ -559,9 +565,10 @@ export class ShipService {
     return { outcome, key, result };
   }
 
-  private stored(key: string, entry: LedgerEntry): ShipOutcome {
+  private async stored(key: string, entry: LedgerEntry): Promise<ShipOutcome> {
     this.counters.stored += 1;
-    const result = entry.result as StoredShipment;
+    let result = entry.result as StoredShipment;
+    if (this.options.labels && result?.payload) result = await loadLabelFiles(this.options.labels, result);
     this.counters.lastTrackingNumber = result?.payload?.masterTrackingNumber;
     this.counters.lastDocument = result?.documentNumber;
     return { outcome: 'stored', key, result };

@@ -524,6 +524,48 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
       });
     });
 
+    describe('purgeLedger', () => {
+      it('deletes finished entries past their cutoff, never a claimed or unknown one', async () => {
+        const store = await openStore();
+        for (const k of ['ok', 'void', 'failed', 'claimed', 'unknown']) await store.claim(k, meta('a'));
+        await store.complete('ok', { trackingNumber: '1' }, held('a'));
+        await store.complete('void', { trackingNumber: '2' }, held('a'));
+        await store.markVoided('void');
+        await store.fail('failed', { code: 'X', message: 'refused' }, held('a'));
+        await store.markUnknown('unknown', undefined, held('a'));
+        clock.advance(100 * 86_400_000);
+        await store.claim('recent', meta('a'));
+        await store.complete('recent', { trackingNumber: '3' }, held('a'));
+        const failedOnly = await store.purgeLedger({ failedBefore: '2025-05-01T00:00:00.000Z' });
+        assert.equal(failedOnly, 1);
+        assert.equal(await store.get('failed'), undefined);
+        assert.equal((await store.get('ok'))?.state, 'succeeded');
+        const n = await store.purgeLedger({ finishedBefore: '2025-05-01T00:00:00.000Z' });
+        assert.equal(n, 2);
+        assert.equal(await store.get('ok'), undefined);
+        assert.equal(await store.get('void'), undefined);
+        assert.equal((await store.get('claimed'))?.state, 'claimed');
+        assert.equal((await store.get('unknown'))?.state, 'unknown');
+        assert.equal((await store.get('recent'))?.state, 'succeeded');
+      });
+
+      it('rewrites finished results without touching state, owner or attempt', async () => {
+        const store = await openStore();
+        await store.claim('k', meta('a'));
+        await store.complete('k', { labels: [{ data: 'QUJD' }] }, held('a'));
+        await store.claim('c', meta('a'));
+        const n = await store.rewriteLedgerResults(
+          async (e) => ({ ...(e.result as object), labels: [{ ref: 'file' }] }),
+          { contains: '"data":' },
+        );
+        assert.equal(n, 1);
+        const e = await store.get('k');
+        assert.deepEqual(e?.result, { labels: [{ ref: 'file' }] });
+        assert.deepEqual([e?.state, e?.owner, e?.attempts], ['succeeded', 'a', 1]);
+        assert.equal(await store.rewriteLedgerResults(async () => ({ x: 1 }), { contains: '"data":' }), 0);
+      });
+    });
+
     describe('secrets and personal data', () => {
       const msg = (): Record<string, unknown> => ({
         payload: {
