@@ -113,9 +113,12 @@ export = function (RED: NodeAPI): void {
     // on audit-config because the ledger and the trail it serves hold the references, and every
     // node that ships or replays a document already reaches the same config
     const labelDir = (def.labelDir ?? '').trim() || DEFAULT_LABEL_DIR;
-    node.labelStore = new LabelStore({
-      dir: isAbsolute(labelDir) ? labelDir : resolve(userDir ?? process.cwd(), labelDir),
-    });
+    // without a user directory (embedded runtimes, tests) a relative folder has no home: labels
+    // then stay inline in the ledger rather than landing in the process's working directory
+    node.labelStore =
+      isAbsolute(labelDir) || userDir
+        ? new LabelStore({ dir: isAbsolute(labelDir) ? labelDir : resolve(userDir as string, labelDir) })
+        : undefined;
     const ledgerRetentionDays = retentionDaysOf(def.ledgerRetentionDays, DEFAULT_LEDGER_RETENTION_DAYS);
     const labelRetentionDays = retentionDaysOf(def.labelRetentionDays, DEFAULT_LABEL_RETENTION_DAYS);
 
