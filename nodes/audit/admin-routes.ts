@@ -5,7 +5,8 @@
  *   GET  /sage-x3-shipping/audit/:configId/entries/:entryId  one entry
  *   GET  /sage-x3-shipping/audit/:configId/ledger?key=...     one ledger entry
  *   POST /sage-x3-shipping/audit/:configId/ledger/resolve     body: {key, state, reason, result?}
- *                                                             settles an unknown outcome (ledger-resolve.ts)
+ *                                                             settles an unknown outcome or a stale
+ *                                                             claim (ledger-resolve.ts)
  *   POST /sage-x3-shipping/audit/:configId/replay            body: ReplayFilter (+ optional "target",
  *                                                             an audit-sink id); emits on the sinks
  *
@@ -93,7 +94,7 @@ export function registerAuditAdminRoutes(RED: NodeAPI): void {
     const cfg = configOr404(RED, req, res);
     if (!cfg) return;
     Promise.resolve()
-      .then(() => resolveLedgerEntry(cfg.getStore(), parseLedgerResolve(req.body)))
+      .then(() => resolveLedgerEntry(cfg.getStore(), parseLedgerResolve(req.body), cfg.ledgerResolveOptions))
       .then((outcome) => res.json({ before: outcome.before, after: outcome.after, auditId: outcome.auditEntry.id }))
       .catch((err: unknown) => sendError(res, err, err instanceof LedgerResolveError ? err.status : 500));
   });

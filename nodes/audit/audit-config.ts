@@ -7,6 +7,10 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { serveConfigUsers } from '../shared/config-users';
 import { registerAuditAdminRoutes } from './admin-routes';
 import { AUDIT_CONFIG_TYPE, PROCESS_INSTANCE_ID, type AuditConfigApi, type ReplayTarget } from './config-api';
+import { DEFAULT_STALE_CLAIM_MS } from './ledger-resolve';
+import { isAbsolute, resolve } from 'path';
+import { LabelStore } from './label-store';
+import { DEFAULT_LABEL_RETENTION_DAYS, DEFAULT_LEDGER_RETENTION_DAYS, runLedgerRetention } from './ledger-retention';
 import { startRetentionPurge, type RetentionSchedule } from './retention';
 import { acquireAuditStore, resolveSqlitePath, type AuditBackend } from './store-factory';
 import type { AuditStore } from './types';
@@ -16,6 +20,10 @@ interface AuditConfigDef extends NodeDef {
   path?: string;
   connection?: string;
   retentionDays?: string | number;
+  staleClaimMinutes?: string | number;
+  ledgerRetentionDays?: string | number;
+  labelDir?: string;
+  labelRetentionDays?: string | number;
   maskPersonalData?: boolean | string;
 }
 
@@ -29,10 +37,18 @@ type AuditConfigInstance = Node<AuditConfigCredentials> & {
 
 const DEFAULT_RETENTION_DAYS = 90;
 
-function retentionDaysOf(v: unknown): number {
-  if (v === undefined || v === null || v === '') return DEFAULT_RETENTION_DAYS;
+function retentionDaysOf(v: unknown, fallback = DEFAULT_RETENTION_DAYS): number {
+  if (v === undefined || v === null || v === '') return fallback;
   const n = Number(v);
-  return Number.isFinite(n) && n >= 0 ? n : DEFAULT_RETENTION_DAYS;
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+/** Default label directory: beside the audit database, in the Node-RED user directory. */
+const DEFAULT_LABEL_DIR = 'sage-x3-shipping-labels';
+
+function staleClaimMsOf(v: unknown): number {
+  const n = v === undefined || v === null || v === '' ? NaN : Number(v);
+  return Number.isFinite(n) && n > 0 ? n * 60_000 : DEFAULT_STALE_CLAIM_MS;
 }
 
 export = function (RED: NodeAPI): void {
@@ -48,6 +64,12 @@ export = function (RED: NodeAPI): void {
     node.instanceId = PROCESS_INSTANCE_ID;
     node.retentionDays = retentionDaysOf(def.retentionDays);
     node.maskPersonalData = def.maskPersonalData === true || def.maskPersonalData === 'true';
+    node.ledgerResolveOptions = {
+      staleClaimMs: staleClaimMsOf(def.staleClaimMinutes),
+      // the embedded file belongs to this runtime alone: a claim of another owner was made by an
+      // earlier process; a shared (PostgreSQL) store has other live instances, so age decides
+      liveOwners: backend === 'sqlite' ? [PROCESS_INSTANCE_ID] : undefined,
+    };
 
     let store: AuditStore | undefined;
     let openError: Error | undefined;
@@ -93,13 +115,43 @@ export = function (RED: NodeAPI): void {
     };
     node.replayTargets = () => [...targets.values()].sort((a, b) => a.id.localeCompare(b.id));
 
+    // on audit-config because the ledger and the trail it serves hold the references, and every
+    // node that ships or replays a document already reaches the same config
+    const labelDir = (def.labelDir ?? '').trim() || DEFAULT_LABEL_DIR;
+    // without a user directory (embedded runtimes, tests) a relative folder has no home: labels
+    // then stay inline in the ledger rather than landing in the process's working directory
+    node.labelStore =
+      isAbsolute(labelDir) || userDir
+        ? new LabelStore({ dir: isAbsolute(labelDir) ? labelDir : resolve(userDir as string, labelDir) })
+        : undefined;
+    const ledgerRetentionDays = retentionDaysOf(def.ledgerRetentionDays, DEFAULT_LEDGER_RETENTION_DAYS);
+    const labelRetentionDays = retentionDaysOf(def.labelRetentionDays, DEFAULT_LABEL_RETENTION_DAYS);
+
     let retention: RetentionSchedule | undefined;
     if (store) {
+      const opened = store;
       retention = startRetentionPurge({
         store,
         retentionDays: node.retentionDays,
         onPurged: (n, cutoff) => {
           if (n > 0) node.log(`audit retention: deleted ${n} entries older than ${cutoff}`);
+        },
+        also: async (nowMs) => {
+          const r = await runLedgerRetention(
+            {
+              store: opened,
+              labels: node.labelStore,
+              retentionDays: node.retentionDays,
+              ledgerRetentionDays,
+              labelRetentionDays,
+            },
+            nowMs,
+          );
+          if (r.labelsMoved || r.ledgerPurged || r.labelFilesPurged.files) {
+            node.log(
+              `ledger retention: ${r.labelsMoved} entries' label bytes moved to files, ${r.ledgerPurged} finished entries deleted, ${r.labelFilesPurged.files} label files (${r.labelFilesPurged.bytes} bytes) deleted`,
+            );
+          }
         },
         onError: (err) => node.warn(`audit retention purge failed: ${(err as Error).message}`),
       });

@@ -7,6 +7,8 @@
 import { randomUUID } from 'crypto';
 import type { Node, NodeAPI } from 'node-red';
 import type { ConfigUsers } from '../shared/config-users';
+import type { LabelStore } from './label-store';
+import type { LedgerResolveOptions } from './ledger-resolve';
 import type { AuditEntry, AuditEntryInput, AuditStore } from './types';
 
 export const AUDIT_CONFIG_TYPE = 'audit-config';
@@ -27,6 +29,10 @@ export interface ReplayTarget {
 export interface AuditConfigApi extends ConfigUsers {
   readonly instanceId: string;
   readonly retentionDays: number;
+  /** Where fedex-ship writes labels and documents; the ledger keeps their references. */
+  readonly labelStore?: LabelStore;
+  /** How an operator's ledger resolve tells a stale claim from a running one (ledger-resolve.ts). */
+  readonly ledgerResolveOptions: LedgerResolveOptions;
   readonly maskPersonalData: boolean;
   /** The store; throws (with the reason) when it could not be opened. */
   getStore(): AuditStore;

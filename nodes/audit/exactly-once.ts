@@ -9,6 +9,7 @@
  * A key that already succeeded returns the stored result without calling again. A key whose
  * outcome is unknown, or that another attempt holds, is reported and never retried blindly.
  */
+import { holdOf, isLedgerNotHeld } from './ledger-hold';
 import type { AuditErrorInfo, AuditStore, ClaimMeta, LedgerEntry } from './types';
 
 export type ExactlyOnceOutcome<T> =
@@ -74,17 +75,26 @@ export async function runExactlyOnce<T>(
         return { outcome: 'in-progress', entry };
     }
   }
+  const hold = holdOf(claim.entry);
   let result: T;
   try {
     result = await fn();
   } catch (err) {
     const unknown = (options.isOutcomeUnknown ?? defaultIsOutcomeUnknown)(err);
-    if (unknown) await store.markUnknown(key, errorInfo(err));
-    else await store.fail(key, errorInfo(err));
+    try {
+      if (unknown) await store.markUnknown(key, errorInfo(err), hold);
+      else await store.fail(key, errorInfo(err), hold);
+    } catch (ledgerErr) {
+      // taken over meanwhile: the attempt holding the key now records its own outcome; fn's
+      // error is still what the caller must see
+      if (!isLedgerNotHeld(ledgerErr)) throw ledgerErr;
+    }
     throw err;
   }
-  // if this write fails the key stays 'claimed': a retry sees it held and never calls fn again
-  await store.complete(key, result);
+  // if this write fails the key stays 'claimed': a retry sees it held and never calls fn again.
+  // Refused (LEDGER_NOT_HELD): fn did its work but another attempt took the key over; the
+  // LedgerStateError names it, and the result is not reported as this key's outcome.
+  await store.complete(key, result, hold);
   const entry = (await store.get(key)) ?? claim.entry;
   return { outcome: 'executed', result, entry };
 }

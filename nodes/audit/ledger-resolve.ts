@@ -7,8 +7,18 @@
  *   - `failed`: the work was not done; the next msg or replay claims the key again and does it;
  *   - `succeeded` (with `result`): it was done; later msgs and replays get `result` back;
  *   - `voided`: never do it, and never answer it again (e.g. a shipment cancelled by hand).
+ * A stale `claimed` entry is settled the same way. A claim no node can take over (its key is a
+ * content hash, so nothing can be looked up in the target system) would otherwise block its key
+ * for ever. A claim is stale when
+ *   - its owner is not a live owner of this runtime (the store is not shared and the owner is not
+ *     this process: it was claimed by an earlier process, which is gone), or
+ *   - it was claimed at least `staleClaimMs` ago (longer than any attempt runs, retries included).
+ * A younger claim of a live owner is an attempt still running: refused (409). The write is a
+ * compare-and-set on the owner and attempt read, so an attempt that finishes meanwhile wins and
+ * the operator gets a 409; an attempt that finishes later is refused by the ledger (LEDGER_NOT_HELD).
  * Each resolution is recorded in the audit trail with the reason, the old state and the new one.
  */
+import { holdOf } from './ledger-hold';
 import type { AuditEntry, AuditStore, LedgerEntry, LedgerState } from './types';
 
 export type LedgerResolution = 'failed' | 'succeeded' | 'voided';
@@ -24,10 +34,36 @@ export interface LedgerResolveRequest {
 
 /** Which states an operator may settle into which: only what no node resolves on its own. */
 const RESOLVABLE_FROM: Record<LedgerResolution, readonly LedgerState[]> = {
-  failed: ['unknown'],
-  succeeded: ['unknown'],
-  voided: ['unknown', 'succeeded'],
+  failed: ['unknown', 'claimed'],
+  succeeded: ['unknown', 'claimed'],
+  voided: ['unknown', 'succeeded', 'claimed'],
 };
+
+/** Default age after which any claim counts as stale (audit-config staleClaimMinutes). */
+export const DEFAULT_STALE_CLAIM_MS = 15 * 60_000;
+
+export interface LedgerResolveOptions {
+  /** A claim at least this old is stale whoever holds it (default DEFAULT_STALE_CLAIM_MS). */
+  staleClaimMs?: number;
+  /**
+   * Owners known to be alive; a claim of any other owner is stale at once. Give it only when the
+   * store is not shared with other instances (the embedded SQLite file: [this process's id]).
+   */
+  liveOwners?: readonly string[];
+  now?: () => number;
+}
+
+/** Why a claim counts as stale, or undefined while it may still be running. */
+export function staleClaimReason(entry: LedgerEntry, options: LedgerResolveOptions = {}): string | undefined {
+  if (entry.state !== 'claimed') return undefined;
+  if (options.liveOwners && !options.liveOwners.includes(entry.owner))
+    return `owner ${entry.owner} is not a live process of this runtime`;
+  const staleMs = options.staleClaimMs ?? DEFAULT_STALE_CLAIM_MS;
+  const age = (options.now ?? Date.now)() - Date.parse(entry.claimedAt);
+  if (age >= staleMs)
+    return `claimed ${Math.floor(age / 60_000)} min ago (stale after ${Math.ceil(staleMs / 60_000)} min)`;
+  return undefined;
+}
 
 export class LedgerResolveError extends Error {
   constructor(
@@ -68,7 +104,11 @@ export interface LedgerResolveOutcome {
   auditEntry: AuditEntry;
 }
 
-export async function resolveLedgerEntry(store: AuditStore, req: LedgerResolveRequest): Promise<LedgerResolveOutcome> {
+export async function resolveLedgerEntry(
+  store: AuditStore,
+  req: LedgerResolveRequest,
+  options: LedgerResolveOptions = {},
+): Promise<LedgerResolveOutcome> {
   const before = await store.get(req.key);
   if (!before) throw new LedgerResolveError(`no ledger entry ${req.key}`, 404);
   if (!RESOLVABLE_FROM[req.state].includes(before.state)) {
@@ -77,11 +117,20 @@ export async function resolveLedgerEntry(store: AuditStore, req: LedgerResolveRe
       409,
     );
   }
+  const stale = staleClaimReason(before, options);
+  if (before.state === 'claimed' && !stale) {
+    throw new LedgerResolveError(
+      `ledger entry ${req.key} is claimed by ${before.owner} since ${before.claimedAt}: an attempt may still be running; a claim can be resolved once it is stale`,
+      409,
+    );
+  }
   const error = { code: 'LEDGER_RESOLVED', message: `resolved by an operator: ${req.reason}` };
+  // compare-and-set on what the operator was shown: a change meanwhile turns into a 409
+  const hold = holdOf(before);
   try {
-    if (req.state === 'failed') await store.fail(req.key, error);
-    else if (req.state === 'succeeded') await store.complete(req.key, req.result);
-    else await store.markVoided(req.key, req.result);
+    if (req.state === 'failed') await store.fail(req.key, error, hold);
+    else if (req.state === 'succeeded') await store.complete(req.key, req.result, hold);
+    else await store.markVoided(req.key, req.result, hold);
   } catch (err) {
     // another writer moved the entry between our read and our write
     if (err instanceof Error && err.name === 'LedgerStateError') throw new LedgerResolveError(err.message, 409);
@@ -94,7 +143,10 @@ export async function resolveLedgerEntry(store: AuditStore, req: LedgerResolveRe
     status: req.state === 'voided' ? 'voided' : 'skipped',
     correlation: before.correlation,
     idempotencyKey: req.key,
-    error: { code: 'LEDGER_RESOLVED', message: `${before.state} -> ${after.state}: ${req.reason}` },
+    error: {
+      code: 'LEDGER_RESOLVED',
+      message: `${before.state}${stale ? ` (stale: ${stale})` : ''} -> ${after.state}: ${req.reason}`,
+    },
   });
   return { before, after, auditEntry };
 }

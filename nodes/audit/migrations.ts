@@ -166,3 +166,18 @@ export function migrate(
   });
   return run.immediate();
 }
+
+/**
+ * Deletes must shrink the file (SQLite only reuses freed pages otherwise, and a file that grew
+ * with label bytes or years of trail would never give the disk back): the store runs with
+ * auto_vacuum INCREMENTAL and calls `PRAGMA incremental_vacuum` after each purge. A file made by
+ * an earlier version is rewritten once by VACUUM (outside any transaction, as SQLite requires;
+ * instant on a new file). Returns true when it vacuumed.
+ */
+export function ensureIncrementalVacuum(db: Database): boolean {
+  if (db.pragma('auto_vacuum', { simple: true }) === 2) return false;
+  db.pragma('auto_vacuum = INCREMENTAL');
+  // a file already in WAL mode (even an empty one) takes the new mode only through a VACUUM
+  db.exec('VACUUM');
+  return true;
+}

@@ -13,6 +13,7 @@
  * replayLedgerKey in msg-audit.ts), so a label request that actually succeeded returns the stored
  * label instead of buying another.
  */
+import { holdOf } from './ledger-hold';
 import { containsMaskedValue, reviveBuffers } from './masking';
 import type { AuditMsgInfo } from './msg-audit';
 import type { AuditEntry, AuditQuery, AuditStatus, AuditStore, LedgerEntry } from './types';
@@ -226,7 +227,7 @@ export async function replayEntries(
       operation: 'replay',
       correlation: entry.correlation,
     });
-    let held = claim.claimed;
+    let held = claim.claimed ? holdOf(claim.entry) : undefined;
     if (!held && claim.entry.state === 'claimed' && claim.entry.owner !== options.owner) {
       // a replay interrupted by a crash of an earlier process; nothing was emitted for it
       // that is not protected downstream by the operation's own ledger key
@@ -266,11 +267,11 @@ export async function replayEntries(
       ) {
         await store.setStatus(entry.id, 'replayed');
       }
-      await store.complete(replayKey, { replayEntryId: replayEntry.id });
+      await store.complete(replayKey, { replayEntryId: replayEntry.id }, held);
       result.replayed.push({ entry, replayEntry, msg: buildReplayMsg(entry, replayEntry.id, ledger) });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      await store.fail(replayKey, { code: 'REPLAY_FAILED', message }).catch(() => undefined);
+      await store.fail(replayKey, { code: 'REPLAY_FAILED', message }, held).catch(() => undefined);
       result.skipped.push({ id: entry.id, reason: 'error', detail: message });
     }
   }

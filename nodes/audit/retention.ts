@@ -16,6 +16,8 @@ export interface RetentionOptions {
   /** first run after this delay (default one minute, so start-up is not slowed) */
   initialDelayMs?: number;
   onPurged?: (count: number, cutoffIso: string) => void;
+  /** Runs after each purge of the trail (ledger retention, label files); its errors go to onError. */
+  also?: (nowMs: number) => Promise<void>;
   onError?: (err: unknown) => void;
 }
 
@@ -39,11 +41,13 @@ export function startRetentionPurge(options: RetentionOptions): RetentionSchedul
   const runNow = (): Promise<number> => {
     if (!enabled || stopped) return Promise.resolve(0);
     if (running) return running;
-    const cutoff = retentionCutoff(options.retentionDays, now());
+    const at = now();
+    const cutoff = retentionCutoff(options.retentionDays, at);
     running = options.store
       .purgeBefore(cutoff)
-      .then((n) => {
+      .then(async (n) => {
         options.onPurged?.(n, cutoff);
+        await options.also?.(at);
         return n;
       })
       .catch((err: unknown) => {

@@ -20,7 +20,8 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import { randomBytes } from 'crypto';
 import { mkdirSync } from 'fs';
 import { dirname } from 'path';
-import { migrate } from './migrations';
+import { LedgerStateError } from './ledger-hold';
+import { ensureIncrementalVacuum, migrate } from './migrations';
 import { sqliteInbox } from './sqlite-inbox';
 import { GroupCommit, type LedgerDurability } from './group-commit';
 import { WalSync, type FsyncFn } from './wal-sync';
@@ -39,6 +40,7 @@ import type {
   ClaimMeta,
   ClaimResult,
   LedgerEntry,
+  LedgerHold,
   LedgerState,
   ShipmentStatus,
   TrackedShipment,
@@ -62,6 +64,7 @@ function loadBetterSqlite(): typeof import('better-sqlite3') {
 }
 
 export { AUDIT_STATUSES, AUDIT_SYSTEMS, LEDGER_STATES, SHIPMENT_STATUSES };
+export { LedgerStateError };
 
 export const DEFAULT_QUERY_LIMIT = 100;
 export const MAX_QUERY_LIMIT = 10_000;
@@ -85,24 +88,6 @@ export interface SqliteAuditStore extends AuditStore {
   readonly path: string;
   /** Records many entries in one transaction. */
   recordBatch(entries: AuditEntryInput[]): Promise<AuditEntry[]>;
-}
-
-/** A ledger call that does not fit the key's current state (a caller bug, never retried). */
-export class LedgerStateError extends Error {
-  readonly code: 'LEDGER_NOT_FOUND' | 'LEDGER_TRANSITION';
-  constructor(
-    readonly key: string,
-    readonly from: LedgerState | undefined,
-    readonly to: LedgerState,
-  ) {
-    super(
-      from === undefined
-        ? `ledger key "${key}" was never claimed, cannot mark it ${to}`
-        : `ledger key "${key}" is ${from}, cannot mark it ${to}`,
-    );
-    this.name = 'LedgerStateError';
-    this.code = from === undefined ? 'LEDGER_NOT_FOUND' : 'LEDGER_TRANSITION';
-  }
 }
 
 /** States each ledger transition may start from. */
@@ -154,6 +139,7 @@ export function openSqliteDatabase(
     // the cost of small audit commits; the WAL file is cut back to 64 MB after each
     db.pragma('wal_autocheckpoint = 8000');
     db.pragma('journal_size_limit = 67108864');
+    if (path !== ':memory:') ensureIncrementalVacuum(db);
     migrate(db, undefined, options.now);
   } catch (err) {
     db.close();
@@ -341,6 +327,15 @@ export function createSqliteStore(
     insertEntry: (input) => void insertEntry(normaliseInput(input, sanitise, now)),
   });
 
+  /** Gives the pages freed by deletes back to the file system (auto_vacuum INCREMENTAL). */
+  const shrink = (): void => {
+    if (closed || database.path === ':memory:') return;
+    database.drainWrites();
+    db.pragma('incremental_vacuum');
+    // in WAL mode the file is cut when the WAL is checkpointed
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  };
+
   const getLedger = (key: string): LedgerEntry | undefined => {
     const row = st('SELECT * FROM ledger WHERE key = ?').get(key) as LedgerRow | undefined;
     return row ? ledgerFromRow(row) : undefined;
@@ -351,9 +346,12 @@ export function createSqliteStore(
     to: 'succeeded' | 'failed' | 'unknown' | 'voided',
     result: unknown,
     error: AuditErrorInfo | undefined,
+    hold: LedgerHold | undefined,
   ): Promise<void> => {
     requireKey(key);
-    const from = LEDGER_TRANSITIONS[to];
+    if (to !== 'voided') requireHold(hold, to);
+    // a holder may void the claim it holds (an operator settling a stale claim)
+    const from = to === 'voided' && hold ? [...LEDGER_TRANSITIONS.voided, 'claimed'] : LEDGER_TRANSITIONS[to];
     const resultJson = result === undefined ? undefined : JSON.stringify(sanitiseValue(result, sanitise) ?? null);
     const errorJson = error ? JSON.stringify(normaliseError(error)) : null;
     await ledgerWrite(key, () => {
@@ -361,10 +359,24 @@ export function createSqliteStore(
         `UPDATE ledger SET state = ?, updated_at = ?,
            result = CASE WHEN ? THEN ? ELSE result END,
            error = ?
-         WHERE key = ? AND state IN (${from.map(() => '?').join(', ')})`,
-      ).run(to, isoNow(), resultJson === undefined ? 0 : 1, resultJson ?? null, errorJson, key, ...from);
+         WHERE key = ? AND state IN (${from.map(() => '?').join(', ')})
+           AND (? OR (owner = ? AND attempts = ?))`,
+      ).run(
+        to,
+        isoNow(),
+        resultJson === undefined ? 0 : 1,
+        resultJson ?? null,
+        errorJson,
+        key,
+        ...from,
+        hold ? 0 : 1,
+        hold?.owner ?? null,
+        hold?.attempt ?? null,
+      );
       if (info.changes === 1) return;
-      throw new LedgerStateError(key, getLedger(key)?.state, to);
+      const now = getLedger(key);
+      const taken = now && hold && (now.owner !== hold.owner || now.attempts !== hold.attempt);
+      throw new LedgerStateError(key, now?.state, to, taken ? { owner: now.owner, attempt: now.attempts } : undefined);
     });
   };
 
@@ -443,8 +455,8 @@ export function createSqliteStore(
       requireKey(key);
       if (!owner) throw new Error('takeOver needs an owner');
       const states = fromStates.filter((s) => LEDGER_STATES.includes(s));
-      if (states.length === 0) return false;
-      return ledgerWrite(key, () => {
+      if (states.length === 0) return undefined;
+      return ledgerWrite(key, (): LedgerHold | undefined => {
         const t = isoNow();
         const ownerClause = expectedOwner === undefined ? '' : ' AND owner = ?';
         const info = st(
@@ -452,24 +464,26 @@ export function createSqliteStore(
              updated_at = ?, error = NULL
            WHERE key = ? AND state IN (${states.map(() => '?').join(', ')})${ownerClause}`,
         ).run(owner, t, t, key, ...states, ...(expectedOwner === undefined ? [] : [expectedOwner]));
-        return info.changes === 1;
+        if (info.changes !== 1) return undefined;
+        const row = st('SELECT attempts FROM ledger WHERE key = ?').get(key) as { attempts: number };
+        return { owner, attempt: row.attempts };
       });
     },
 
-    async complete(key, result) {
-      await transition(key, 'succeeded', result ?? null, undefined);
+    async complete(key, result, hold) {
+      await transition(key, 'succeeded', result ?? null, undefined, hold);
     },
 
-    async fail(key, error) {
-      await transition(key, 'failed', undefined, error);
+    async fail(key, error, hold) {
+      await transition(key, 'failed', undefined, error, hold);
     },
 
-    async markUnknown(key, error) {
-      await transition(key, 'unknown', undefined, error);
+    async markUnknown(key, error, hold) {
+      await transition(key, 'unknown', undefined, error, hold);
     },
 
-    async markVoided(key, result) {
-      await transition(key, 'voided', result, undefined);
+    async markVoided(key, result, hold) {
+      await transition(key, 'voided', result, undefined, hold);
     },
 
     async get(key) {
@@ -575,6 +589,76 @@ export function createSqliteStore(
       st('DELETE FROM seen_ids WHERE seen_at < ?').run(cutoff);
       st('DELETE FROM tracked_shipments WHERE closed = 1 AND updated_at < ?').run(cutoff);
       inbox.purgeSettled(cutoff);
+      shrink();
+      return total;
+    },
+
+    async purgeLedger(cutoffs) {
+      const failedBefore = cutoffs.failedBefore ? toIso(cutoffs.failedBefore, 'failedBefore') : undefined;
+      const finishedBefore = cutoffs.finishedBefore ? toIso(cutoffs.finishedBefore, 'finishedBefore') : undefined;
+      beforeRead();
+      let total = 0;
+      const batch = db.transaction((state: string, cutoff: string): number => {
+        const keys = st('SELECT key FROM ledger WHERE state = ? AND updated_at < ? LIMIT ?').all(
+          state,
+          cutoff,
+          PURGE_BATCH,
+        ) as Array<{ key: string }>;
+        // the state is checked again per row: an entry re-claimed meanwhile is kept
+        const remove = st('DELETE FROM ledger WHERE key = ? AND state = ? AND updated_at < ?');
+        let n = 0;
+        for (const { key } of keys) n += remove.run(key, state, cutoff).changes;
+        return keys.length === PURGE_BATCH ? -n - 1 : n;
+      });
+      const plan: Array<[string, string | undefined]> = [
+        ['failed', failedBefore],
+        ['succeeded', finishedBefore],
+        ['voided', finishedBefore],
+      ];
+      for (const [state, cutoff] of plan) {
+        if (!cutoff) continue;
+        for (;;) {
+          const n = batch.immediate(state, cutoff);
+          total += n < 0 ? -n - 1 : n;
+          if (n >= 0) break;
+          await new Promise((r) => setImmediate(r));
+        }
+      }
+      shrink();
+      return total;
+    },
+
+    async rewriteLedgerResults(rewrite, opts = {}) {
+      beforeRead();
+      let after = '';
+      let total = 0;
+      const like = opts.contains === undefined ? '%' : `%${opts.contains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      for (;;) {
+        const rows = st(
+          `SELECT * FROM ledger WHERE key > ? AND state IN ('succeeded', 'voided') AND result LIKE ? ESCAPE '\\'
+           ORDER BY key LIMIT 200`,
+        ).all(after, like) as LedgerRow[];
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          after = row.key;
+          const entry = ledgerFromRow(row);
+          const next = await rewrite(entry);
+          if (next === undefined) continue;
+          const json = JSON.stringify(sanitiseValue(next, sanitise) ?? null);
+          // only if nobody changed the entry while the rewrite ran
+          const changed = await ledgerWrite(row.key, () =>
+            st('UPDATE ledger SET result = ? WHERE key = ? AND state = ? AND updated_at = ? AND attempts = ?').run(
+              json,
+              row.key,
+              row.state,
+              row.updated_at,
+              row.attempts,
+            ),
+          );
+          total += changed.changes;
+        }
+      }
+      if (total > 0) shrink();
       return total;
     },
 
@@ -593,6 +677,12 @@ export function createSqliteStore(
 
 function requireKey(key: string): void {
   if (typeof key !== 'string' || key.length === 0) throw new Error('ledger key must be a non-empty string');
+}
+
+function requireHold(hold: LedgerHold | undefined, to: LedgerState): asserts hold is LedgerHold {
+  if (!hold || typeof hold.owner !== 'string' || !hold.owner || !Number.isInteger(hold.attempt)) {
+    throw new Error(`marking a ledger key ${to} needs the caller's hold {owner, attempt} (from its claim or takeover)`);
+  }
 }
 
 function requireStatus(status: string): asserts status is AuditStatus {

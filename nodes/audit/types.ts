@@ -96,6 +96,13 @@ export interface ClaimMeta {
   correlation?: AuditCorrelation;
 }
 
+/** What a claim or a takeover hands its caller: only this attempt may settle the entry. */
+export interface LedgerHold {
+  owner: string;
+  /** the entry's attempts counter when this attempt took it */
+  attempt: number;
+}
+
 export interface ClaimResult {
   /** true: the caller now holds the key and must complete/fail/markUnknown it */
   claimed: boolean;
@@ -167,12 +174,24 @@ export interface AuditStore {
   /** Compare-and-set takeover of an entry in one of `fromStates` (e.g. a stale claim or an
    * unknown outcome proven not to exist). Returns true when the caller now holds it.
    * `expectedOwner`, when given, must also match the current owner: two instances that both
-   * saw the same stale claim then cannot both take it over. */
-  takeOver(key: string, owner: string, fromStates: LedgerState[], expectedOwner?: string): Promise<boolean>;
-  complete(key: string, result: unknown): Promise<void>;
-  fail(key: string, error: AuditErrorInfo): Promise<void>;
-  markUnknown(key: string, error?: AuditErrorInfo): Promise<void>;
-  markVoided(key: string, result?: unknown): Promise<void>;
+   * saw the same stale claim then cannot both take it over. Resolves with the new hold, or
+   * undefined when the entry was not taken over. */
+  takeOver(
+    key: string,
+    owner: string,
+    fromStates: LedgerState[],
+    expectedOwner?: string,
+  ): Promise<LedgerHold | undefined>;
+  /**
+   * complete/fail/markUnknown settle an entry only while `hold` (from claim: holdOf(entry), or
+   * from takeOver) still matches its owner and attempt: a stale attempt is refused with a
+   * LedgerStateError of code LEDGER_NOT_HELD and changes nothing (ledger-hold.ts).
+   */
+  complete(key: string, result: unknown, hold: LedgerHold): Promise<void>;
+  fail(key: string, error: AuditErrorInfo, hold: LedgerHold): Promise<void>;
+  markUnknown(key: string, error: AuditErrorInfo | undefined, hold: LedgerHold): Promise<void>;
+  /** Voids a succeeded or unknown entry; with `hold`, also the 'claimed' entry that hold has. */
+  markVoided(key: string, result?: unknown, hold?: LedgerHold): Promise<void>;
   get(key: string): Promise<LedgerEntry | undefined>;
 
   /** Start following a shipment (idempotent; keeps an existing status). */
@@ -199,7 +218,23 @@ export interface AuditStore {
   /** Settles a stored event; `entry`, when given, is recorded in the same commit. */
   inboxSettle(scope: string, eventId: string, state: 'applied' | 'failed', entry?: AuditEntryInput): Promise<void>;
 
-  /** Delete audit entries older than the cutoff (UTC ISO); returns how many. */
+  /** Delete audit entries older than the cutoff (UTC ISO); returns how many. The file shrinks. */
   purgeBefore(cutoffIso: string): Promise<number>;
+  /**
+   * Ledger retention: deletes `failed` entries last updated before `failedBefore` and
+   * `succeeded`/`voided` ones before `finishedBefore` (UTC ISO; either may be left out). A
+   * `claimed` or `unknown` entry is never deleted. Returns how many; the file shrinks.
+   */
+  purgeLedger(cutoffs: { failedBefore?: string; finishedBefore?: string }): Promise<number>;
+  /**
+   * Rewrites the results of finished (succeeded/voided) entries, e.g. to move label bytes out
+   * to files: `rewrite` returns the new result, or undefined to keep it. State, owner and attempt
+   * are untouched. `contains` limits it to results whose JSON contains that text. Returns how
+   * many were rewritten; the file shrinks.
+   */
+  rewriteLedgerResults(
+    rewrite: (entry: LedgerEntry) => Promise<unknown>,
+    options?: { contains?: string },
+  ): Promise<number>;
   close(): Promise<void>;
 }

@@ -56,6 +56,7 @@ export = function (RED: NodeAPI): void {
         settings: shipSettingsOf(def),
         record: audit.record,
         nodeId: node.id,
+        labels: audit.labels,
         reconcileDelayMs: secondsOr(def.reconcileDelaySeconds, 30) * 1000,
       });
     } catch (err) {

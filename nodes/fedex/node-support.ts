@@ -4,6 +4,7 @@
  */
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
 import { getAuditConfig, PROCESS_INSTANCE_ID } from '../audit/config-api';
+import type { LabelStore } from '../audit/label-store';
 import type { AuditEntryInput, AuditStore } from '../audit/types';
 import { ConfigWork } from '../shared/config-users';
 import { StatusBoard, followTokenStatus } from '../shared/node-status';
@@ -18,6 +19,8 @@ export interface AuditBinding {
   record(entry: AuditEntryInput): Promise<unknown>;
   /** false: the config's in-memory fallback (lost on restart). */
   persistent: boolean;
+  /** The audit-config's label store (none with the in-memory fallback: labels stay inline). */
+  labels?: LabelStore;
 }
 
 /** The audit store a FedEx node writes to; the node's work (ctx.work) then counts for its audit-config too. */
@@ -25,7 +28,13 @@ export function bindAudit(RED: NodeAPI, node: Node, auditId: unknown, ctx: Fedex
   const config = ctx.config;
   const audit = ctx.work.use(getAuditConfig(RED, auditId));
   if (audit) {
-    return { store: audit.getStore(), owner: audit.instanceId, record: (e) => audit.recordSafe(e), persistent: true };
+    return {
+      store: audit.getStore(),
+      owner: audit.instanceId,
+      record: (e) => audit.recordSafe(e),
+      persistent: true,
+      labels: audit.labelStore,
+    };
   }
   node.warn(
     'no audit-config selected: the ledger and tracked shipments are kept in memory for this FedEx config only, ' +

@@ -3,6 +3,7 @@
  * {trackingNumber, masterTrackingNumber, serviceType, shipDate, labels:[{trackingNumber, format,
  * contentType, data | url}]}, with FedEx's alerts kept beside it.
  */
+import type { LabelRef } from '../audit/label-store';
 import { ApiError } from '../core/errors';
 
 export interface FedexAlert {
@@ -21,6 +22,8 @@ export interface ShipLabel {
   data?: string;
   /** Download link valid 24 h (labelResponseOptions URL_ONLY) */
   url?: string;
+  /** The file in the label store (audit-config); the ledger keeps this instead of `data`. */
+  ref?: LabelRef;
 }
 
 export interface ShipDocument extends Omit<ShipLabel, 'trackingNumber'> {

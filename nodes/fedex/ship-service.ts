@@ -23,7 +23,11 @@ import type {
   AuditStatus,
   AuditStore,
   LedgerEntry,
+  LedgerHold,
 } from '../audit/types';
+import { holdOf, isLedgerNotHeld } from '../audit/ledger-hold';
+import type { LabelStore } from '../audit/label-store';
+import { loadLabelFiles, storeLabelFiles } from '../audit/label-files';
 import {
   buildShipment,
   profileFor,
@@ -118,6 +122,8 @@ export interface ShipServiceOptions {
   /** Records an audit entry; must not throw (audit-config recordSafe). */
   record?: (entry: AuditEntryInput) => Promise<unknown>;
   nodeId?: string;
+  /** Where labels are written (audit-config); the ledger then keeps references, not bytes. */
+  labels?: LabelStore;
   /**
    * FedEx may answer NOTFOUND for a new label for a while (reference §5): a reference lookup
    * proves nothing before this long after the create was sent.
@@ -300,7 +306,7 @@ export class ShipService {
       if (claim.entry.state === 'succeeded') return this.stored(key, claim.entry);
       return this.resolveExisting(key, claim.entry, built, input);
     }
-    return this.attempt(key, built, input, this.options.maxCreateAttempts ?? 2, current.excluded);
+    return this.attempt(key, built, input, this.options.maxCreateAttempts ?? 2, current.excluded, holdOf(claim.entry));
   }
 
   private build(input: ShipInput): BuiltShipment {
@@ -371,6 +377,7 @@ export class ShipService {
     input: ShipInput,
     attemptsLeft: number,
     excluded: Set<string>,
+    hold: LedgerHold,
   ): Promise<ShipOutcome> {
     const { store, client } = this.options;
     const call = { transactionId: key, signal: input.signal };
@@ -382,14 +389,16 @@ export class ShipService {
           : await client.createShipment(built.request, call);
     } catch (err) {
       if (!mayHaveBeenApplied(err)) {
-        await store.fail(key, errorInfo(err));
+        await settled(store.fail(key, errorInfo(err), hold));
         this.counters.failed += 1;
         await this.audit('failed', key, built, input, errorInfo(err));
         throw err;
       }
-      await store.markUnknown(key, errorInfo(err));
+      const held = await settled(store.markUnknown(key, errorInfo(err), hold));
       this.counters.unknown += 1;
       await this.audit('unknown', key, built, input, errorInfo(err));
+      // taken over meanwhile: the attempt holding the key reconciles it
+      if (!held) throw err;
       const entry = await store.get(key);
       if (!entry) throw err;
       return this.reconcile(key, entry, built, input, attemptsLeft - 1, excluded, err);
@@ -399,7 +408,7 @@ export class ShipService {
       parsed = parseShipResponse(response.data);
     } catch (err) {
       // FedEx answered 2xx: something was created, but we cannot read it. Reconcile later.
-      await store.markUnknown(key, errorInfo(err));
+      await settled(store.markUnknown(key, errorInfo(err), hold));
       this.counters.unknown += 1;
       await this.audit('unknown', key, built, input, errorInfo(err));
       throw err;
@@ -415,7 +424,7 @@ export class ShipService {
       entity: built.entity,
       folder: input.x3.folder,
     };
-    return this.finish(key, result, 'created', built, input);
+    return this.finish(key, result, 'created', built, input, hold);
   }
 
   private async reconcile(
@@ -504,7 +513,7 @@ export class ShipService {
         folder: input.x3.folder,
         adopted: true,
       };
-      return this.finish(key, result, 'adopted', built, input);
+      return this.finish(key, result, 'adopted', built, input, took);
     }
     // FedEx proved no live shipment carries the reference: a new attempt is safe.
     if (attemptsLeft <= 0) {
@@ -515,12 +524,12 @@ export class ShipService {
         retryable: true,
         cause,
       });
-      await store.fail(key, errorInfo(err));
+      await settled(store.fail(key, errorInfo(err), took));
       this.counters.failed += 1;
       await this.audit('failed', key, built, input, errorInfo(err));
       throw err;
     }
-    return this.attempt(key, built, input, attemptsLeft, excluded);
+    return this.attempt(key, built, input, attemptsLeft, excluded, took);
   }
 
   private async finish(
@@ -529,9 +538,23 @@ export class ShipService {
     outcome: 'created' | 'adopted',
     built: BuiltShipment,
     input: ShipInput,
+    hold: LedgerHold,
   ): Promise<ShipOutcome> {
-    const { store } = this.options;
-    await store.complete(key, result);
+    const { store, labels } = this.options;
+    let kept = result;
+    if (labels) ({ out: result, kept } = await storeLabelFiles(labels, result));
+    if (!(await settled(store.complete(key, kept, hold)))) {
+      // FedEx made this shipment, but another attempt took the key over meanwhile (this one was
+      // taken for stale): its outcome is the document's; this label is kept in the audit trail
+      const err = new ApiError({
+        system: 'fedex',
+        code: 'LEDGER_NOT_HELD',
+        message: `FedEx created ${result.payload.masterTrackingNumber} for ${describeKey(key)}, but another attempt took the ledger entry over meanwhile; check for a second shipment and cancel one`,
+      });
+      this.counters.unknown += 1;
+      await this.audit('unknown', key, built, input, errorInfo(err), result);
+      throw err;
+    }
     if (outcome === 'created') this.counters.created += 1;
     else this.counters.adopted += 1;
     this.counters.lastTrackingNumber = result.payload.masterTrackingNumber;
@@ -542,9 +565,10 @@ export class ShipService {
     return { outcome, key, result };
   }
 
-  private stored(key: string, entry: LedgerEntry): ShipOutcome {
+  private async stored(key: string, entry: LedgerEntry): Promise<ShipOutcome> {
     this.counters.stored += 1;
-    const result = entry.result as StoredShipment;
+    let result = entry.result as StoredShipment;
+    if (this.options.labels && result?.payload) result = await loadLabelFiles(this.options.labels, result);
     this.counters.lastTrackingNumber = result?.payload?.masterTrackingNumber;
     this.counters.lastDocument = result?.documentNumber;
     return { outcome: 'stored', key, result };
@@ -748,6 +772,17 @@ export class ShipService {
     if (error) entry.error = error;
     if (input.auditMsg) entry.msg = input.auditMsg;
     await this.options.record(entry);
+  }
+}
+
+/** Settles a ledger entry; false when another attempt holds it now (LEDGER_NOT_HELD). */
+async function settled(write: Promise<void>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (err) {
+    if (isLedgerNotHeld(err)) return false;
+    throw err;
   }
 }
 

@@ -8,7 +8,8 @@ import { sleep } from '../core/retry';
 import { contentHash } from '../core/stable-json';
 import { renderMapping, renderTemplate, type Mapping } from '../core/template';
 import { errorInfo, runExactlyOnce } from '../audit/exactly-once';
-import type { AuditCorrelation, AuditStore, LedgerEntry } from '../audit/types';
+import { isLedgerNotHeld } from '../audit/ledger-hold';
+import type { AuditCorrelation, AuditStore, LedgerEntry, LedgerHold } from '../audit/types';
 import { changedFields, type X3Client, type X3WriteResult } from './client';
 import type { ApiStyle, EntityDefinition, EntityOperation, X3Record } from './entities';
 import type { SoapMessage } from './soap';
@@ -357,18 +358,25 @@ function storedRecord(v: unknown): X3Record {
 async function createUnderClaim(
   store: AuditStore,
   lk: string,
+  hold: LedgerHold,
   create: () => Promise<{ record: X3Record; messages: SoapMessage[] }>,
 ): Promise<{ record: X3Record; messages: SoapMessage[] }> {
   let res: { record: X3Record; messages: SoapMessage[] };
   try {
     res = await create();
   } catch (err) {
-    if (err instanceof ApiError && err.ambiguous) await store.markUnknown(lk, errorInfo(err));
-    else await store.fail(lk, errorInfo(err));
+    // refused (LEDGER_NOT_HELD): another attempt took the key over and records its own outcome
+    const settle =
+      err instanceof ApiError && err.ambiguous
+        ? store.markUnknown(lk, errorInfo(err), hold)
+        : store.fail(lk, errorInfo(err), hold);
+    await settle.catch((ledgerErr: unknown) => {
+      if (!isLedgerNotHeld(ledgerErr)) throw ledgerErr;
+    });
     throw err;
   }
   const result = { record: res.record, messages: res.messages };
-  await store.complete(lk, result);
+  await store.complete(lk, result, hold);
   return result;
 }
 
@@ -492,7 +500,8 @@ async function takeOverDeadClaim(
     }
   }
   // Compare-and-set on the dead owner: of two instances that saw it, one goes on.
-  if (!(await store.takeOver(lk, owner, ['claimed'], entry.owner))) {
+  const hold = await store.takeOver(lk, owner, ['claimed'], entry.owner);
+  if (!hold) {
     const now = await store.get(lk);
     if (now?.state === 'succeeded') {
       const record = storedRecord(now.result);
@@ -509,12 +518,12 @@ async function takeOverDeadClaim(
   }
   if (noProof !== undefined) {
     const message = `a process that died claimed this create; whether it reached X3 is not known (${noProof}): look for it in X3 and resolve the ledger entry`;
-    await store.markUnknown(lk, { code: 'X3_OUTCOME_UNKNOWN', message });
+    await store.markUnknown(lk, { code: 'X3_OUTCOME_UNKNOWN', message }, hold);
     throw ledgerError(ctx, 'X3_OUTCOME_UNKNOWN', message, lk);
   }
   if (found) {
     // the dead attempt did create it: that is this create's result
-    await store.complete(lk, { record: found, messages: [] });
+    await store.complete(lk, { record: found, messages: [] }, hold);
     if (c.upsert) {
       const outcome = await updateItem(ctx, keyText(found[def.key]) || c.key, c.item);
       return { ...outcome, created: false, idempotencyKey: lk };
@@ -528,7 +537,7 @@ async function takeOverDeadClaim(
       idempotencyKey: lk,
     };
   }
-  const created = await createUnderClaim(store, lk, () => c.writer.create(def, c.item.fields));
+  const created = await createUnderClaim(store, lk, hold, () => c.writer.create(def, c.item.fields));
   return {
     key: keyText(created.record[def.key]) || c.key,
     record: created.record,

@@ -17,6 +17,7 @@ import { performance } from 'perf_hooks';
 import { openSqliteStore, type SqliteAuditStore } from '../../nodes/audit/sqlite-store';
 import type { AuditEntryInput, AuditQuery, AuditStatus, AuditSystem } from '../../nodes/audit/types';
 import type { BenchResult } from './types';
+import { holdOf } from '../../nodes/audit/ledger-hold';
 
 const SYSTEMS: AuditSystem[] = ['x3', 'fedex', 'fedex', 'shipstation'];
 const STATUSES: AuditStatus[] = ['succeeded', 'succeeded', 'succeeded', 'received', 'failed'];
@@ -178,8 +179,8 @@ export async function run(): Promise<BenchResult[]> {
     const tLedger = performance.now();
     for (let i = 0; i < ledgerN; i++) {
       const key = `bench:${i}`;
-      await store.claim(key, { owner: 'bench', system: 'fedex', operation: 'ship.create' });
-      await store.complete(key, { trackingNumber: tracking(i) });
+      const { entry } = await store.claim(key, { owner: 'bench', system: 'fedex', operation: 'ship.create' });
+      await store.complete(key, { trackingNumber: tracking(i) }, holdOf(entry));
     }
     results.push({
       name: 'ledger claim + complete (fsynced), one at a time',

@@ -6,6 +6,7 @@ import auditSinkNode = require('../../../nodes/audit/audit-sink');
 import type { AuditConfigNode } from '../../../nodes/audit/config-api';
 import type { AuditEntry, AuditStore } from '../../../nodes/audit/types';
 import { collect, helper, positioned, startStopServer, useUserDir } from './harness';
+import { holdOf } from '../../../nodes/audit/ledger-hold';
 
 const BASE = '/sage-x3-shipping/audit';
 const TAB = { id: 'tab', type: 'tab', label: 'audit' };
@@ -108,8 +109,8 @@ describe('audit admin endpoints', () => {
     const s = store();
     const meta = { owner: 'o', system: 'x3' as const, operation: 'x3.create', correlation: { x3Key: 'SS-1' } };
     for (const key of ['k-failed', 'k-ok', 'k-void']) {
-      await s.claim(key, meta);
-      await s.markUnknown(key, { code: 'X3_OUTCOME_UNKNOWN', message: 'timeout after sending' });
+      const { entry } = await s.claim(key, meta);
+      await s.markUnknown(key, { code: 'X3_OUTCOME_UNKNOWN', message: 'timeout after sending' }, holdOf(entry));
     }
     const resolve = (body: unknown) =>
       helper

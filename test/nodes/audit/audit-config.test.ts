@@ -31,6 +31,8 @@ describe('audit-config node', () => {
     assert.equal(c.instanceId, PROCESS_INSTANCE_ID);
     assert.equal(c.retentionDays, 90);
     assert.equal(c.maskPersonalData, false);
+    // SQLite: a claim of another owner was left by an earlier process; any claim is stale after 15 min
+    assert.deepEqual(c.ledgerResolveOptions, { staleClaimMs: 15 * 60_000, liveOwners: [PROCESS_INSTANCE_ID] });
     const claim = await c.getStore().claim('k', { owner: c.instanceId, system: 'x3', operation: 'x3.create' });
     assert.equal(claim.claimed, true);
     const e = await c.recordSafe({ system: 'x3', operation: 'poll', status: 'received' });

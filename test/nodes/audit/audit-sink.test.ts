@@ -21,6 +21,7 @@ import {
   useUserDir,
   type TestNode,
 } from './harness';
+import { holdOf } from '../../../nodes/audit/ledger-hold';
 
 /** A stand-in for fedex-ship: fails with our structured error when msg.fail is set. */
 function failingShipNode(RED: NodeAPI): void {
@@ -206,8 +207,10 @@ describe('audit-sink node', () => {
     // the label was bought, but the response timed out: the step was recorded as unknown, then
     // reconciliation found the shipment and completed the ledger key
     const s = store();
-    await s.claim(key, { owner: 'earlier-process', system: 'fedex', operation: 'ship.create' });
-    await s.markUnknown(key, { code: 'TIMEOUT', message: 'no response after sending' });
+    const hold = holdOf(
+      (await s.claim(key, { owner: 'earlier-process', system: 'fedex', operation: 'ship.create' })).entry,
+    );
+    await s.markUnknown(key, { code: 'TIMEOUT', message: 'no response after sending' }, hold);
     const entry = await s.record({
       system: 'fedex',
       operation: 'ship.create',
@@ -216,7 +219,7 @@ describe('audit-sink node', () => {
       msg: { payload: { doc: 'OTHER-DOC' }, x3: { key: 'SDH9' } },
       nodeId: 'sink',
     });
-    await s.complete(key, label);
+    await s.complete(key, label, hold);
 
     const shipped = collect(helper.getNode('shipped'), 1);
     const out = collect(helper.getNode('out'), 1);

@@ -2,6 +2,7 @@ import { strict as assert } from 'assert';
 import { errorInfo, runExactlyOnce } from '../../../nodes/audit/exactly-once';
 import { openSqliteStore } from '../../../nodes/audit/sqlite-store';
 import type { AuditStore, ClaimMeta } from '../../../nodes/audit/types';
+import { holdOf } from '../../../nodes/audit/ledger-hold';
 
 const META: ClaimMeta = { owner: 'me', system: 'fedex', operation: 'ship.create' };
 
@@ -74,9 +75,34 @@ describe('runExactlyOnce', () => {
     assert.equal((await store.get('k2'))?.state, 'unknown');
   });
 
+  it('an attempt whose claim was taken over cannot settle it; its own error still reaches the caller', async () => {
+    const takenOver = async (): Promise<void> => {
+      assert.ok(await store.takeOver('k', 'new-owner', ['claimed'], 'me'));
+    };
+    await assert.rejects(
+      runExactlyOnce({ store, key: 'k', meta: META }, async () => {
+        await takenOver();
+        return { trackingNumber: 'T1' };
+      }),
+      (err: unknown) => (err as { code?: string }).code === 'LEDGER_NOT_HELD',
+    );
+    assert.deepEqual(
+      [(await store.get('k'))?.state, (await store.get('k'))?.owner, (await store.get('k'))?.result],
+      ['claimed', 'new-owner', undefined],
+    );
+    const boom = Object.assign(new Error('timeout after sending'), { outcomeUnknown: true });
+    await assert.rejects(
+      runExactlyOnce({ store, key: 'k2', meta: META }, async () => {
+        assert.ok(await store.takeOver('k2', 'new-owner', ['claimed'], 'me'));
+        throw boom;
+      }),
+      (err: unknown) => err === boom,
+    );
+    assert.equal((await store.get('k2'))?.state, 'claimed');
+  });
+
   it('reports a voided key', async () => {
-    await store.claim('k', META);
-    await store.complete('k', { t: 1 });
+    await store.complete('k', { t: 1 }, holdOf((await store.claim('k', META)).entry));
     await store.markVoided('k');
     assert.equal((await runExactlyOnce({ store, key: 'k', meta: META }, async () => 1)).outcome, 'voided');
   });

@@ -173,9 +173,9 @@ describe('SQLite ledger durability (group commit, WAL fsynced off the event loop
   it('a refused transition leaves the other writes of its group alone', async () => {
     const store = open();
     const a = store.claim('a', meta('x'));
-    const refused = store.complete('never-claimed', { label: 1 });
+    const refused = store.complete('never-claimed', { label: 1 }, { owner: 'x', attempt: 1 });
     const b = store.claim('b', meta('x'));
-    const done = store.complete('a', { label: 2 });
+    const done = store.complete('a', { label: 2 }, { owner: 'x', attempt: 1 });
     await assert.rejects(refused, (err: unknown) => err instanceof LedgerStateError && err.code === 'LEDGER_NOT_FOUND');
     assert.equal((await a).claimed, true);
     assert.equal((await b).claimed, true);
@@ -189,7 +189,7 @@ describe('SQLite ledger durability (group commit, WAL fsynced off the event loop
     const held = heldFsync(path);
     const normal = open({ fsync: held.fsync, ledgerSync: 'normal' });
     assert.equal((await normal.claim('k', meta('a'))).claimed, true);
-    await normal.complete('k', { ok: true });
+    await normal.complete('k', { ok: true }, { owner: 'a', attempt: 1 });
     const memory = openSqliteStore({ path: ':memory:', fsync: held.fsync });
     stores.push(memory);
     assert.equal((await memory.claim('k', meta('a'))).claimed, true);

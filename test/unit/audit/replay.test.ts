@@ -11,6 +11,7 @@ import {
 import { openSqliteStore, type SqliteAuditStore } from '../../../nodes/audit/sqlite-store';
 import type { AuditEntry, AuditEntryInput } from '../../../nodes/audit/types';
 import { manualClock } from './store-contract';
+import { holdOf } from '../../../nodes/audit/ledger-hold';
 
 const OWNER = 'test-instance';
 
@@ -120,10 +121,10 @@ describe('audit replay', () => {
       trackingNumber: '794600000001',
       labels: [{ trackingNumber: '794600000001', format: 'PDF', data: 'JVBERi0x' }],
     };
-    await store.claim(key, { owner: OWNER, system: 'fedex', operation: 'ship.create' });
-    await store.markUnknown(key, { code: 'TIMEOUT', message: 'no response' });
+    const hold = holdOf((await store.claim(key, { owner: OWNER, system: 'fedex', operation: 'ship.create' })).entry);
+    await store.markUnknown(key, { code: 'TIMEOUT', message: 'no response' }, hold);
     const e = await rec({ status: 'unknown', idempotencyKey: key, msg: { payload: { doc: 'SDH9' } } });
-    await store.complete(key, label); // reconciliation found the shipment at FedEx
+    await store.complete(key, label, hold); // reconciliation found the shipment at FedEx
     const { replayed } = await replayEntries(store, { id: e.id }, { owner: OWNER });
     const audit = replayed[0].msg.audit as { idempotencyKey: string; ledger: { state: string; result: unknown } };
     assert.equal(audit.idempotencyKey, key);

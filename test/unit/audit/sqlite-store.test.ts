@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import Database from 'better-sqlite3';
 import { spawn } from 'child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { MIGRATIONS, migrate, schemaVersion, type Migration } from '../../../nodes/audit/migrations';
@@ -13,6 +13,7 @@ import {
 } from '../../../nodes/audit/sqlite-store';
 import type { AuditStore } from '../../../nodes/audit/types';
 import { describeAuditStoreContract, manualClock } from './store-contract';
+import { holdOf } from '../../../nodes/audit/ledger-hold';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 
@@ -170,6 +171,37 @@ describe('SQLite audit store', () => {
       assert.equal((await s.query({ trackingNumber: 'T77' })).total, 0);
     });
 
+    it('a ledger of labels: moving the bytes to files and purging makes the file shrink', async () => {
+      const path = join(d, 'shrink.db');
+      const clock = manualClock();
+      const s = openSqliteStore({ path, now: clock.now, ledgerSync: 'normal' });
+      stores.push(s);
+      const label = Buffer.alloc(50_000, 7).toString('base64');
+      for (let i = 0; i < 300; i++) {
+        const { entry } = await s.claim(`k${i}`, { owner: 'o', system: 'fedex', operation: 'ship.create' });
+        await s.complete(`k${i}`, { payload: { labels: [{ trackingNumber: `T${i}`, data: label }] } }, holdOf(entry));
+        await s.record({ system: 'fedex', operation: 'ship.create', status: 'succeeded', msg: { payload: label } });
+      }
+      const size = (): number => statSync(path).size + (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
+      s.close();
+      stores.pop();
+      const again = openSqliteStore({ path, now: clock.now, ledgerSync: 'normal' });
+      stores.push(again);
+      const before = size();
+      assert.ok(before > 300 * 50_000, `${before}`);
+      const moved = await again.rewriteLedgerResults(
+        async () => ({ payload: { labels: [{ trackingNumber: 'T', ref: { path: 'x.pdf' } }] } }),
+        { contains: '"data":' },
+      );
+      assert.equal(moved, 300);
+      const afterMove = size();
+      assert.ok(afterMove < before * 0.6, `ledger rewrite: ${before} -> ${afterMove}`);
+      clock.advance(200 * 86_400_000);
+      await again.purgeBefore(new Date(clock.now()).toISOString());
+      const afterPurge = size();
+      assert.ok(afterPurge < 2_000_000, `purge: ${afterMove} -> ${afterPurge}`);
+    });
+
     it('purges seen ids and closed shipments older than the cutoff', async () => {
       const clock = manualClock();
       const s = openSqliteStore({ path: join(d, 'purge2.db'), now: clock.now });
@@ -231,9 +263,9 @@ describe('SQLite audit store', () => {
     it('masking on: no personal value and no secret in the database files', async () => {
       const s = openSqliteStore({ path: join(d, 'a.db'), maskPersonalData: true });
       await s.record({ system: 'shipstation', operation: 'order.fetch', status: 'failed', msg: msg() });
-      await s.claim('k', { owner: 'o', system: 'shipstation', operation: 'order.create' });
+      const { entry } = await s.claim('k', { owner: 'o', system: 'shipstation', operation: 'order.create' });
       const { req: _req, callback: _cb, ...result } = msg();
-      await s.complete('k', result);
+      await s.complete('k', result, holdOf(entry));
       const bytes = rawBytes();
       await s.close();
       for (const v of [...personal, ...secrets]) assert.ok(!bytes.includes(v), `"${v}" found on disk`);
@@ -244,9 +276,9 @@ describe('SQLite audit store', () => {
     it('masking off: personal data is stored, secrets still are not', async () => {
       const s = openSqliteStore({ path: join(d, 'b.db') });
       await s.record({ system: 'shipstation', operation: 'order.fetch', status: 'failed', msg: msg() });
-      await s.claim('k', { owner: 'o', system: 'shipstation', operation: 'order.create' });
+      const { entry } = await s.claim('k', { owner: 'o', system: 'shipstation', operation: 'order.create' });
       const { req: _req, callback: _cb, ...result } = msg();
-      await s.complete('k', result);
+      await s.complete('k', result, holdOf(entry));
       const bytes = rawBytes();
       await s.close();
       assert.ok(bytes.includes('Jane Doe'));

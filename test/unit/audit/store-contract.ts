@@ -3,7 +3,7 @@
  * describeAuditStoreContract(name, harness); the PostgreSQL backend will reuse it unchanged.
  */
 import { strict as assert } from 'assert';
-import type { AuditEntryInput, AuditStore, ClaimMeta } from '../../../nodes/audit/types';
+import type { AuditEntryInput, AuditStore, ClaimMeta, LedgerHold } from '../../../nodes/audit/types';
 
 export interface StoreOpenOptions {
   maskPersonalData?: boolean;
@@ -41,6 +41,9 @@ const meta = (owner: string, extra: Partial<ClaimMeta> = {}): ClaimMeta => ({
   operation: 'ship.create',
   ...extra,
 });
+
+/** The hold of a first claim by `owner` (attempt 1). */
+const held = (owner: string, attempt = 1): LedgerHold => ({ owner, attempt });
 
 const sample = (extra: Partial<AuditEntryInput> = {}): AuditEntryInput => ({
   system: 'fedex',
@@ -266,7 +269,7 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
         await store.claim('k', meta('a'));
         clock.advance(1000);
         const label = { trackingNumber: '794', labels: [{ format: 'PDF', data: 'JVBERi0=' }] };
-        await store.complete('k', label);
+        await store.complete('k', label, held('a'));
         const again = await store.claim('k', meta('b'));
         assert.equal(again.claimed, false);
         assert.equal(again.entry.state, 'succeeded');
@@ -278,7 +281,7 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
       it('a failed key can be claimed again, counting attempts', async () => {
         const store = await openStore();
         await store.claim('k', meta('a'));
-        await store.fail('k', { code: 'FEDEX.VALIDATION', message: 'bad address', status: 400 });
+        await store.fail('k', { code: 'FEDEX.VALIDATION', message: 'bad address', status: 400 }, held('a'));
         const failed = await store.get('k');
         assert.equal(failed?.state, 'failed');
         assert.deepEqual(failed?.error, { code: 'FEDEX.VALIDATION', message: 'bad address', status: 400 });
@@ -292,7 +295,7 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
       it('an unknown outcome is never re-claimed', async () => {
         const store = await openStore();
         await store.claim('k', meta('a'));
-        await store.markUnknown('k', { code: 'TIMEOUT', message: 'no answer after sending' });
+        await store.markUnknown('k', { code: 'TIMEOUT', message: 'no answer after sending' }, held('a'));
         const again = await store.claim('k', meta('a'));
         assert.equal(again.claimed, false);
         assert.equal(again.entry.state, 'unknown');
@@ -302,19 +305,19 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
       it('an unknown outcome can later be completed or failed (reconciliation)', async () => {
         const store = await openStore();
         await store.claim('k1', meta('a'));
-        await store.markUnknown('k1');
-        await store.complete('k1', { trackingNumber: '1' });
+        await store.markUnknown('k1', undefined, held('a'));
+        await store.complete('k1', { trackingNumber: '1' }, held('a'));
         assert.equal((await store.get('k1'))?.state, 'succeeded');
         await store.claim('k2', meta('a'));
-        await store.markUnknown('k2');
-        await store.fail('k2', { code: 'NOT_FOUND', message: 'no such shipment at FedEx' });
+        await store.markUnknown('k2', undefined, held('a'));
+        await store.fail('k2', { code: 'NOT_FOUND', message: 'no such shipment at FedEx' }, held('a'));
         assert.equal((await store.claim('k2', meta('a'))).claimed, true);
       });
 
       it('voids a succeeded key, keeping or replacing its result', async () => {
         const store = await openStore();
         await store.claim('k', meta('a'));
-        await store.complete('k', { trackingNumber: '1' });
+        await store.complete('k', { trackingNumber: '1' }, held('a'));
         await store.markVoided('k');
         let e = await store.get('k');
         assert.equal(e?.state, 'voided');
@@ -327,12 +330,16 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
 
       it('refuses transitions that do not fit the state', async () => {
         const store = await openStore();
-        await assert.rejects(store.complete('never', {}), /never claimed/);
+        await assert.rejects(store.complete('never', {}, held('a')), /never claimed/);
         await store.claim('k', meta('a'));
-        await store.complete('k', { ok: 1 });
-        await assert.rejects(store.fail('k', { code: 'X', message: 'x' }), /succeeded, cannot mark it failed/);
-        await assert.rejects(store.markUnknown('k'), /cannot mark it unknown/);
-        await assert.rejects(store.complete('k', { ok: 2 }), /cannot mark it succeeded/);
+        await store.complete('k', { ok: 1 }, held('a'));
+        await assert.rejects(
+          store.fail('k', { code: 'X', message: 'x' }, held('a')),
+          /succeeded, cannot mark it failed/,
+        );
+        await assert.rejects(store.markUnknown('k', undefined, held('a')), /cannot mark it unknown/);
+        await assert.rejects(store.complete('k', { ok: 2 }, held('a')), /cannot mark it succeeded/);
+        await assert.rejects(store.complete('k', { ok: 2 }, undefined as never), /hold/);
         assert.deepEqual((await store.get('k'))?.result, { ok: 1 });
         await store.claim('c', meta('a'));
         await assert.rejects(store.markVoided('c'), /claimed, cannot mark it voided/);
@@ -346,17 +353,56 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
       it('takeOver is a compare-and-set on state (and owner when given)', async () => {
         const store = await openStore();
         await store.claim('k', meta('dead-process'));
-        assert.equal(await store.takeOver('k', 'me', ['unknown']), false);
-        assert.equal(await store.takeOver('k', 'me', ['claimed'], 'someone-else'), false);
+        assert.equal(await store.takeOver('k', 'me', ['unknown']), undefined);
+        assert.equal(await store.takeOver('k', 'me', ['claimed'], 'someone-else'), undefined);
         const [a, b] = await Promise.all([
           store.takeOver('k', 'me', ['claimed'], 'dead-process'),
           store.takeOver('k', 'other', ['claimed'], 'dead-process'),
         ]);
-        assert.deepEqual([a, b], [true, false]);
+        assert.deepEqual([a, b], [{ owner: 'me', attempt: 2 }, undefined]);
         const e = await store.get('k');
         assert.equal(e?.owner, 'me');
         assert.equal(e?.attempts, 2);
-        assert.equal(await store.takeOver('missing', 'me', ['claimed']), false);
+        assert.equal(await store.takeOver('missing', 'me', ['claimed']), undefined);
+      });
+
+      it('a taken-over attempt cannot settle the claim it lost (owner and attempt must match)', async () => {
+        const store = await openStore();
+        const first = await store.claim('k', meta('dead-process'));
+        const lost = { owner: first.entry.owner, attempt: first.entry.attempts };
+        const hold = await store.takeOver('k', 'me', ['claimed'], 'dead-process');
+        assert.deepEqual(hold, { owner: 'me', attempt: 2 });
+        const notHeld = (err: unknown): boolean => (err as { code?: string }).code === 'LEDGER_NOT_HELD';
+        await assert.rejects(store.complete('k', { trackingNumber: 'late' }, lost), notHeld);
+        await assert.rejects(store.fail('k', { code: 'X', message: 'late' }, lost), notHeld);
+        await assert.rejects(store.markUnknown('k', undefined, lost), notHeld);
+        let e = await store.get('k');
+        assert.equal(e?.state, 'claimed');
+        assert.equal(e?.owner, 'me');
+        // the same owner taking its own stale claim over: the older attempt is refused too
+        const again = await store.takeOver('k', 'me', ['claimed'], 'me');
+        assert.deepEqual(again, { owner: 'me', attempt: 3 });
+        await assert.rejects(store.complete('k', { trackingNumber: 'old' }, hold as LedgerHold), notHeld);
+        await store.complete('k', { trackingNumber: 'new' }, again as LedgerHold);
+        e = await store.get('k');
+        assert.equal(e?.state, 'succeeded');
+        assert.deepEqual(e?.result, { trackingNumber: 'new' });
+      });
+
+      it('the holder of an unknown outcome settles it; after a takeover only the new holder can', async () => {
+        const store = await openStore();
+        const c = await store.claim('k', meta('a'));
+        const a = { owner: 'a', attempt: c.entry.attempts };
+        await store.markUnknown('k', { code: 'TIMEOUT', message: 'no answer' }, a);
+        await store.markUnknown('k', { code: 'TIMEOUT', message: 'still no answer' }, a);
+        const b = await store.takeOver('k', 'b', ['unknown'], 'a');
+        assert.ok(b);
+        await assert.rejects(
+          store.fail('k', { code: 'NOT_FOUND', message: 'x' }, a),
+          /LEDGER_NOT_HELD|no longer holds/,
+        );
+        await store.fail('k', { code: 'NOT_FOUND', message: 'x' }, b);
+        assert.equal((await store.get('k'))?.state, 'failed');
       });
 
       it('of many concurrent claims of one key exactly one wins', async () => {
@@ -478,6 +524,48 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
       });
     });
 
+    describe('purgeLedger', () => {
+      it('deletes finished entries past their cutoff, never a claimed or unknown one', async () => {
+        const store = await openStore();
+        for (const k of ['ok', 'void', 'failed', 'claimed', 'unknown']) await store.claim(k, meta('a'));
+        await store.complete('ok', { trackingNumber: '1' }, held('a'));
+        await store.complete('void', { trackingNumber: '2' }, held('a'));
+        await store.markVoided('void');
+        await store.fail('failed', { code: 'X', message: 'refused' }, held('a'));
+        await store.markUnknown('unknown', undefined, held('a'));
+        clock.advance(100 * 86_400_000);
+        await store.claim('recent', meta('a'));
+        await store.complete('recent', { trackingNumber: '3' }, held('a'));
+        const failedOnly = await store.purgeLedger({ failedBefore: '2025-05-01T00:00:00.000Z' });
+        assert.equal(failedOnly, 1);
+        assert.equal(await store.get('failed'), undefined);
+        assert.equal((await store.get('ok'))?.state, 'succeeded');
+        const n = await store.purgeLedger({ finishedBefore: '2025-05-01T00:00:00.000Z' });
+        assert.equal(n, 2);
+        assert.equal(await store.get('ok'), undefined);
+        assert.equal(await store.get('void'), undefined);
+        assert.equal((await store.get('claimed'))?.state, 'claimed');
+        assert.equal((await store.get('unknown'))?.state, 'unknown');
+        assert.equal((await store.get('recent'))?.state, 'succeeded');
+      });
+
+      it('rewrites finished results without touching state, owner or attempt', async () => {
+        const store = await openStore();
+        await store.claim('k', meta('a'));
+        await store.complete('k', { labels: [{ data: 'QUJD' }] }, held('a'));
+        await store.claim('c', meta('a'));
+        const n = await store.rewriteLedgerResults(
+          async (e) => ({ ...(e.result as object), labels: [{ ref: 'file' }] }),
+          { contains: '"data":' },
+        );
+        assert.equal(n, 1);
+        const e = await store.get('k');
+        assert.deepEqual(e?.result, { labels: [{ ref: 'file' }] });
+        assert.deepEqual([e?.state, e?.owner, e?.attempts], ['succeeded', 'a', 1]);
+        assert.equal(await store.rewriteLedgerResults(async () => ({ x: 1 }), { contains: '"data":' }), 0);
+      });
+    });
+
     describe('secrets and personal data', () => {
       const msg = (): Record<string, unknown> => ({
         payload: {
@@ -536,10 +624,10 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
       it('strips secrets from ledger results and redacts credentials in error messages', async () => {
         const store = await openStore();
         await store.claim('k', meta('a'));
-        await store.complete('k', { trackingNumber: '1', accessToken: 'tok-SECRET-1' });
+        await store.complete('k', { trackingNumber: '1', accessToken: 'tok-SECRET-1' }, held('a'));
         assert.deepEqual((await store.get('k'))?.result, { trackingNumber: '1' });
         await store.claim('k2', meta('a'));
-        await store.fail('k2', { code: 'AUTH', message: 'rejected header Bearer eyJhbGciOi.secret.sig' });
+        await store.fail('k2', { code: 'AUTH', message: 'rejected header Bearer eyJhbGciOi.secret.sig' }, held('a'));
         assert.ok(!JSON.stringify(await store.get('k2')).includes('eyJhbGciOi'));
         const e = await store.record(
           sample({ status: 'failed', error: { code: 'A', message: 'Basic dXNlcjpwYXNz failed' } }),

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { ApiError, ValidationError } from '../../../nodes/core/errors';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LabelStore } from '../../../nodes/audit/label-store';
 import { openSqliteStore } from '../../../nodes/audit/sqlite-store';
 import type { AuditEntryInput, AuditStore } from '../../../nodes/audit/types';
 import type { FedexClient } from '../../../nodes/fedex/client';
@@ -91,6 +95,35 @@ describe('fedex/ship-service against the FedEx simulator', function () {
     assert.equal(c.result.payload.labels[0].data, a.result.payload.labels[0].data);
     assert.equal(sim.state.shipments.length, 1);
     assert.equal(sim.state.creates.length, 1);
+  });
+
+  it('labels go to the label store once; the ledger keeps references; a duplicate gets the bytes back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sx3s-ship-labels-'));
+    try {
+      const labels = new LabelStore({ dir });
+      const first = await ship(service({ labels }));
+      const out = first.result.payload.labels;
+      assert.equal(out.length, 2);
+      const row = await store.get(KEY);
+      const kept = (row?.result as { payload: { labels: Array<{ data?: string; ref?: { path: string } }> } }).payload
+        .labels;
+      out.forEach((l, i) => {
+        assert.ok(l.data, 'the msg still carries the label bytes');
+        assert.equal(kept[i].data, undefined, 'no label bytes in the ledger');
+        assert.equal(kept[i].ref?.path, `SEED/salesDelivery/${DOC}/${l.trackingNumber}.pdf`);
+        assert.deepEqual(
+          readFileSync(join(dir, ...(kept[i].ref?.path ?? '').split('/'))),
+          Buffer.from(l.data ?? '', 'base64'),
+        );
+      });
+      assert.ok(!JSON.stringify(row).includes(out[0].data ?? '-'));
+      const again = await ship(service({ labels }));
+      assert.equal(again.outcome, 'stored');
+      assert.deepEqual(again.result.payload, first.result.payload);
+      assert.equal(sim.state.creates.length, 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a replay (msg.audit.idempotencyKey) returns the stored result without calling FedEx', async () => {
@@ -199,6 +232,32 @@ describe('fedex/ship-service against the FedEx simulator', function () {
     const out = await ship(later);
     assert.equal(out.outcome, 'created');
     assert.equal(sim.state.shipments.length, 1);
+  });
+
+  it('an attempt taken over while FedEx answered cannot overwrite the new holder; its label is audited', async () => {
+    // another instance took the claim for stale while this create was in flight
+    const slow: ShipClient = {
+      accountNumber: client.accountNumber,
+      createShipment: async (body, call) => {
+        const res = await client.createShipment(body, call);
+        assert.ok(await store.takeOver(KEY, 'other-instance', ['claimed'], 'this-process'));
+        return res;
+      },
+      createFreightShipment: (body, call) => client.createFreightShipment(body, call),
+      cancelShipment: (body, call) => client.cancelShipment(body, call),
+      trackByReference: (query, call) => client.trackByReference(query, call),
+    };
+    await assert.rejects(
+      ship(service({ client: slow })),
+      (e: unknown) => e instanceof ApiError && e.code === 'LEDGER_NOT_HELD',
+    );
+    const entry = await store.get(KEY);
+    assert.equal(entry?.state, 'claimed');
+    assert.equal(entry?.owner, 'other-instance');
+    const made = sim.state.shipments[0].masterTrackingNumber;
+    const last = audit[audit.length - 1];
+    assert.deepEqual([last.status, last.error?.code], ['unknown', 'LEDGER_NOT_HELD']);
+    assert.ok(last.correlation?.trackingNumbers?.includes(made));
   });
 
   it('pre-flight validation names the X3 field and makes no call (not even a token request)', async () => {

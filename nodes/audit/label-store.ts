@@ -1,0 +1,227 @@
+/**
+ * The label store: every label and shipping document fedex-ship receives, written once as a file
+ * under one directory, `<dir>/<X3 folder>/<entity>/<document key>/<name>.<ext>`, with its own
+ * retention. The ledger and the audit trail keep a LabelRef (relative path, content type, size,
+ * sha256) instead of the bytes, so the database stays small and a share X3 can read holds the
+ * files. Each path segment is reduced to safe characters, so no key (`../`, slashes, unicode)
+ * can name a file outside the directory; a segment that had to change gets a short hash of the
+ * original, so two keys never share a file.
+ */
+import { createHash, randomBytes } from 'crypto';
+import { promises as fsp } from 'fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'path';
+
+/** What the ledger and the audit trail keep of a stored file. */
+export interface LabelRef {
+  /** relative to the store directory, '/'-separated */
+  path: string;
+  contentType: string;
+  size: number;
+  /** hex SHA-256 of the bytes */
+  sha256: string;
+}
+
+export interface LabelFile {
+  /** X3 folder ('-' when none) */
+  folder?: string;
+  entity: string;
+  documentKey: string;
+  /** file name without extension (the tracking number) */
+  name: string;
+  /** extension without the dot */
+  ext: string;
+  contentType: string;
+}
+
+export interface LabelStoreUsage {
+  files: number;
+  bytes: number;
+}
+
+export interface LabelStoreOptions {
+  /** absolute directory; created on first write */
+  dir: string;
+  /** file times are set from this clock, so retention follows simulated time in tests */
+  now?: () => number;
+}
+
+const MAX_SEGMENT = 80;
+
+/** One path segment of safe characters ([A-Za-z0-9._-]), never '.', '..' or hidden. */
+export function safeSegment(raw: string): string {
+  const text = String(raw ?? '').normalize('NFC');
+  let s = text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[.]+/, '_');
+  if (s.length > MAX_SEGMENT) s = s.slice(0, MAX_SEGMENT);
+  if (!s) s = '_';
+  // changed (or empty): the original is told apart by a hash, so 'A/B' and 'A_B' differ
+  if (s !== text) s = `${s}~${createHash('sha256').update(text).digest('hex').slice(0, 8)}`;
+  return s;
+}
+
+/** File extension of a FedEx document type / format. */
+export function extensionOf(format: string | undefined): string {
+  const f = (format ?? '').toUpperCase();
+  if (f === 'PDF') return 'pdf';
+  if (f === 'PNG') return 'png';
+  if (f === 'ZPLII' || f === 'ZPL') return 'zpl';
+  if (f === 'EPL2' || f === 'EPL') return 'epl';
+  return 'bin';
+}
+
+export class LabelStore {
+  readonly dir: string;
+  private readonly now: () => number;
+
+  constructor(options: LabelStoreOptions) {
+    if (!isAbsolute(options.dir)) throw new Error(`label store directory must be absolute: ${options.dir}`);
+    this.dir = resolve(options.dir);
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The relative path a file gets (safe segments only). */
+  relativePath(file: LabelFile): string {
+    return [
+      safeSegment(file.folder || '-'),
+      safeSegment(file.entity),
+      safeSegment(file.documentKey),
+      `${safeSegment(file.name)}.${safeSegment(file.ext)}`,
+    ].join('/');
+  }
+
+  /**
+   * Writes the bytes once, atomically (temp file, fsync, rename): a crash leaves either no file
+   * or the whole file. The same bytes again reuse the file; other bytes under the same name
+   * (never expected) get a name of their own instead of replacing it.
+   */
+  async put(file: LabelFile, data: Buffer): Promise<LabelRef> {
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    let rel = this.relativePath(file);
+    const existing = await this.hashOf(rel);
+    if (existing !== undefined && existing !== sha256) rel = rel.replace(/(\.[^./]+)$/, `-${sha256.slice(0, 12)}$1`);
+    const ref: LabelRef = { path: rel, contentType: file.contentType, size: data.length, sha256 };
+    if (existing === sha256 || (await this.hashOf(rel)) === sha256) return ref;
+    const target = this.absolute(rel);
+    await fsp.mkdir(dirname(target), { recursive: true });
+    const tmp = join(dirname(target), `.tmp-${randomBytes(6).toString('hex')}`);
+    const handle = await fsp.open(tmp, 'wx', 0o640);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    const t = this.now() / 1000;
+    await fsp.utimes(tmp, t, t);
+    await fsp.rename(tmp, target);
+    await syncDir(dirname(target));
+    return ref;
+  }
+
+  /** The stored bytes, or undefined when the file is gone (retention) or no longer matches. */
+  async read(ref: Pick<LabelRef, 'path' | 'sha256'>): Promise<Buffer | undefined> {
+    let data: Buffer;
+    try {
+      data = await fsp.readFile(this.absolute(ref.path));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    return createHash('sha256').update(data).digest('hex') === ref.sha256 ? data : undefined;
+  }
+
+  /** Deletes files last written before the cutoff, then the folders left empty. */
+  async purgeOlderThan(cutoffMs: number): Promise<LabelStoreUsage> {
+    const removed: LabelStoreUsage = { files: 0, bytes: 0 };
+    await this.walk(this.dir, async (path, size, mtimeMs) => {
+      if (mtimeMs >= cutoffMs) return;
+      await fsp.unlink(path);
+      removed.files += 1;
+      removed.bytes += size;
+    });
+    return removed;
+  }
+
+  /** Number and total size of the stored files. */
+  async usage(): Promise<LabelStoreUsage> {
+    const u: LabelStoreUsage = { files: 0, bytes: 0 };
+    await this.walk(this.dir, async (_path, size) => {
+      u.files += 1;
+      u.bytes += size;
+    });
+    return u;
+  }
+
+  private absolute(rel: string): string {
+    const parts = rel.split('/');
+    if (parts.some((p) => !p || p === '.' || p === '..')) throw new Error(`unsafe label path "${rel}"`);
+    const abs = resolve(this.dir, ...parts);
+    const back = relative(this.dir, abs);
+    if (!back || back.startsWith('..') || isAbsolute(back) || back.split(sep).includes('..')) {
+      throw new Error(`label path "${rel}" leaves the label store`);
+    }
+    return abs;
+  }
+
+  private async hashOf(rel: string): Promise<string | undefined> {
+    try {
+      return createHash('sha256')
+        .update(await fsp.readFile(this.absolute(rel)))
+        .digest('hex');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  /** Visits every stored file (temp files included once they are old); removes emptied folders. */
+  private async walk(
+    dir: string,
+    visit: (path: string, size: number, mtimeMs: number) => Promise<void>,
+  ): Promise<boolean> {
+    let entries;
+    try {
+      entries = await fsp.readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+      throw err;
+    }
+    let left = entries.length;
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (await this.walk(path, visit)) left -= 1;
+      } else if (e.isFile()) {
+        const st = await fsp.stat(path);
+        await visit(path, st.size, st.mtimeMs);
+        if (!(await exists(path))) left -= 1;
+      }
+    }
+    if (left === 0 && dir !== this.dir) {
+      await fsp.rmdir(dir).catch(() => undefined);
+      return !(await exists(dir));
+    }
+    return false;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fsp.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Makes a rename durable (the directory entry); not supported on every platform. */
+async function syncDir(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await fsp.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Windows cannot open a directory: the rename is as durable as the platform makes it
+  } finally {
+    await handle?.close();
+  }
+}

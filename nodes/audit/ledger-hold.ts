@@ -1,0 +1,45 @@
+/**
+ * Who may settle a ledger entry. A claim (or a takeover) hands its caller a hold: the owner and
+ * the attempt number it made. complete/fail/markUnknown are compare-and-set on that hold, so an
+ * attempt that was taken over (a slow create a stale-claim reconciler gave up on) can never
+ * overwrite the outcome of the attempt that now holds the key. Backend-neutral: every store
+ * throws LedgerStateError with these codes.
+ */
+import type { LedgerEntry, LedgerHold, LedgerState } from './types';
+
+/** The hold the current holder of `entry` has (after a claim or a takeover that returned it). */
+export function holdOf(entry: Pick<LedgerEntry, 'owner' | 'attempts'>): LedgerHold {
+  return { owner: entry.owner, attempt: entry.attempts };
+}
+
+export type LedgerStateErrorCode = 'LEDGER_NOT_FOUND' | 'LEDGER_TRANSITION' | 'LEDGER_NOT_HELD';
+
+/**
+ * A ledger call that does not fit the key's current state: a caller bug (LEDGER_NOT_FOUND,
+ * LEDGER_TRANSITION), or a stale attempt whose hold was taken over (LEDGER_NOT_HELD). Never retried.
+ */
+export class LedgerStateError extends Error {
+  readonly code: LedgerStateErrorCode;
+  constructor(
+    readonly key: string,
+    readonly from: LedgerState | undefined,
+    readonly to: LedgerState,
+    /** set when the entry is held by another attempt than the caller's */
+    readonly heldBy?: LedgerHold,
+  ) {
+    super(
+      from === undefined
+        ? `ledger key "${key}" was never claimed, cannot mark it ${to}`
+        : heldBy
+          ? `ledger key "${key}" was taken over (now ${from}, owner ${heldBy.owner}, attempt ${heldBy.attempt}): this attempt no longer holds it and cannot mark it ${to} (LEDGER_NOT_HELD)`
+          : `ledger key "${key}" is ${from}, cannot mark it ${to}`,
+    );
+    this.name = 'LedgerStateError';
+    this.code = from === undefined ? 'LEDGER_NOT_FOUND' : heldBy ? 'LEDGER_NOT_HELD' : 'LEDGER_TRANSITION';
+  }
+}
+
+/** true for the refusal a stale attempt gets: another attempt holds the key now. */
+export function isLedgerNotHeld(err: unknown): err is LedgerStateError {
+  return err instanceof Error && (err as { code?: unknown }).code === 'LEDGER_NOT_HELD';
+}
