@@ -96,6 +96,8 @@ export interface WiringOptions {
   catchUpDelaySeconds?: number;
   /** fedex-ship lookup delay after an unknown outcome, default 1 s. */
   reconcileDelaySeconds?: number;
+  /** fedex-ship lookup window after an unknown outcome, default 3 s (the node's default is 600 s). */
+  reconcileWindowSeconds?: number;
   /** shipstation-in fetch retry: first delay and cap (s), default 1 / 5. */
   webhookRetrySeconds?: [number, number];
   /** Shipper / receiving address of fedex-ship. */
@@ -212,6 +214,7 @@ export function wireExamples(examples: ExampleFlow[], options: WiringOptions): F
           ourPostal: shipper.postal,
           ourCountry: shipper.country,
           reconcileDelaySeconds: options.reconcileDelaySeconds ?? 1,
+          reconcileWindowSeconds: options.reconcileWindowSeconds ?? 3,
         });
         break;
       case 'shipstation-in':

@@ -58,6 +58,8 @@ export = function (RED: NodeAPI): void {
         record: audit.record,
         nodeId: node.id,
         reconcileDelayMs: secondsOr(def.reconcileDelaySeconds, 30) * 1000,
+        reconcileWindowMs: secondsOr(def.reconcileWindowSeconds, 600) * 1000,
+        reconcileLookups: Math.max(1, Math.floor(secondsOr(def.reconcileLookups, 3))),
       });
     } catch (err) {
       ctx.board.set({ fill: 'red', shape: 'ring', text: 'bad settings' });

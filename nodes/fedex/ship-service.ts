@@ -4,11 +4,16 @@
  *
  *   key(D) succeeded      -> the stored result, FedEx is not called
  *   claim(D) -> create    -> complete(D, result)                    (x-customer-transaction-id = D)
- *            -> refused   -> fail(D)          the request was certainly not applied (4xx, 429/503 exhausted)
- *            -> ambiguous -> markUnknown(D) -> reconcile
- *   reconcile: after FedEx's visibility delay, Track by the CUSTOMER_REFERENCE: a live shipment is
- *   adopted (complete), a NOTFOUND proves there is none and only then is a new attempt made
- *   (takeOver). A 'claimed' entry of another owner (a crashed process) is reconciled the same way.
+ *            -> refused   -> fail(D)          the request was certainly not applied (4xx, 429 exhausted)
+ *            -> ambiguous -> markUnknown(D) -> reconcile        (timeout, reset, 5xx incl. 503)
+ *   reconcile: Track by the CUSTOMER_REFERENCE, several times over a window measured from when the
+ *   create may last have been sent (FedEx shows a new label to Track only after a while): a live
+ *   shipment carrying exactly that reference is adopted (complete); only explicit NOTFOUND answers
+ *   all through the window prove there is none, and only then is a new attempt made (takeOver).
+ *   A 404 of the endpoint, a 5xx, a timeout or an unreadable answer prove nothing: the entry stays
+ *   'unknown' until a later msg finds proof or an operator resolves it (ledger-resolve.ts); it never
+ *   becomes claimable by itself. A 'claimed' entry of another owner (a crashed process) is
+ *   reconciled the same way.
  *
  * After a cancel (ledger 'voided') a new label for D needs msg.fedex.reship; it uses the next
  * generation key D#2, D#3, …
@@ -41,6 +46,9 @@ export const SHIP_OPERATION = 'ship.create';
 export const CANCEL_OPERATION = 'ship.cancel';
 /** Longer than any create can take (timeouts and retries included). */
 export const OWN_CLAIM_STALE_MS = 10 * 60_000;
+export const DEFAULT_RECONCILE_DELAY_MS = 30_000;
+export const DEFAULT_RECONCILE_WINDOW_MS = 10 * 60_000;
+export const DEFAULT_RECONCILE_LOOKUPS = 3;
 
 /** The part of FedexClient the service uses (tests may pass the real client only). */
 export interface ShipClient {
@@ -119,10 +127,17 @@ export interface ShipServiceOptions {
   record?: (entry: AuditEntryInput) => Promise<unknown>;
   nodeId?: string;
   /**
-   * FedEx may answer NOTFOUND for a new label for a while (reference §5): a reference lookup
-   * proves nothing before this long after the create was sent.
+   * FedEx may answer NOTFOUND for a new label for a while (reference §5): the first reference
+   * lookup after an ambiguous create waits this long after the create was sent (default 30 s).
    */
   reconcileDelayMs?: number;
+  /**
+   * NOTFOUND proves no shipment exists only when the lookups reach this long after the create was
+   * sent (default 10 min); a shipment that shows up meanwhile is adopted.
+   */
+  reconcileWindowMs?: number;
+  /** Explicit NOTFOUND answers, spread over the window, that together prove absence (default 3). */
+  reconcileLookups?: number;
   /** A claim of another owner younger than this is taken as still running (shared stores). */
   staleClaimMs?: number;
   /** Creates one msg may send in total (a new attempt needs a lookup proving none exists). */
@@ -177,9 +192,9 @@ function errorInfo(err: unknown): AuditErrorInfo {
 
 /**
  * true when the create may have reached FedEx and been applied: a timeout or reset after sending,
- * a 5xx after sending (ApiError.ambiguous), or the call being torn down mid-flight (node closed,
- * msg cancelled).
- * A FedEx answer that refuses (4xx, 429/503 after the retries) proves nothing was created.
+ * a 5xx (503 included) after sending (ApiError.ambiguous), or the call being torn down mid-flight
+ * (node closed, msg cancelled).
+ * A FedEx answer that refuses (4xx, 429 after the retries) proves nothing was created.
  */
 export function mayHaveBeenApplied(err: unknown): boolean {
   if (!(err instanceof ApiError)) return true;
@@ -427,12 +442,12 @@ export class ShipService {
     excluded: Set<string>,
     cause?: unknown,
   ): Promise<ShipOutcome> {
-    const { store, client } = this.options;
+    const { store } = this.options;
     const unknownError = (why: string, retryable = true): ApiError =>
       new ApiError({
         system: 'fedex',
         code: 'OUTCOME_UNKNOWN',
-        message: `the FedEx shipment of ${describeKey(key)} may exist (${why}); the ledger keeps it 'unknown' and the next msg for this document checks again`,
+        message: `the FedEx shipment of ${describeKey(key)} may exist (${why}); the ledger keeps it unsettled: the next msg for this document checks again, or an operator resolves it`,
         retryable,
         ambiguous: true,
         cause,
@@ -441,32 +456,7 @@ export class ShipService {
       throw unknownError('no customer reference to look it up by: the reference template renders empty', false);
     }
     for (const g of await this.voidedTrackingNumbers(key)) excluded.add(g);
-    // A label may be NOTFOUND for a while after creation: a lookup before then proves nothing.
-    const since = Date.parse(entry.updatedAt);
-    const wait = (Number.isFinite(since) ? since : this.now()) + (this.options.reconcileDelayMs ?? 30_000) - this.now();
-    if (wait > 0) await sleep(wait, input.signal);
-
-    const claimedDay = Date.parse(entry.claimedAt);
-    const base = Number.isFinite(claimedDay) ? claimedDay : this.now();
-    const shipDay = Date.parse(built.shipDate);
-    let lookup;
-    try {
-      const res = await client.trackByReference(
-        {
-          type: 'CUSTOMER_REFERENCE',
-          value: built.customerReference,
-          shipDateBegin: day(Math.min(base, Number.isFinite(shipDay) ? shipDay : base), -3),
-          shipDateEnd: day(Math.max(base, Number.isFinite(shipDay) ? shipDay : base), 3),
-        },
-        { transactionId: `${key}:lookup`, signal: input.signal },
-      );
-      lookup = readReferenceLookup(res.data, excluded);
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404) lookup = { found: false as const, proven: true as const };
-      else throw unknownError(`the lookup by reference failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    if (!lookup.found && !lookup.proven)
-      throw unknownError(`the lookup by reference was inconclusive: ${lookup.reason}`);
+    const lookup = await this.lookUpAfterCreate(key, entry, built, input, excluded, unknownError);
 
     // One reconciler wins the entry; another (instance or msg) sees it held.
     const took = await store.takeOver(key, this.options.owner, [entry.state], entry.owner);
@@ -521,6 +511,107 @@ export class ShipService {
       throw err;
     }
     return this.attempt(key, built, input, attemptsLeft, excluded);
+  }
+
+  /**
+   * The latest moment the create of `entry` may have been sent. An 'unknown' entry was marked
+   * after its create call ended (every send of it came before); the mark is in the ledger, so a
+   * restart measures from it too. A claim left by a process that stopped may have sent until that
+   * process stopped: at most OWN_CLAIM_STALE_MS (longer than any create) after its claim.
+   */
+  private createSentBy(entry: LedgerEntry): number {
+    const now = this.now();
+    if (entry.state === 'unknown') {
+      const marked = Date.parse(entry.updatedAt);
+      return Number.isFinite(marked) ? Math.min(marked, now) : now;
+    }
+    const claimed = Date.parse(entry.claimedAt);
+    return Number.isFinite(claimed) ? Math.min(claimed + OWN_CLAIM_STALE_MS, now) : now;
+  }
+
+  /**
+   * Looks the document's shipment up by its reference until it is found or absence is proven:
+   * the first lookup `reconcileDelayMs` after the create was sent, the last one no earlier than
+   * `reconcileWindowMs` after it, `reconcileLookups` in all, spread in between. Every one of them
+   * must be an explicit NOTFOUND (or list only shipments that are not ours) for the proof; any
+   * inconclusive answer ends the attempt with the entry left as it is.
+   */
+  private async lookUpAfterCreate(
+    key: string,
+    entry: LedgerEntry,
+    built: BuiltShipment,
+    input: ShipInput,
+    excluded: Set<string>,
+    unknownError: (why: string) => ApiError,
+  ): Promise<{ found: true; trackingNumbers: string[]; serviceType?: string; shipDate?: string } | { found: false }> {
+    const delay = Math.max(0, this.options.reconcileDelayMs ?? DEFAULT_RECONCILE_DELAY_MS);
+    const window = Math.max(delay, this.options.reconcileWindowMs ?? DEFAULT_RECONCILE_WINDOW_MS);
+    const count = Math.max(1, Math.floor(this.options.reconcileLookups ?? DEFAULT_RECONCILE_LOOKUPS));
+    const sentBy = this.createSentBy(entry);
+    const interval = count > 1 ? (window - delay) / (count - 1) : 0;
+    // a late start (a restart, a re-poll long after) still spaces its lookups, a little less
+    const gap = Math.min(interval, delay);
+    let last = -Infinity;
+    for (let i = 0; i < count; i++) {
+      let at = Math.max(sentBy + delay + i * interval, last + gap);
+      if (i === count - 1) at = Math.max(at, sentBy + window);
+      const wait = at - this.now();
+      if (wait > 0) await sleep(wait, input.signal);
+      last = this.now();
+      const lookup = await this.lookUpOnce(key, entry, built, input, excluded, unknownError);
+      if (lookup.found) return lookup;
+    }
+    return { found: false };
+  }
+
+  /** One Track-by-reference call; throws OUTCOME_UNKNOWN when the answer proves nothing. */
+  private async lookUpOnce(
+    key: string,
+    entry: LedgerEntry,
+    built: BuiltShipment,
+    input: ShipInput,
+    excluded: Set<string>,
+    unknownError: (why: string) => ApiError,
+  ): Promise<{ found: true; trackingNumbers: string[]; serviceType?: string; shipDate?: string } | { found: false }> {
+    const reference = built.customerReference ?? '';
+    const claimedDay = Date.parse(entry.claimedAt);
+    const base = Number.isFinite(claimedDay) ? claimedDay : this.now();
+    const shipDay = Date.parse(built.shipDate);
+    let lookup;
+    try {
+      const res = await this.options.client.trackByReference(
+        {
+          type: 'CUSTOMER_REFERENCE',
+          value: reference,
+          shipDateBegin: day(Math.min(base, Number.isFinite(shipDay) ? shipDay : base), -3),
+          shipDateEnd: day(Math.max(base, Number.isFinite(shipDay) ? shipDay : base), 3),
+        },
+        { transactionId: `${key}:lookup`, signal: input.signal },
+      );
+      lookup = readReferenceLookup(res.data, excluded, reference);
+    } catch (err) {
+      // a 404 of the endpoint, a 5xx, a timeout: FedEx said nothing about the shipment
+      throw unknownError(`the lookup by reference failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (!lookup.found && !lookup.proven)
+      throw unknownError(`the lookup by reference was inconclusive: ${lookup.reason}`);
+    if (!lookup.found) return { found: false };
+    // a shipment this ledger already holds for another document is not this document's
+    const ours: string[] = [];
+    for (const tn of lookup.trackingNumbers)
+      if (!(await this.heldByAnotherDocument(tn, built, input.x3))) ours.push(tn);
+    return ours.length ? { ...lookup, trackingNumbers: ours } : { found: false };
+  }
+
+  private async heldByAnotherDocument(trackingNumber: string, built: BuiltShipment, x3: X3Info): Promise<boolean> {
+    const c = (await this.options.store.getShipment(trackingNumber))?.correlation;
+    if (!c) return false;
+    const mine = this.correlation(built, x3);
+    return (
+      (c.x3Key !== undefined && c.x3Key !== mine.x3Key) ||
+      (c.x3Entity !== undefined && c.x3Entity !== mine.x3Entity) ||
+      (c.x3Folder !== undefined && mine.x3Folder !== undefined && c.x3Folder !== mine.x3Folder)
+    );
   }
 
   private async finish(

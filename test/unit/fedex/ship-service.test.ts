@@ -26,7 +26,10 @@ describe('fedex/ship-service against the FedEx simulator', function () {
       owner: 'this-process',
       settings: settings(),
       record: async (e) => void audit.push(e),
+      // real time here: one lookup at once (the window and its lookups: ship-reconcile.test.ts)
       reconcileDelayMs: 0,
+      reconcileWindowMs: 0,
+      reconcileLookups: 1,
       ...opts,
     });
 
