@@ -52,6 +52,8 @@ export const DEFAULT_RECONCILE_LOOKUPS = 3;
 
 /** The part of FedexClient the service uses (tests may pass the real client only). */
 export interface ShipClient {
+  /** production, sandbox or custom (client.ts fedexEnvironmentOf): part of the ledger key. */
+  readonly environment: string;
   readonly accountNumber: string;
   createShipment(body: unknown, call?: FedexCallOptions): Promise<HttpResponse<unknown>>;
   createFreightShipment(body: unknown, call?: FedexCallOptions): Promise<HttpResponse<unknown>>;
@@ -76,6 +78,9 @@ export interface StoredShipment {
 }
 
 export type ShipOutcomeKind = 'created' | 'stored' | 'adopted';
+
+/** Which FedEx a ledger key belongs to. */
+export type ShipKeyTarget = Pick<ShipClient, 'environment' | 'accountNumber'>;
 
 export interface ShipOutcome {
   outcome: ShipOutcomeKind;
@@ -236,8 +241,28 @@ export class ShipService {
     this.slots = new Slots(Math.max(1, options.maxInFlight ?? 64));
   }
 
-  /** The ledger key of an X3 document (base generation). */
-  static documentKey(record: X3Record, x3: X3Info, settings?: Pick<ShipSettings, 'fieldMap'>): string {
+  /** The ledger key of an X3 document (base generation) for this FedEx environment and account. */
+  static documentKey(
+    record: X3Record,
+    x3: X3Info,
+    settings: Pick<ShipSettings, 'fieldMap'> | undefined,
+    target: ShipKeyTarget,
+  ): string {
+    return ShipService.documentKeys(record, x3, settings, target).key;
+  }
+
+  /**
+   * The one place a document's ledger keys are made. What tells two documents apart is all in it:
+   * the FedEx environment and account (a sandbox label never answers a production msg), the X3
+   * folder, entity and number. `legacy` is the key the previous version used (folder, entity,
+   * number): a document recorded under it before an upgrade is found there and never shipped twice.
+   */
+  static documentKeys(
+    record: X3Record,
+    x3: X3Info,
+    settings: Pick<ShipSettings, 'fieldMap'> | undefined,
+    target: ShipKeyTarget,
+  ): { key: string; legacy: string } {
     const profile = profileFor(x3.entity, record);
     const entity = profile?.entity ?? x3.entity ?? 'document';
     const docField = settings?.fieldMap.document ?? profile?.fields.document;
@@ -250,19 +275,43 @@ export class ShipService {
         `the X3 document number is missing: msg.x3.key is not set and the record has no ${docField ?? 'key field'}`,
       );
     }
-    return `fedex.ship:${x3.folder || '-'}:${entity}:${key}`;
+    const folder = x3.folder?.trim();
+    if (!folder) {
+      throw new ValidationError(
+        'fedex',
+        'msg.x3.folder',
+        "the X3 folder is missing (msg.x3.folder, set by x3-poll): without it two folders' documents with the same number would share one label",
+      );
+    }
+    const parts = [target.environment, target.accountNumber, folder, entity, key].map((p) => encodeURIComponent(p));
+    return { key: `fedex.ship:${parts.join(':')}`, legacy: `fedex.ship:${folder}:${entity}:${key}` };
   }
 
   async ship(input: ShipInput): Promise<ShipOutcome> {
-    const base = input.idempotencyKey ?? ShipService.documentKey(input.record, input.x3, this.options.settings);
-    return serialise(this.options.store, base, () => this.slots.run(() => this.shipSerial(base, input)));
+    const { store } = this.options;
+    if (input.idempotencyKey) {
+      const base = input.idempotencyKey;
+      return serialise(store, base, () => this.slots.run(() => this.shipSerial(base, input)));
+    }
+    const keys = ShipService.documentKeys(input.record, input.x3, this.options.settings, this.options.client);
+    return serialise(store, keys.key, () =>
+      this.slots.run(async () => this.shipSerial(await this.recordedKey(keys), input)),
+    );
+  }
+
+  /** The new key, unless the document is recorded only under the previous version's key. */
+  private async recordedKey(keys: { key: string; legacy: string }): Promise<string> {
+    if (await this.options.store.get(keys.key)) return keys.key;
+    return (await this.options.store.get(keys.legacy)) ? keys.legacy : keys.key;
   }
 
   async cancel(input: CancelInput): Promise<CancelOutcome> {
     let base: string | undefined = input.idempotencyKey;
     if (!base && input.record && input.x3 && (input.x3.key || Object.keys(input.record).length)) {
       try {
-        base = ShipService.documentKey(input.record, input.x3, this.options.settings);
+        base = await this.recordedKey(
+          ShipService.documentKeys(input.record, input.x3, this.options.settings, this.options.client),
+        );
       } catch (err) {
         if (!input.trackingNumber) throw err;
       }
@@ -862,7 +911,21 @@ function splitKey(key: string): { base: string; generation: number } {
   return m ? { base: m[1], generation: Number(m[2]) } : { base: key, generation: 1 };
 }
 
+/** A ledger key in words for messages: either format of documentKeys(). */
 function describeKey(key: string): string {
-  const m = /^fedex\.ship:([^:]*):([^:]*):(.*)$/.exec(key);
-  return m ? `X3 ${m[2]} ${m[3]}${m[1] && m[1] !== '-' ? ` (${m[1]})` : ''}` : key;
+  const current = /^fedex\.ship:([^:]*):([^:]*):([^:]*):([^:]*):([^:]*)$/.exec(key);
+  if (current) {
+    const [env, , folder, entity, doc] = current.slice(1).map((p) => safeDecode(p));
+    return `X3 ${entity} ${doc} (folder ${folder}, FedEx ${env})`;
+  }
+  const legacy = /^fedex\.ship:([^:]*):([^:]*):(.*)$/.exec(key);
+  return legacy ? `X3 ${legacy[2]} ${legacy[3]}${legacy[1] && legacy[1] !== '-' ? ` (${legacy[1]})` : ''}` : key;
+}
+
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }

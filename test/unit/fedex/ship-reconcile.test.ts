@@ -32,7 +32,7 @@ describe('fedex/ship-service reconciliation of an ambiguous create (simulated ti
   const createRequests = () =>
     sim.state.requests.filter((r) => r.path === '/ship/v1/shipments').length + sim.state.drops.length;
   const lookups = () => sim.state.trackCalls.filter((c) => c.path === '/track/v1/referencenumbers');
-  const keyOf = () => ShipService.documentKey(salesDelivery(DOC), x3Of('salesDelivery', DOC), settings());
+  const keyOf = () => ShipService.documentKey(salesDelivery(DOC), x3Of('salesDelivery', DOC), settings(), client);
 
   beforeEach(async () => {
     clock = installClock(Date.now());
@@ -69,6 +69,7 @@ describe('fedex/ship-service reconciliation of an ambiguous create (simulated ti
     await drive(client.testConnection()); // the token first: the fault below hits every request
     sim.config.error5xxRate = 1;
     const wrapped: ShipClient = {
+      environment: client.environment,
       accountNumber: client.accountNumber,
       createShipment: (b, c) => client.createShipment(b, c),
       createFreightShipment: (b, c) => client.createFreightShipment(b, c),
@@ -94,6 +95,7 @@ describe('fedex/ship-service reconciliation of an ambiguous create (simulated ti
     await drive(client.testConnection());
     sim.config.error5xxRate = 1; // FedEx answers 500 to the create without creating anything
     const wrapped: ShipClient = {
+      environment: client.environment,
       accountNumber: client.accountNumber,
       createShipment: (b, c) => client.createShipment(b, c),
       createFreightShipment: (b, c) => client.createFreightShipment(b, c),

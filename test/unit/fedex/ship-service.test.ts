@@ -10,7 +10,7 @@ import { purchaseOrder, salesDelivery, settings, x3Of } from './fixtures';
 import { simClient, startSim, tokenRequestsOk } from './sim';
 
 const DOC = 'SD00000001';
-const KEY = `fedex.ship:SEED:salesDelivery:${DOC}`;
+const KEY = `fedex.ship:custom:740561073:SEED:salesDelivery:${DOC}`;
 
 describe('fedex/ship-service against the FedEx simulator', function () {
   this.timeout(20_000);
@@ -72,7 +72,7 @@ describe('fedex/ship-service against the FedEx simulator', function () {
     const shipment = sim.state.shipments[0];
     assert.deepEqual(
       shipment.references.map((r) => [r.type, r.value]),
-      [['CUSTOMER_REFERENCE', `X3 ${DOC}`]],
+      [['CUSTOMER_REFERENCE', `SEED SDH ${DOC}`]],
     );
     const entry = await store.get(KEY);
     assert.equal(entry?.state, 'succeeded');
@@ -141,6 +141,7 @@ describe('fedex/ship-service against the FedEx simulator', function () {
     const realLookup = client.trackByReference.bind(client);
     const lookups: string[] = [];
     const wrapped: ShipClient = {
+      environment: client.environment,
       accountNumber: client.accountNumber,
       createShipment: (b, c) => client.createShipment(b, c),
       createFreightShipment: (b, c) => client.createFreightShipment(b, c),
@@ -154,7 +155,7 @@ describe('fedex/ship-service against the FedEx simulator', function () {
     };
     const out = await ship(service({ client: wrapped }));
     assert.equal(out.outcome, 'created');
-    assert.deepEqual(lookups, [`X3 ${DOC}`]);
+    assert.deepEqual(lookups, [`SEED SDH ${DOC}`]);
     assert.ok(sim.state.limits.some((l) => l.status === 500 && l.path === '/ship/v1/shipments'));
     assert.equal(sim.state.shipments.length, 1);
     const entry = await store.get(KEY);
@@ -177,7 +178,7 @@ describe('fedex/ship-service against the FedEx simulator', function () {
 
     // crashed before sending: nothing at FedEx, so one new shipment
     const other = 'SD00000002';
-    await store.claim(`fedex.ship:SEED:salesDelivery:${other}`, {
+    await store.claim(`fedex.ship:custom:740561073:SEED:salesDelivery:${other}`, {
       owner: 'dead-process',
       system: 'fedex',
       operation: 'ship.create',
@@ -281,7 +282,7 @@ describe('fedex/ship-service against the FedEx simulator', function () {
     assert.deepEqual(
       s?.references.map((r) => [r.type, r.value]),
       [
-        ['CUSTOMER_REFERENCE', 'X3 PO00000007'],
+        ['CUSTOMER_REFERENCE', 'SEED POH PO00000007'],
         ['P_O_NUMBER', 'PO00000007'],
       ],
     );
