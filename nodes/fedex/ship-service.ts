@@ -299,9 +299,11 @@ export class ShipService {
     );
   }
 
-  /** The new key, unless the document is recorded only under the previous version's key. */
+  /**
+   * The new key, unless the document was recorded under the previous version's key (then that
+   * one stays its key: this version never writes a legacy key, so only one of the two exists).
+   */
   private async recordedKey(keys: { key: string; legacy: string }): Promise<string> {
-    if (await this.options.store.get(keys.key)) return keys.key;
     return (await this.options.store.get(keys.legacy)) ? keys.legacy : keys.key;
   }
 
