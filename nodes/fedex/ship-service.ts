@@ -49,6 +49,7 @@ export const OWN_CLAIM_STALE_MS = 10 * 60_000;
 export const DEFAULT_RECONCILE_DELAY_MS = 30_000;
 export const DEFAULT_RECONCILE_WINDOW_MS = 10 * 60_000;
 export const DEFAULT_RECONCILE_LOOKUPS = 3;
+export const DEFAULT_MAX_CREATE_ATTEMPTS = 4;
 
 /** The part of FedexClient the service uses (tests may pass the real client only). */
 export interface ShipClient {
@@ -145,7 +146,11 @@ export interface ShipServiceOptions {
   reconcileLookups?: number;
   /** A claim of another owner younger than this is taken as still running (shared stores). */
   staleClaimMs?: number;
-  /** Creates one msg may send in total (a new attempt needs a lookup proving none exists). */
+  /**
+   * Creates one msg may send in total (default 4; a new attempt needs lookups proving none
+   * exists). A 503 is not retried blindly (it may have been applied): a short FedEx outage costs
+   * attempts here instead.
+   */
   maxCreateAttempts?: number;
   /**
    * Documents worked on at once (default 64). A burst of thousands is queued here instead of
@@ -366,7 +371,13 @@ export class ShipService {
       if (claim.entry.state === 'succeeded') return this.stored(key, claim.entry);
       return this.resolveExisting(key, claim.entry, built, input);
     }
-    return this.attempt(key, built, input, this.options.maxCreateAttempts ?? 2, current.excluded);
+    return this.attempt(
+      key,
+      built,
+      input,
+      this.options.maxCreateAttempts ?? DEFAULT_MAX_CREATE_ATTEMPTS,
+      current.excluded,
+    );
   }
 
   private build(input: ShipInput): BuiltShipment {
@@ -428,7 +439,14 @@ export class ShipService {
       }
     }
     // 'unknown', or a claim left by a process that died: find out before doing anything.
-    return this.reconcile(key, entry, built, input, this.options.maxCreateAttempts ?? 2, new Set());
+    return this.reconcile(
+      key,
+      entry,
+      built,
+      input,
+      this.options.maxCreateAttempts ?? DEFAULT_MAX_CREATE_ATTEMPTS,
+      new Set(),
+    );
   }
 
   private async attempt(

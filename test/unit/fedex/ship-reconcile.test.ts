@@ -91,6 +91,31 @@ describe('fedex/ship-service reconciliation of an ambiguous create (simulated ti
     assert.ok(calls[1].at - calls[0].at >= 60_000, 'the lookups are spread over the window');
   });
 
+  it('FedEx unavailable for two creates in a row (5xx, nothing created): each proven absent, the third creates', async () => {
+    await drive(client.testConnection());
+    let creates = 0;
+    const wrapped: ShipClient = {
+      environment: client.environment,
+      accountNumber: client.accountNumber,
+      createShipment: (b, c) => {
+        creates += 1;
+        sim.config.error5xxRate = creates <= 2 ? 1 : 0; // a 503 is no longer retried blindly
+        return client.createShipment(b, c);
+      },
+      createFreightShipment: (b, c) => client.createFreightShipment(b, c),
+      cancelShipment: (b, c) => client.cancelShipment(b, c),
+      trackByReference: (q, c) => {
+        sim.config.error5xxRate = 0;
+        return client.trackByReference(q, c);
+      },
+    };
+    const out = await drive(ship(service({ client: wrapped })));
+    assert.equal(out.outcome, 'created');
+    assert.equal(creates, 3);
+    assert.equal(sim.state.shipments.length, 1);
+    assert.equal((await store.get(out.key))?.state, 'succeeded');
+  });
+
   it('a 404 of the Track endpoint is no proof: the entry stays unknown, nothing is created again, a new msg does not claim it', async () => {
     await drive(client.testConnection());
     sim.config.error5xxRate = 1; // FedEx answers 500 to the create without creating anything
