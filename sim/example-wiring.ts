@@ -101,6 +101,8 @@ export interface WiringOptions {
    * 5 s (the simulated pool finishes a save within its latency; a real one needs minutes).
    */
   x3TakeoverGraceSeconds?: number;
+  /** fedex-ship lookup window after an unknown outcome, default 3 s (the node's default is 600 s). */
+  reconcileWindowSeconds?: number;
   /** shipstation-in fetch retry: first delay and cap (s), default 1 / 5. */
   webhookRetrySeconds?: [number, number];
   /** Shipper / receiving address of fedex-ship. */
@@ -220,6 +222,7 @@ export function wireExamples(examples: ExampleFlow[], options: WiringOptions): F
           ourPostal: shipper.postal,
           ourCountry: shipper.country,
           reconcileDelaySeconds: options.reconcileDelaySeconds ?? 1,
+          reconcileWindowSeconds: options.reconcileWindowSeconds ?? 3,
         });
         break;
       case 'shipstation-in':

@@ -10,7 +10,7 @@ import type { TokenProvider } from './token-cache';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RetryPolicy extends BackoffPolicy {
-  /** Retries after the first attempt (429/503/5xx/network); the 401 refresh is extra. */
+  /** Retries after the first attempt (429, and 5xx/network when safe to repeat); the 401 refresh is extra. */
   maxRetries: number;
   /** Longest Retry-After we honour before giving up and reporting the error. */
   maxRetryAfterMs: number;
@@ -91,9 +91,10 @@ const NOT_SENT_CODES = new Set([
 
 /**
  * Every outbound call goes through here: limiter, credentials, and the one retry policy —
- * 429/503 wait Retry-After (else backoff with full jitter); 401 refreshes the token once and
- * retries once; other 4xx are final; network errors and 5xx are retried only when repeating
- * is safe, otherwise the call is reported as ambiguous (it may have been applied).
+ * 429 (and 503 on a request safe to repeat) wait Retry-After (else backoff with full jitter);
+ * 401 refreshes the token once and retries once; other 4xx are final; network errors and 5xx
+ * (503 included) are retried only when repeating is safe, otherwise the call is reported as
+ * ambiguous (it may have been applied).
  */
 export class HttpClient {
   private readonly axios: AxiosInstance;
@@ -207,8 +208,12 @@ export class HttpClient {
           continue;
         }
 
+        // A 503 may come from a gateway after the backend applied the request: only a request
+        // that is safe to repeat waits and retries; a create gets "outcome unknown" below.
         const waitRetry =
-          status === 429 || status === 503 || (this.options.isRetryableResponse?.(status, response.data) ?? false);
+          status === 429 ||
+          (status === 503 && idempotent) ||
+          (this.options.isRetryableResponse?.(status, response.data) ?? false);
         const serverError = status >= 500 && !waitRetry;
         if (waitRetry || (serverError && idempotent)) {
           const retryAfter = parseRetryAfter(responseHeaders['retry-after'], this.now());

@@ -21,6 +21,17 @@ export const FEDEX_URLS = {
 
 export type FedexEnvironment = keyof typeof FEDEX_URLS | 'custom';
 
+/**
+ * Which FedEx a base URL reaches. Any other URL (a proxy, a simulator) is 'custom' whatever its
+ * host and port, so moving it does not change what the ledger keys say.
+ */
+export function fedexEnvironmentOf(baseURL: string): FedexEnvironment {
+  const url = baseURL.replace(/\/+$/, '');
+  if (url === FEDEX_URLS.production) return 'production';
+  if (url === FEDEX_URLS.sandbox) return 'sandbox';
+  return 'custom';
+}
+
 export type GrantType = 'client_credentials' | 'csp_credentials' | 'client_pc_credentials';
 
 export interface FedexCredentials {
@@ -139,6 +150,8 @@ export function isLockoutResponse(err: unknown): err is ApiError {
 export class FedexClient extends EventEmitter {
   readonly accountNumber: string;
   readonly baseURL: string;
+  /** production, sandbox or custom: part of every ledger key, so no environment answers for another. */
+  readonly environment: FedexEnvironment;
   readonly stats: FedexClientStats = { tokenRequests: 0, transactions: 0 };
   private readonly tokens: TokenCache;
   private readonly http: HttpClient;
@@ -159,6 +172,7 @@ export class FedexClient extends EventEmitter {
     setMaxListeners(0, this.aborter.signal);
     this.accountNumber = options.accountNumber;
     this.baseURL = options.baseURL.replace(/\/+$/, '');
+    this.environment = fedexEnvironmentOf(this.baseURL);
     this.now = options.now ?? Date.now;
     this.lockoutMs = options.lockoutMs ?? 10 * 60_000;
     this.authRetries = options.authRetries ?? 5;

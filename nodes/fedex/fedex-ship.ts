@@ -58,6 +58,8 @@ export = function (RED: NodeAPI): void {
         nodeId: node.id,
         labels: audit.labels,
         reconcileDelayMs: secondsOr(def.reconcileDelaySeconds, 30) * 1000,
+        reconcileWindowMs: secondsOr(def.reconcileWindowSeconds, 600) * 1000,
+        reconcileLookups: Math.max(1, Math.floor(secondsOr(def.reconcileLookups, 3))),
       });
     } catch (err) {
       ctx.board.set({ fill: 'red', shape: 'ring', text: 'bad settings' });

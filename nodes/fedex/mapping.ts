@@ -73,6 +73,8 @@ export type Direction = 'outbound' | 'inbound';
 
 export interface DocumentProfile {
   entity: string;
+  /** X3's short name of the document (its table prefix): short enough for a 30-character reference. */
+  code: string;
   direction: Direction;
   /** A purchase order: P_O_NUMBER / PO_NUMBER references are added. */
   purchaseOrder: boolean;
@@ -107,6 +109,7 @@ const SUPPLIER_SHIP_FROM: PartyFieldMap = {
 export const DOCUMENT_PROFILES: Record<string, DocumentProfile> = {
   salesDelivery: {
     entity: 'salesDelivery',
+    code: 'SDH',
     direction: 'outbound',
     purchaseOrder: false,
     fields: {
@@ -120,12 +123,14 @@ export const DOCUMENT_PROFILES: Record<string, DocumentProfile> = {
   },
   salesOrder: {
     entity: 'salesOrder',
+    code: 'SOH',
     direction: 'outbound',
     purchaseOrder: false,
     fields: { ...SHIP_TO, document: 'SOHNUM', shipDate: 'SHIDAT' },
   },
   purchaseOrder: {
     entity: 'purchaseOrder',
+    code: 'POH',
     direction: 'inbound',
     purchaseOrder: true,
     fields: { ...SUPPLIER_SHIP_FROM, document: 'POHNUM' },
@@ -209,7 +214,9 @@ export const DEFAULT_SHIP_SETTINGS: ShipSettings = {
   weightUnit: 'LB',
   defaultWeight: 1,
   shipDate: 'today',
-  customerReferenceTemplate: 'X3 {{x3.key}}',
+  // the folder and document type too: the ambiguous-outcome lookup finds a shipment by it, and
+  // another folder's delivery with the same number must not answer for this one
+  customerReferenceTemplate: '{{x3.folder}} {{x3.code}} {{x3.key}}',
   poNumberTemplate: '{{x3.key}}',
   descriptionTemplate: 'X3 {{x3.key}}',
   residential: false,
@@ -582,7 +589,8 @@ export function buildShipment(input: MappingInput): BuiltShipment {
       `the X3 document number is missing: msg.x3.key is not set and the record has no ${fields.document ?? 'key field'}`,
     );
   }
-  const view = { ...input.view, x3: { ...x3, key: documentNumber, entity }, payload: record, record };
+  const code = profile?.code ?? entity;
+  const view = { ...input.view, x3: { ...x3, key: documentNumber, entity, code }, payload: record, record };
   const docSource = fields.document ?? 'msg.x3.key';
 
   // Parties: the X3 address on one side, our address on the other, msg overrides on top.

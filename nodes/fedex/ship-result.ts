@@ -173,31 +173,76 @@ export type ReferenceLookup =
   | { found: false; proven: true }
   | { found: false; proven: false; reason: string };
 
+/** How FedEx reports a number or reference it does not know (reference §5), e.g. TRACKING.REFERENCENUMBER.NOTFOUND. */
+const NOT_FOUND_CODE = /^TRACKING\.[A-Z]+\.NOTFOUND$/;
+
+/** Reference values as compared: FedEx may change the case, never the characters. */
+function sameReference(a: string, b: string): boolean {
+  return a.trim().toUpperCase() === b.trim().toUpperCase();
+}
+
 /**
- * Track-by-reference answer -> the shipment it proves exists (cancelled ones and `exclude`d numbers
- * skipped), or a proof that none exists (NOTFOUND), or neither.
+ * The customer references a Track result carries (additionalTrackingInfo.packageIdentifiers;
+ * the spec names the list `value`, answers seen use `values`), or undefined when it shows none.
  */
-export function readReferenceLookup(body: unknown, exclude: ReadonlySet<string> = new Set()): ReferenceLookup {
+function identifiersOf(result: Record<string, unknown>): string[] | undefined {
+  const ids = list(obj(result.additionalTrackingInfo)?.packageIdentifiers);
+  if (ids.length === 0) return undefined;
+  const out: string[] = [];
+  for (const id of ids) {
+    for (const v of [id.values, id.value].flat()) if (typeof v === 'string') out.push(v);
+  }
+  return out;
+}
+
+/**
+ * Track-by-reference answer -> the shipment it shows exists, or evidence that none exists, or
+ * neither. With `reference`, a result counts as ours only when it carries that exact reference
+ * (another document's "X3 SD1" must not answer for "X3 SD10"); a result that shows no reference
+ * at all cannot be told apart and makes the answer inconclusive. Evidence of absence is a
+ * well-formed answer whose every result is an explicit NOTFOUND or not ours (cancelled,
+ * `exclude`d, another reference); whether that proves anything depends on when it was asked
+ * (ship-service's lookup window).
+ */
+export function readReferenceLookup(
+  body: unknown,
+  exclude: ReadonlySet<string> = new Set(),
+  reference?: string,
+): ReferenceLookup {
   const output = obj(obj(body)?.output);
   if (!output) return { found: false, proven: false, reason: 'the Track answer has no output' };
+  if (!Array.isArray(output.completeTrackResults))
+    return { found: false, proven: false, reason: 'the Track answer has no completeTrackResults' };
   const found: string[] = [];
   let serviceType: string | undefined;
   let shipDate: string | undefined;
-  let notFound = 0;
+  let results = 0;
   let other = '';
   for (const complete of list(output.completeTrackResults)) {
     for (const r of list(complete.trackResults)) {
+      results += 1;
       const err = obj(r.error);
       if (err) {
         const code = str(err.code) ?? '';
-        if (/NOTFOUND/.test(code)) notFound += 1;
-        else other = `${code}: ${str(err.message) ?? ''}`;
+        if (!NOT_FOUND_CODE.test(code)) other = `${code || 'error'}: ${str(err.message) ?? ''}`;
         continue;
       }
       const tn = str(obj(r.trackingNumberInfo)?.trackingNumber) ?? str(complete.trackingNumber);
-      if (!tn || exclude.has(tn)) continue;
+      if (!tn) {
+        other = 'a Track result without a tracking number';
+        continue;
+      }
+      if (exclude.has(tn)) continue;
       const latest = obj(r.latestStatusDetail);
       if (str(latest?.code) === 'CA' || str(latest?.derivedCode) === 'CA') continue;
+      if (reference !== undefined) {
+        const ids = identifiersOf(r);
+        if (!ids) {
+          other = `${tn} shows no reference to compare with "${reference}"`;
+          continue;
+        }
+        if (!ids.some((v) => sameReference(v, reference))) continue;
+      }
       if (!found.includes(tn)) found.push(tn);
       serviceType ??= str(obj(r.serviceDetail)?.type);
       const ship = list(r.dateAndTimes).find((d) => d.type === 'SHIP');
@@ -206,7 +251,6 @@ export function readReferenceLookup(body: unknown, exclude: ReadonlySet<string> 
   }
   if (found.length) return { found: true, trackingNumbers: found, serviceType, shipDate };
   if (other) return { found: false, proven: false, reason: other };
-  // Only cancelled/excluded matches, or FedEx said NOTFOUND: no live shipment carries the reference.
-  if (notFound > 0 || list(output.completeTrackResults).length > 0) return { found: false, proven: true };
+  if (results > 0) return { found: false, proven: true };
   return { found: false, proven: false, reason: 'the Track answer lists no result' };
 }

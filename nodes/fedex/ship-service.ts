@@ -4,11 +4,16 @@
  *
  *   key(D) succeeded      -> the stored result, FedEx is not called
  *   claim(D) -> create    -> complete(D, result)                    (x-customer-transaction-id = D)
- *            -> refused   -> fail(D)          the request was certainly not applied (4xx, 429/503 exhausted)
- *            -> ambiguous -> markUnknown(D) -> reconcile
- *   reconcile: after FedEx's visibility delay, Track by the CUSTOMER_REFERENCE: a live shipment is
- *   adopted (complete), a NOTFOUND proves there is none and only then is a new attempt made
- *   (takeOver). A 'claimed' entry of another owner (a crashed process) is reconciled the same way.
+ *            -> refused   -> fail(D)          the request was certainly not applied (4xx, 429 exhausted)
+ *            -> ambiguous -> markUnknown(D) -> reconcile        (timeout, reset, 5xx incl. 503)
+ *   reconcile: Track by the CUSTOMER_REFERENCE, several times over a window measured from when the
+ *   create may last have been sent (FedEx shows a new label to Track only after a while): a live
+ *   shipment carrying exactly that reference is adopted (complete); only explicit NOTFOUND answers
+ *   all through the window prove there is none, and only then is a new attempt made (takeOver).
+ *   A 404 of the endpoint, a 5xx, a timeout or an unreadable answer prove nothing: the entry stays
+ *   'unknown' until a later msg finds proof or an operator resolves it (ledger-resolve.ts); it never
+ *   becomes claimable by itself. A 'claimed' entry of another owner (a crashed process) is
+ *   reconciled the same way.
  *
  * After a cancel (ledger 'voided') a new label for D needs msg.fedex.reship; it uses the next
  * generation key D#2, D#3, …
@@ -45,9 +50,15 @@ export const SHIP_OPERATION = 'ship.create';
 export const CANCEL_OPERATION = 'ship.cancel';
 /** Longer than any create can take (timeouts and retries included). */
 export const OWN_CLAIM_STALE_MS = 10 * 60_000;
+export const DEFAULT_RECONCILE_DELAY_MS = 30_000;
+export const DEFAULT_RECONCILE_WINDOW_MS = 10 * 60_000;
+export const DEFAULT_RECONCILE_LOOKUPS = 3;
+export const DEFAULT_MAX_CREATE_ATTEMPTS = 4;
 
 /** The part of FedexClient the service uses (tests may pass the real client only). */
 export interface ShipClient {
+  /** production, sandbox or custom (client.ts fedexEnvironmentOf): part of the ledger key. */
+  readonly environment: string;
   readonly accountNumber: string;
   createShipment(body: unknown, call?: FedexCallOptions): Promise<HttpResponse<unknown>>;
   createFreightShipment(body: unknown, call?: FedexCallOptions): Promise<HttpResponse<unknown>>;
@@ -72,6 +83,9 @@ export interface StoredShipment {
 }
 
 export type ShipOutcomeKind = 'created' | 'stored' | 'adopted';
+
+/** Which FedEx a ledger key belongs to. */
+export type ShipKeyTarget = Pick<ShipClient, 'environment' | 'accountNumber'>;
 
 export interface ShipOutcome {
   outcome: ShipOutcomeKind;
@@ -125,13 +139,24 @@ export interface ShipServiceOptions {
   /** Where labels are written (audit-config); the ledger then keeps references, not bytes. */
   labels?: LabelStore;
   /**
-   * FedEx may answer NOTFOUND for a new label for a while (reference §5): a reference lookup
-   * proves nothing before this long after the create was sent.
+   * FedEx may answer NOTFOUND for a new label for a while (reference §5): the first reference
+   * lookup after an ambiguous create waits this long after the create was sent (default 30 s).
    */
   reconcileDelayMs?: number;
+  /**
+   * NOTFOUND proves no shipment exists only when the lookups reach this long after the create was
+   * sent (default 10 min); a shipment that shows up meanwhile is adopted.
+   */
+  reconcileWindowMs?: number;
+  /** Explicit NOTFOUND answers, spread over the window, that together prove absence (default 3). */
+  reconcileLookups?: number;
   /** A claim of another owner younger than this is taken as still running (shared stores). */
   staleClaimMs?: number;
-  /** Creates one msg may send in total (a new attempt needs a lookup proving none exists). */
+  /**
+   * Creates one msg may send in total (default 4; a new attempt needs lookups proving none
+   * exists). A 503 is not retried blindly (it may have been applied): a short FedEx outage costs
+   * attempts here instead.
+   */
   maxCreateAttempts?: number;
   /**
    * Documents worked on at once (default 64). A burst of thousands is queued here instead of
@@ -183,9 +208,9 @@ function errorInfo(err: unknown): AuditErrorInfo {
 
 /**
  * true when the create may have reached FedEx and been applied: a timeout or reset after sending,
- * a 5xx after sending (ApiError.ambiguous), or the call being torn down mid-flight (node closed,
- * msg cancelled).
- * A FedEx answer that refuses (4xx, 429/503 after the retries) proves nothing was created.
+ * a 5xx (503 included) after sending (ApiError.ambiguous), or the call being torn down mid-flight
+ * (node closed, msg cancelled).
+ * A FedEx answer that refuses (4xx, 429 after the retries) proves nothing was created.
  */
 export function mayHaveBeenApplied(err: unknown): boolean {
   if (!(err instanceof ApiError)) return true;
@@ -227,8 +252,28 @@ export class ShipService {
     this.slots = new Slots(Math.max(1, options.maxInFlight ?? 64));
   }
 
-  /** The ledger key of an X3 document (base generation). */
-  static documentKey(record: X3Record, x3: X3Info, settings?: Pick<ShipSettings, 'fieldMap'>): string {
+  /** The ledger key of an X3 document (base generation) for this FedEx environment and account. */
+  static documentKey(
+    record: X3Record,
+    x3: X3Info,
+    settings: Pick<ShipSettings, 'fieldMap'> | undefined,
+    target: ShipKeyTarget,
+  ): string {
+    return ShipService.documentKeys(record, x3, settings, target).key;
+  }
+
+  /**
+   * The one place a document's ledger keys are made. What tells two documents apart is all in it:
+   * the FedEx environment and account (a sandbox label never answers a production msg), the X3
+   * folder, entity and number. `legacy` is the key the previous version used (folder, entity,
+   * number): a document recorded under it before an upgrade is found there and never shipped twice.
+   */
+  static documentKeys(
+    record: X3Record,
+    x3: X3Info,
+    settings: Pick<ShipSettings, 'fieldMap'> | undefined,
+    target: ShipKeyTarget,
+  ): { key: string; legacy: string } {
     const profile = profileFor(x3.entity, record);
     const entity = profile?.entity ?? x3.entity ?? 'document';
     const docField = settings?.fieldMap.document ?? profile?.fields.document;
@@ -241,19 +286,45 @@ export class ShipService {
         `the X3 document number is missing: msg.x3.key is not set and the record has no ${docField ?? 'key field'}`,
       );
     }
-    return `fedex.ship:${x3.folder || '-'}:${entity}:${key}`;
+    const folder = x3.folder?.trim();
+    if (!folder) {
+      throw new ValidationError(
+        'fedex',
+        'msg.x3.folder',
+        "the X3 folder is missing (msg.x3.folder, set by x3-poll): without it two folders' documents with the same number would share one label",
+      );
+    }
+    const parts = [target.environment, target.accountNumber, folder, entity, key].map((p) => encodeURIComponent(p));
+    return { key: `fedex.ship:${parts.join(':')}`, legacy: `fedex.ship:${folder}:${entity}:${key}` };
   }
 
   async ship(input: ShipInput): Promise<ShipOutcome> {
-    const base = input.idempotencyKey ?? ShipService.documentKey(input.record, input.x3, this.options.settings);
-    return serialise(this.options.store, base, () => this.slots.run(() => this.shipSerial(base, input)));
+    const { store } = this.options;
+    if (input.idempotencyKey) {
+      const base = input.idempotencyKey;
+      return serialise(store, base, () => this.slots.run(() => this.shipSerial(base, input)));
+    }
+    const keys = ShipService.documentKeys(input.record, input.x3, this.options.settings, this.options.client);
+    return serialise(store, keys.key, () =>
+      this.slots.run(async () => this.shipSerial(await this.recordedKey(keys), input)),
+    );
+  }
+
+  /**
+   * The new key, unless the document was recorded under the previous version's key (then that
+   * one stays its key: this version never writes a legacy key, so only one of the two exists).
+   */
+  private async recordedKey(keys: { key: string; legacy: string }): Promise<string> {
+    return (await this.options.store.get(keys.legacy)) ? keys.legacy : keys.key;
   }
 
   async cancel(input: CancelInput): Promise<CancelOutcome> {
     let base: string | undefined = input.idempotencyKey;
     if (!base && input.record && input.x3 && (input.x3.key || Object.keys(input.record).length)) {
       try {
-        base = ShipService.documentKey(input.record, input.x3, this.options.settings);
+        base = await this.recordedKey(
+          ShipService.documentKeys(input.record, input.x3, this.options.settings, this.options.client),
+        );
       } catch (err) {
         if (!input.trackingNumber) throw err;
       }
@@ -306,7 +377,14 @@ export class ShipService {
       if (claim.entry.state === 'succeeded') return this.stored(key, claim.entry);
       return this.resolveExisting(key, claim.entry, built, input);
     }
-    return this.attempt(key, built, input, this.options.maxCreateAttempts ?? 2, current.excluded, holdOf(claim.entry));
+    return this.attempt(
+      key,
+      built,
+      input,
+      this.options.maxCreateAttempts ?? DEFAULT_MAX_CREATE_ATTEMPTS,
+      current.excluded,
+      holdOf(claim.entry),
+    );
   }
 
   private build(input: ShipInput): BuiltShipment {
@@ -368,7 +446,14 @@ export class ShipService {
       }
     }
     // 'unknown', or a claim left by a process that died: find out before doing anything.
-    return this.reconcile(key, entry, built, input, this.options.maxCreateAttempts ?? 2, new Set());
+    return this.reconcile(
+      key,
+      entry,
+      built,
+      input,
+      this.options.maxCreateAttempts ?? DEFAULT_MAX_CREATE_ATTEMPTS,
+      new Set(),
+    );
   }
 
   private async attempt(
@@ -436,12 +521,12 @@ export class ShipService {
     excluded: Set<string>,
     cause?: unknown,
   ): Promise<ShipOutcome> {
-    const { store, client } = this.options;
+    const { store } = this.options;
     const unknownError = (why: string, retryable = true): ApiError =>
       new ApiError({
         system: 'fedex',
         code: 'OUTCOME_UNKNOWN',
-        message: `the FedEx shipment of ${describeKey(key)} may exist (${why}); the ledger keeps it 'unknown' and the next msg for this document checks again`,
+        message: `the FedEx shipment of ${describeKey(key)} may exist (${why}); the ledger keeps it unsettled: the next msg for this document checks again, or an operator resolves it`,
         retryable,
         ambiguous: true,
         cause,
@@ -450,32 +535,7 @@ export class ShipService {
       throw unknownError('no customer reference to look it up by: the reference template renders empty', false);
     }
     for (const g of await this.voidedTrackingNumbers(key)) excluded.add(g);
-    // A label may be NOTFOUND for a while after creation: a lookup before then proves nothing.
-    const since = Date.parse(entry.updatedAt);
-    const wait = (Number.isFinite(since) ? since : this.now()) + (this.options.reconcileDelayMs ?? 30_000) - this.now();
-    if (wait > 0) await sleep(wait, input.signal);
-
-    const claimedDay = Date.parse(entry.claimedAt);
-    const base = Number.isFinite(claimedDay) ? claimedDay : this.now();
-    const shipDay = Date.parse(built.shipDate);
-    let lookup;
-    try {
-      const res = await client.trackByReference(
-        {
-          type: 'CUSTOMER_REFERENCE',
-          value: built.customerReference,
-          shipDateBegin: day(Math.min(base, Number.isFinite(shipDay) ? shipDay : base), -3),
-          shipDateEnd: day(Math.max(base, Number.isFinite(shipDay) ? shipDay : base), 3),
-        },
-        { transactionId: `${key}:lookup`, signal: input.signal },
-      );
-      lookup = readReferenceLookup(res.data, excluded);
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404) lookup = { found: false as const, proven: true as const };
-      else throw unknownError(`the lookup by reference failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    if (!lookup.found && !lookup.proven)
-      throw unknownError(`the lookup by reference was inconclusive: ${lookup.reason}`);
+    const lookup = await this.lookUpAfterCreate(key, entry, built, input, excluded, unknownError);
 
     // One reconciler wins the entry; another (instance or msg) sees it held.
     const took = await store.takeOver(key, this.options.owner, [entry.state], entry.owner);
@@ -530,6 +590,107 @@ export class ShipService {
       throw err;
     }
     return this.attempt(key, built, input, attemptsLeft, excluded, took);
+  }
+
+  /**
+   * The latest moment the create of `entry` may have been sent. An 'unknown' entry was marked
+   * after its create call ended (every send of it came before); the mark is in the ledger, so a
+   * restart measures from it too. A claim left by a process that stopped may have sent until that
+   * process stopped: at most OWN_CLAIM_STALE_MS (longer than any create) after its claim.
+   */
+  private createSentBy(entry: LedgerEntry): number {
+    const now = this.now();
+    if (entry.state === 'unknown') {
+      const marked = Date.parse(entry.updatedAt);
+      return Number.isFinite(marked) ? Math.min(marked, now) : now;
+    }
+    const claimed = Date.parse(entry.claimedAt);
+    return Number.isFinite(claimed) ? Math.min(claimed + OWN_CLAIM_STALE_MS, now) : now;
+  }
+
+  /**
+   * Looks the document's shipment up by its reference until it is found or absence is proven:
+   * the first lookup `reconcileDelayMs` after the create was sent, the last one no earlier than
+   * `reconcileWindowMs` after it, `reconcileLookups` in all, spread in between. Every one of them
+   * must be an explicit NOTFOUND (or list only shipments that are not ours) for the proof; any
+   * inconclusive answer ends the attempt with the entry left as it is.
+   */
+  private async lookUpAfterCreate(
+    key: string,
+    entry: LedgerEntry,
+    built: BuiltShipment,
+    input: ShipInput,
+    excluded: Set<string>,
+    unknownError: (why: string) => ApiError,
+  ): Promise<{ found: true; trackingNumbers: string[]; serviceType?: string; shipDate?: string } | { found: false }> {
+    const delay = Math.max(0, this.options.reconcileDelayMs ?? DEFAULT_RECONCILE_DELAY_MS);
+    const window = Math.max(delay, this.options.reconcileWindowMs ?? DEFAULT_RECONCILE_WINDOW_MS);
+    const count = Math.max(1, Math.floor(this.options.reconcileLookups ?? DEFAULT_RECONCILE_LOOKUPS));
+    const sentBy = this.createSentBy(entry);
+    const interval = count > 1 ? (window - delay) / (count - 1) : 0;
+    // a late start (a restart, a re-poll long after) still spaces its lookups, a little less
+    const gap = Math.min(interval, delay);
+    let last = -Infinity;
+    for (let i = 0; i < count; i++) {
+      let at = Math.max(sentBy + delay + i * interval, last + gap);
+      if (i === count - 1) at = Math.max(at, sentBy + window);
+      const wait = at - this.now();
+      if (wait > 0) await sleep(wait, input.signal);
+      last = this.now();
+      const lookup = await this.lookUpOnce(key, entry, built, input, excluded, unknownError);
+      if (lookup.found) return lookup;
+    }
+    return { found: false };
+  }
+
+  /** One Track-by-reference call; throws OUTCOME_UNKNOWN when the answer proves nothing. */
+  private async lookUpOnce(
+    key: string,
+    entry: LedgerEntry,
+    built: BuiltShipment,
+    input: ShipInput,
+    excluded: Set<string>,
+    unknownError: (why: string) => ApiError,
+  ): Promise<{ found: true; trackingNumbers: string[]; serviceType?: string; shipDate?: string } | { found: false }> {
+    const reference = built.customerReference ?? '';
+    const claimedDay = Date.parse(entry.claimedAt);
+    const base = Number.isFinite(claimedDay) ? claimedDay : this.now();
+    const shipDay = Date.parse(built.shipDate);
+    let lookup;
+    try {
+      const res = await this.options.client.trackByReference(
+        {
+          type: 'CUSTOMER_REFERENCE',
+          value: reference,
+          shipDateBegin: day(Math.min(base, Number.isFinite(shipDay) ? shipDay : base), -3),
+          shipDateEnd: day(Math.max(base, Number.isFinite(shipDay) ? shipDay : base), 3),
+        },
+        { transactionId: `${key}:lookup`, signal: input.signal },
+      );
+      lookup = readReferenceLookup(res.data, excluded, reference);
+    } catch (err) {
+      // a 404 of the endpoint, a 5xx, a timeout: FedEx said nothing about the shipment
+      throw unknownError(`the lookup by reference failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (!lookup.found && !lookup.proven)
+      throw unknownError(`the lookup by reference was inconclusive: ${lookup.reason}`);
+    if (!lookup.found) return { found: false };
+    // a shipment this ledger already holds for another document is not this document's
+    const ours: string[] = [];
+    for (const tn of lookup.trackingNumbers)
+      if (!(await this.heldByAnotherDocument(tn, built, input.x3))) ours.push(tn);
+    return ours.length ? { ...lookup, trackingNumbers: ours } : { found: false };
+  }
+
+  private async heldByAnotherDocument(trackingNumber: string, built: BuiltShipment, x3: X3Info): Promise<boolean> {
+    const c = (await this.options.store.getShipment(trackingNumber))?.correlation;
+    if (!c) return false;
+    const mine = this.correlation(built, x3);
+    return (
+      (c.x3Key !== undefined && c.x3Key !== mine.x3Key) ||
+      (c.x3Entity !== undefined && c.x3Entity !== mine.x3Entity) ||
+      (c.x3Folder !== undefined && mine.x3Folder !== undefined && c.x3Folder !== mine.x3Folder)
+    );
   }
 
   private async finish(
@@ -806,7 +967,21 @@ function splitKey(key: string): { base: string; generation: number } {
   return m ? { base: m[1], generation: Number(m[2]) } : { base: key, generation: 1 };
 }
 
+/** A ledger key in words for messages: either format of documentKeys(). */
 function describeKey(key: string): string {
-  const m = /^fedex\.ship:([^:]*):([^:]*):(.*)$/.exec(key);
-  return m ? `X3 ${m[2]} ${m[3]}${m[1] && m[1] !== '-' ? ` (${m[1]})` : ''}` : key;
+  const current = /^fedex\.ship:([^:]*):([^:]*):([^:]*):([^:]*):([^:]*)$/.exec(key);
+  if (current) {
+    const [env, , folder, entity, doc] = current.slice(1).map((p) => safeDecode(p));
+    return `X3 ${entity} ${doc} (folder ${folder}, FedEx ${env})`;
+  }
+  const legacy = /^fedex\.ship:([^:]*):([^:]*):(.*)$/.exec(key);
+  return legacy ? `X3 ${legacy[2]} ${legacy[3]}${legacy[1] && legacy[1] !== '-' ? ` (${legacy[1]})` : ''}` : key;
+}
+
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }

@@ -59,6 +59,8 @@ export interface FedexShipDef extends NodeDef {
   freightRole?: string;
   freightAccount?: string;
   reconcileDelaySeconds?: string | number;
+  reconcileWindowSeconds?: string | number;
+  reconcileLookups?: string | number;
 }
 
 function pick<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {

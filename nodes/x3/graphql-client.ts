@@ -64,7 +64,11 @@ export class GraphqlX3Client implements X3Client {
     private readonly options: GraphqlClientOptions,
   ) {}
 
-  /** Runs a document; GraphQL errors (even with partial data) become an ApiError with X3's text. */
+  /**
+   * Runs a document; GraphQL errors (even with partial data) become an ApiError with X3's text.
+   * A mutation answered with errors beside data is ambiguous: data means the mutation field was
+   * resolved, so X3 may have written the record even though a part of the answer failed.
+   */
   async execute(query: string, variables: Obj, idempotent: boolean, signal?: AbortSignal): Promise<Obj> {
     const res = await this.http.request<unknown>({
       method: 'POST',
@@ -81,12 +85,17 @@ export class GraphqlX3Client implements X3Client {
     const body = res.data;
     const errors = graphqlErrorText(isObj(body) ? { errors: body.errors } : undefined);
     if (errors) {
+      const ambiguous = !idempotent && isObj(body) && isObj(body.data);
+      const text = `X3 GraphQL: ${errors}${graphqlErrorCode(body) ? ` (${graphqlErrorCode(body)})` : ''}`;
       throw new ApiError({
         system: 'x3',
         code: 'X3_GRAPHQL_ERROR',
         status: res.status,
-        message: `X3 GraphQL: ${errors}${graphqlErrorCode(body) ? ` (${graphqlErrorCode(body)})` : ''}`,
+        message: ambiguous
+          ? `${text} (outcome unknown: X3 answered data and errors, it may have applied the change)`
+          : text,
         retryable: false,
+        ambiguous,
         details: body,
       });
     }

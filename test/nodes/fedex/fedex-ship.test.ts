@@ -20,7 +20,7 @@ import {
 } from './harness';
 
 const DOC = 'SD00000001';
-const KEY = `fedex.ship:SEED:salesDelivery:${DOC}`;
+const KEY = `fedex.ship:custom:740561073:SEED:salesDelivery:${DOC}`;
 
 function flow(sim: FedexSim, ship: Record<string, unknown> = {}, config: Record<string, unknown> = {}) {
   return positioned([

@@ -252,25 +252,55 @@ describe('core/http HttpClient', () => {
       assert.equal(calls.length, 1);
     });
 
-    it('503 is retried and gives up after maxRetries with a retryable error', async () => {
+    it('503 on a read is retried and gives up after maxRetries with a retryable error', async () => {
       const { adapter, calls } = scripted(Array.from({ length: 10 }, () => ({ status: 503 })));
       const c = client({
         baseURL: 'http://fedex.test',
         adapter,
         retry: { maxRetries: 3, baseDelayMs: 100, maxDelayMs: 100 },
       });
-      const p = c.request({ method: 'POST', url: '/x' });
+      const p = c.request({ method: 'GET', url: '/x' });
       const checked = assert.rejects(
         p,
         isApi((e) => {
           assert.equal(e.status, 503);
           assert.equal(e.retryable, true);
-          assert.equal(e.ambiguous, false, '503 means not processed');
+          assert.equal(e.ambiguous, false, 'a read changes nothing');
         }),
       );
       await clock.tickAsync(1000);
       await checked;
       assert.equal(calls.length, 4);
+    });
+
+    it('503 on a create (POST) is outcome unknown: ambiguous, not retried', async () => {
+      const { adapter, calls } = scripted(Array.from({ length: 10 }, () => ({ status: 503 })));
+      const c = client({
+        baseURL: 'http://fedex.test',
+        adapter,
+        retry: { maxRetries: 3, baseDelayMs: 100, maxDelayMs: 100 },
+      });
+      const p = c.request({ method: 'POST', url: '/x', data: {} });
+      const checked = assert.rejects(
+        p,
+        isApi((e) => {
+          assert.equal(e.status, 503);
+          assert.equal(e.ambiguous, true, 'a 503 does not prove the create was not applied');
+          assert.match(e.message, /outcome unknown/);
+        }),
+      );
+      await clock.tickAsync(1000);
+      await checked;
+      assert.equal(calls.length, 1, 'a create is never sent twice blindly');
+    });
+
+    it('429 on a create (POST) is still retried: the request was refused, not applied', async () => {
+      const { adapter, calls } = scripted([{ status: 429 }, { status: 201, data: { id: 1 } }]);
+      const c = client({ baseURL: 'http://fedex.test', adapter, retry: { baseDelayMs: 100, maxDelayMs: 100 } });
+      const p = c.request({ method: 'POST', url: '/x', data: {} });
+      await clock.tickAsync(100);
+      assert.equal((await p).status, 201);
+      assert.equal(calls.length, 2);
     });
 
     it('with a header-budget limiter, responses arriving out of order never push the server below the reserve', async () => {
@@ -332,14 +362,28 @@ describe('core/http HttpClient', () => {
     });
     afterEach(async () => server.stop());
 
-    it('503 then 200: retried, the success is returned', async () => {
+    it('503 then 200 on a read sent as POST (idempotent): retried, the success is returned', async () => {
       server.handlers.push((_q, res) => json(res, 503, { message: 'busy' }));
       const c = client({ baseURL: server.url, retry: NO_WAIT });
-      const res = await c.request<{ ok: boolean }>({ method: 'POST', url: '/a', data: { x: 1 } });
+      const res = await c.request<{ ok: boolean }>({ method: 'POST', url: '/a', data: { x: 1 }, idempotent: true });
       assert.equal(res.status, 200);
       assert.deepEqual(res.data, { ok: true });
       assert.equal(res.attempts, 2);
       assert.equal(server.seen.length, 2);
+    });
+
+    it('503 on a POST create is an ambiguous ApiError and is not retried', async () => {
+      server.handlers.push((_q, res) => json(res, 503, { message: 'busy' }));
+      const c = client({ baseURL: server.url, retry: NO_WAIT });
+      await assert.rejects(
+        c.request({ method: 'POST', url: '/ship', data: { a: 1 } }),
+        isApi((e) => {
+          assert.equal(e.status, 503);
+          assert.equal(e.ambiguous, true);
+          assert.equal(toErrorInfo(e).ambiguous, true);
+        }),
+      );
+      assert.equal(server.seen.length, 1);
     });
 
     it('500 on GET is retried', async () => {

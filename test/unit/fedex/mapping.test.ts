@@ -59,10 +59,10 @@ describe('fedex/mapping: X3 document -> ship request', () => {
     assert.deepEqual(rs.requestedPackageLineItems[0].weight, { value: 12.5, units: 'LB' });
     assert.equal(rs.totalWeight, 25);
     assert.deepEqual(rs.requestedPackageLineItems[1].customerReferences, [
-      { customerReferenceType: 'CUSTOMER_REFERENCE', value: 'X3 SD00000001' },
+      { customerReferenceType: 'CUSTOMER_REFERENCE', value: 'SEED SDH SD00000001' },
     ]);
     assert.equal(rs.requestedPackageLineItems[0].itemDescription, 'X3 SD00000001');
-    assert.equal(b.customerReference, 'X3 SD00000001');
+    assert.equal(b.customerReference, 'SEED SDH SD00000001');
     assert.equal(rs.serviceType, 'FEDEX_GROUND');
     assert.deepEqual(rs.labelSpecification, { imageType: 'PDF', labelStockType: 'PAPER_4X6' });
     assert.equal(rs.shipDatestamp, '2025-01-30');
@@ -78,7 +78,7 @@ describe('fedex/mapping: X3 document -> ship request', () => {
     assert.equal(rs.shipper.contact.companyName, 'Valve Makers Inc');
     assert.equal(rs.recipients[0].address.city, 'Memphis');
     assert.deepEqual(rs.requestedPackageLineItems[0].customerReferences, [
-      { customerReferenceType: 'CUSTOMER_REFERENCE', value: 'X3 PO00000007' },
+      { customerReferenceType: 'CUSTOMER_REFERENCE', value: 'SEED POH PO00000007' },
       { customerReferenceType: 'P_O_NUMBER', value: 'PO00000007' },
     ]);
     // no weight in a PO: one package of the default weight
@@ -253,7 +253,7 @@ describe('fedex/mapping: X3 document -> ship request', () => {
       assert.deepEqual(s.fieldMap, { phoneNumber: ['BPDTEL', 'TEL'], weight: 'ZWEIGHT' });
       assert.equal(s.freight.enabled, true);
       assert.equal(s.serviceType, 'FEDEX_GROUND');
-      assert.equal(s.customerReferenceTemplate, 'X3 {{x3.key}}');
+      assert.equal(s.customerReferenceTemplate, '{{x3.folder}} {{x3.code}} {{x3.key}}');
     });
 
     it('refuses a field map that is not an object of field names', () => {

@@ -14,7 +14,7 @@ import { purchaseOrder, salesDelivery, settings, x3Of } from './fixtures';
 import { simClient, startSim, tokenRequestsOk } from './sim';
 
 const DOC = 'SD00000001';
-const KEY = `fedex.ship:SEED:salesDelivery:${DOC}`;
+const KEY = `fedex.ship:custom:740561073:SEED:salesDelivery:${DOC}`;
 
 describe('fedex/ship-service against the FedEx simulator', function () {
   this.timeout(20_000);
@@ -30,7 +30,10 @@ describe('fedex/ship-service against the FedEx simulator', function () {
       owner: 'this-process',
       settings: settings(),
       record: async (e) => void audit.push(e),
+      // real time here: one lookup at once (the window and its lookups: ship-reconcile.test.ts)
       reconcileDelayMs: 0,
+      reconcileWindowMs: 0,
+      reconcileLookups: 1,
       ...opts,
     });
 
@@ -73,7 +76,7 @@ describe('fedex/ship-service against the FedEx simulator', function () {
     const shipment = sim.state.shipments[0];
     assert.deepEqual(
       shipment.references.map((r) => [r.type, r.value]),
-      [['CUSTOMER_REFERENCE', `X3 ${DOC}`]],
+      [['CUSTOMER_REFERENCE', `SEED SDH ${DOC}`]],
     );
     const entry = await store.get(KEY);
     assert.equal(entry?.state, 'succeeded');
@@ -171,6 +174,7 @@ describe('fedex/ship-service against the FedEx simulator', function () {
     const realLookup = client.trackByReference.bind(client);
     const lookups: string[] = [];
     const wrapped: ShipClient = {
+      environment: client.environment,
       accountNumber: client.accountNumber,
       createShipment: (b, c) => client.createShipment(b, c),
       createFreightShipment: (b, c) => client.createFreightShipment(b, c),
@@ -184,7 +188,7 @@ describe('fedex/ship-service against the FedEx simulator', function () {
     };
     const out = await ship(service({ client: wrapped }));
     assert.equal(out.outcome, 'created');
-    assert.deepEqual(lookups, [`X3 ${DOC}`]);
+    assert.deepEqual(lookups, [`SEED SDH ${DOC}`]);
     assert.ok(sim.state.limits.some((l) => l.status === 500 && l.path === '/ship/v1/shipments'));
     assert.equal(sim.state.shipments.length, 1);
     const entry = await store.get(KEY);
@@ -207,7 +211,7 @@ describe('fedex/ship-service against the FedEx simulator', function () {
 
     // crashed before sending: nothing at FedEx, so one new shipment
     const other = 'SD00000002';
-    await store.claim(`fedex.ship:SEED:salesDelivery:${other}`, {
+    await store.claim(`fedex.ship:custom:740561073:SEED:salesDelivery:${other}`, {
       owner: 'dead-process',
       system: 'fedex',
       operation: 'ship.create',
@@ -238,6 +242,7 @@ describe('fedex/ship-service against the FedEx simulator', function () {
     // another instance took the claim for stale while this create was in flight
     const slow: ShipClient = {
       accountNumber: client.accountNumber,
+      environment: client.environment,
       createShipment: async (body, call) => {
         const res = await client.createShipment(body, call);
         assert.ok(await store.takeOver(KEY, 'other-instance', ['claimed'], 'this-process'));
@@ -337,7 +342,7 @@ describe('fedex/ship-service against the FedEx simulator', function () {
     assert.deepEqual(
       s?.references.map((r) => [r.type, r.value]),
       [
-        ['CUSTOMER_REFERENCE', 'X3 PO00000007'],
+        ['CUSTOMER_REFERENCE', 'SEED POH PO00000007'],
         ['P_O_NUMBER', 'PO00000007'],
       ],
     );
