@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import type { FedexSim } from '../../../sim/fedex/server';
 import type { AuditConfigNode } from '../../../nodes/audit/config-api';
+import type { FedexConfigNode } from '../../../nodes/fedex/config-api';
+import { ShipService } from '../../../nodes/fedex/ship-service';
 import { useUserDir } from '../../support/node-helper';
 import { salesDelivery, x3Of } from '../../unit/fedex/fixtures';
 import { startSim } from '../../unit/fedex/sim';
@@ -23,7 +25,6 @@ import {
 } from './harness';
 
 const DOC = 'SD00000042';
-const KEY = `fedex.ship:SEED:salesDelivery:${DOC}`;
 const CREATE_PATH = '/ship/v1/shipments';
 
 function flow(sim: FedexSim) {
@@ -54,6 +55,12 @@ const msgFor = (doc: string) => ({
   x3: x3Of('salesDelivery', doc),
 });
 
+/** The document's ledger key as the deployed fedex-config (environment, account) makes it. */
+function ledgerKey(doc: string): string {
+  const fx = helper.getNode('fx') as unknown as FedexConfigNode;
+  return ShipService.documentKeys(salesDelivery(doc), x3Of('salesDelivery', doc), undefined, fx.client).key;
+}
+
 function audit(): AuditConfigNode {
   return helper.getNode('audit') as unknown as AuditConfigNode;
 }
@@ -78,7 +85,7 @@ describe('fedex-ship node: redeploy while a label is being bought', function () 
 
     await helper.setFlows(flow(sim), 'full', credentials());
 
-    const entry = await audit().getStore().get(KEY);
+    const entry = await audit().getStore().get(ledgerKey(DOC));
     assert.ok(entry, 'the ledger has the document');
     assert.equal(entry.state, 'succeeded', `ledger state ${entry.state}, not left claimed or unknown`);
     assert.equal(sim.state.shipments.length, 1, 'FedEx created exactly one shipment');
@@ -115,7 +122,7 @@ describe('fedex-ship node: redeploy while a create outlasts the drain budget', f
 
     await helper.setFlows(flow(sim), 'full', credentials());
 
-    const entry = await audit().getStore().get(KEY);
+    const entry = await audit().getStore().get(ledgerKey(DOC));
     assert.ok(entry, 'the ledger has the document');
     assert.equal(entry.state, 'unknown', `ledger state ${entry.state}: an aborted create is never left claimed`);
   });
