@@ -126,12 +126,12 @@ export async function run(): Promise<BenchResult[]> {
     const cpuQuota = procSample(pid).cpuMs - cpuBefore;
     const fedex = env.sims.fedex.state;
     const shipments = fedex.shipments.filter(
-      (s) => s.status === 'active' && s.references.some((r) => r.value.startsWith('X3 SDQ')),
+      (s) => s.status === 'active' && s.references.some((r) => r.value.startsWith('SEED SDH SDQ')),
     );
     const perDoc = new Map<string, number>();
     for (const s of shipments)
       for (const r of s.references)
-        if (r.value.startsWith('X3 SDQ')) perDoc.set(r.value, (perDoc.get(r.value) ?? 0) + 1);
+        if (r.value.startsWith('SEED SDH SDQ')) perDoc.set(r.value, (perDoc.get(r.value) ?? 0) + 1);
     const duplicates = [...perDoc.values()].filter((n) => n > 1).length;
     const ratio = boundMs > 0 ? boundMs / elapsedMs : NaN;
     // where the time went: FedEx's last label versus X3's last write-back (the simulators' clock is this process's)

@@ -8,14 +8,18 @@ import { createShipStationOrders, createX3Deliveries, stockShipStationSkus, x3Re
 import { runtimeProblems, startE2E, waitFor, type E2E } from '../support/e2e';
 
 const BATCH = 200;
+/** Example 01's reference: X3 folder, document type, delivery number. */
+const DELIVERY_REF = 'SEED SDH';
 
 function labelsFor(env: E2E, prefix: string): Map<string, number> {
   const counts = new Map<string, number>();
   for (const s of env.sims.fedex.state.shipments) {
     if (s.status !== 'active') continue;
     for (const r of s.references) {
-      if (r.type === 'CUSTOMER_REFERENCE' && r.value.startsWith(`X3 ${prefix}`))
-        counts.set(r.value.slice(3), (counts.get(r.value.slice(3)) ?? 0) + 1);
+      if (r.type === 'CUSTOMER_REFERENCE' && r.value.startsWith(`${DELIVERY_REF} ${prefix}`)) {
+        const key = r.value.slice(DELIVERY_REF.length + 1);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
     }
   }
   return counts;
@@ -97,7 +101,7 @@ describe('e2e: crash in the middle of a batch (SIGKILL, restart on the same user
     for (const [key, n] of labels) assert.equal(n, 1, `${key}: ${n} labels`);
     for (const d of done) {
       const s = env.sims.fedex.state.shipments.find(
-        (x) => x.status === 'active' && x.references.some((r) => r.value === `X3 ${String(d.SDHNUM)}`),
+        (x) => x.status === 'active' && x.references.some((r) => r.value === `${DELIVERY_REF} ${String(d.SDHNUM)}`),
       );
       assert.equal(d.YTRACKNUM, s?.masterTrackingNumber, `${String(d.SDHNUM)}: the label's tracking number`);
     }

@@ -83,7 +83,7 @@ describe('e2e: faults (FedEx 5xx, 429, commit-then-drop; X3 token expiry)', func
       const key = String(d.SDHNUM);
       // dropped-but-committed shipments are real shipments: they count
       const shipments = fedex.state.shipments.filter(
-        (s) => s.status === 'active' && s.references.some((r) => r.value === `X3 ${key}`),
+        (s) => s.status === 'active' && s.references.some((r) => r.value === `SEED SDH ${key}`),
       );
       assert.equal(shipments.length, 1, `${key}: ${shipments.length} shipments`);
       assert.equal(d.YTRACKNUM, shipments[0].masterTrackingNumber, `${key}: tracking number`);

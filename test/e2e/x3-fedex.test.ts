@@ -103,7 +103,7 @@ describe('e2e: X3 → FedEx examples (01-04, 08) in a real Node-RED', function (
     });
     for (const doc of written) {
       const key = String(doc.SDHNUM);
-      const shipments = shipmentsFor(env, `X3 ${key}`);
+      const shipments = shipmentsFor(env, `SEED SDH ${key}`);
       assert.equal(shipments.length, 1, `${key}: ${shipments.length} FedEx shipments`);
       assert.equal(doc.YTRACKNUM, shipments[0].masterTrackingNumber, `${key}: tracking number written back`);
       assert.equal(shipments[0].recipient.city, doc.BPDCTY, `${key}: shipped to the X3 ship-to address`);
@@ -181,7 +181,7 @@ describe('e2e: X3 → FedEx examples (01-04, 08) in a real Node-RED', function (
     env.sims.x3.config.soapPoolBusyCount = 0;
     const [doc] = await documents(env, 'salesDelivery', [key]);
     assert.equal(doc.YTRACKNUM, '', 'nothing written while X3 refused');
-    assert.equal(shipmentsFor(env, `X3 ${key}`).length, 1, 'the label was bought once');
+    assert.equal(shipmentsFor(env, `SEED SDH ${key}`).length, 1, 'the label was bought once');
 
     const replay = nodeId(env.flows, '08', 'replay 01 delivery labels');
     await env.inject(replay);
@@ -189,7 +189,7 @@ describe('e2e: X3 → FedEx examples (01-04, 08) in a real Node-RED', function (
       const [d] = await documents(env, 'salesDelivery', [key]);
       return d.YTRACKNUM ? d : undefined;
     });
-    assert.equal(written.YTRACKNUM, shipmentsFor(env, `X3 ${key}`)[0].masterTrackingNumber);
+    assert.equal(written.YTRACKNUM, shipmentsFor(env, `SEED SDH ${key}`)[0].masterTrackingNumber);
     const entry = (await env.audit({ x3Key: key, operation: 'x3 delivery labels' })).entries.find(
       (e) => e.id === failed.id,
     );
@@ -206,6 +206,6 @@ describe('e2e: X3 → FedEx examples (01-04, 08) in a real Node-RED', function (
     assert.equal(again.body.skipped[0]?.reason, 'already-replayed');
     const { entries: replays } = await env.audit({ status: 'replayed', x3Key: key, limit: 100 });
     assert.equal(replays.filter((e: AuditEntry) => e.replayOf === failed.id).length, 1, 'replayed once');
-    assert.equal(shipmentsFor(env, `X3 ${key}`).length, 1, 'still one label');
+    assert.equal(shipmentsFor(env, `SEED SDH ${key}`).length, 1, 'still one label');
   });
 });
