@@ -222,6 +222,10 @@ function day(ms: number, deltaDays = 0): string {
   return new Date(ms + deltaDays * 86_400_000).toISOString().slice(0, 10);
 }
 
+/** What a lookup by reference found: the shipment carrying the reference, or proof of none. */
+type ReferenceLookup =
+  { found: true; trackingNumbers: string[]; serviceType?: string; shipDate?: string } | { found: false };
+
 /** A counting semaphore: at most `size` holders, the rest wait in arrival order. */
 class Slots {
   private used = 0;
@@ -622,7 +626,7 @@ export class ShipService {
     input: ShipInput,
     excluded: Set<string>,
     unknownError: (why: string) => ApiError,
-  ): Promise<{ found: true; trackingNumbers: string[]; serviceType?: string; shipDate?: string } | { found: false }> {
+  ): Promise<ReferenceLookup> {
     const delay = Math.max(0, this.options.reconcileDelayMs ?? DEFAULT_RECONCILE_DELAY_MS);
     const window = Math.max(delay, this.options.reconcileWindowMs ?? DEFAULT_RECONCILE_WINDOW_MS);
     const count = Math.max(1, Math.floor(this.options.reconcileLookups ?? DEFAULT_RECONCILE_LOOKUPS));
@@ -651,7 +655,7 @@ export class ShipService {
     input: ShipInput,
     excluded: Set<string>,
     unknownError: (why: string) => ApiError,
-  ): Promise<{ found: true; trackingNumbers: string[]; serviceType?: string; shipDate?: string } | { found: false }> {
+  ): Promise<ReferenceLookup> {
     const reference = built.customerReference ?? '';
     const claimedDay = Date.parse(entry.claimedAt);
     const base = Number.isFinite(claimedDay) ? claimedDay : this.now();
