@@ -1,9 +1,9 @@
 /**
- * shipstation-in: receives ShipStation webhooks (pointer payloads), records each pointer in the
- * audit store before answering 200, then fetches the full resource through the config's shared
- * limiter and emits one msg per order / shipment / fulfilment. The security, durability and
- * de-duplication rules are in the node's help; the moving parts live in webhook-intake.ts
- * (checks) and pointer-queue.ts (fetch, retry, recovery).
+ * shipstation-in: receives ShipStation webhooks (pointer payloads), stores each pointer durably
+ * in the audit store before answering 200, then fetches the full resource through the config's
+ * shared limiter and emits one msg per order / shipment / fulfilment. The security, durability
+ * and de-duplication rules are in the node's help; the moving parts live in webhook-intake.ts
+ * (checks) and pointer-inbox.ts (storing, fetch, retry, recovery).
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { toErrorInfo } from '../core/errors';
@@ -15,11 +15,11 @@ import { configLabel, NotConfiguredError, rejectInputs } from '../shared/not-con
 import { BudgetStatus } from './budget-status';
 import { getShipStationConfig } from './config-api';
 import { mappingOf, mapToX3Of, nodeAudit, numberOf, type MappingDef } from './node-options';
-import { PointerQueue, WEBHOOK_OPERATION, type WebhookPointer } from './pointer-queue';
+import { PointerInbox } from './pointer-inbox';
 import { recordMessage } from './record-message';
 import { correlationOf, normaliseRecord, recordIdentity, recordKind } from './records';
 import type { ApiVersion } from './resource-url';
-import { acceptedEvents, checkWebhook, type IntakeRejection } from './webhook-intake';
+import { acceptedEvents, checkWebhook, type IntakeRejection, type WebhookPointer } from './webhook-intake';
 
 interface InDef extends NodeDef, MappingDef {
   server?: string;
@@ -92,7 +92,7 @@ export = function (RED: NodeAPI): void {
       }
     };
 
-    const emitRecords = async (pointer: WebhookPointer): Promise<number> => {
+    const emitRecords = async (pointer: WebhookPointer, _entryId: string, signal: AbortSignal): Promise<number> => {
       let emitted = 0;
       const pages = client.resourcePages(pointer.resourceUrl, pointer.version, (target) => {
         // SHIP_NOTIFY points at shipments without their items; the X3 delivery needs the lines
@@ -108,6 +108,8 @@ export = function (RED: NodeAPI): void {
           const kind = recordKind(page.version, page.collection, raw);
           const record = normaliseRecord(page.version, raw, { now: Date.now() });
           const ident = recordIdentity(kind, page.version, record);
+          // closing: a msg sent now may meet a stopped flow; unseen, the record comes at the next start
+          if (signal.aborted) throw new Error('shipstation-in closed');
           if (!(await store.markSeen(scope, `${ident.id}@${ident.stamp}`))) continue;
           const built = recordMessage({}, record, {
             version: page.version,
@@ -149,10 +151,11 @@ export = function (RED: NodeAPI): void {
       return emitted;
     };
 
-    const queue = new PointerQueue({
+    const queue = new PointerInbox({
       store,
+      scope,
       nodeId: node.id,
-      process: emitRecords,
+      fetch: emitRecords,
       maxAttempts: numberOf(def.maxAttempts, 10),
       backoff: {
         baseDelayMs: numberOf(def.retrySeconds, 10, 0.001) * 1000,
@@ -165,27 +168,21 @@ export = function (RED: NodeAPI): void {
         );
       },
       onGiveUp: (entryId, pointer, err) => {
+        // the pointer inbox records the failure in the audit trail
         const msg: Record<string, unknown> = {
           topic: pointer.resourceType,
           payload: { resource_url: pointer.resourceUrl, resource_type: pointer.resourceType },
           shipstation: { version: pointer.version, event: pointer.resourceType, resourceUrl: pointer.resourceUrl },
           audit: { id: entryId, status: 'failed' },
         };
-        const info = toErrorInfo(err, 'shipstation');
-        void audit.record({
-          system: 'shipstation',
-          operation: `${WEBHOOK_OPERATION}.fetch`,
-          status: 'failed',
-          error: { code: info.code, message: info.message, ...(info.status ? { status: info.status } : {}) },
-          nodeId: node.id,
-          replayOf: undefined,
-        });
         node.error(failMessage(msg as Msg, err, 'shipstation'), msg);
       },
       onDone: (_id, emitted) => {
         emittedTotal += emitted;
         lastError = undefined;
       },
+      onSettleError: (_id, err) =>
+        node.warn(`ShipStation webhook outcome not stored (fetched again after a restart): ${(err as Error).message}`),
       onChange: () => showStatus(),
     });
 
@@ -216,35 +213,22 @@ export = function (RED: NodeAPI): void {
         await reject(checked, req.ip);
         return { status: checked.status, body: { error: checked.message } };
       }
-      const pointer = checked.pointer;
-      let entryId: string;
       try {
-        const entry = await store.record({
-          system: 'shipstation',
-          operation: WEBHOOK_OPERATION,
-          status: 'received',
-          nodeId: node.id,
-          msg: {
-            topic: pointer.resourceType,
-            payload: {
-              resource_url: pointer.resourceUrl,
-              resource_type: pointer.resourceType,
-              ...(pointer.data !== undefined ? { data: pointer.data } : {}),
-            },
-            shipstation: { version: pointer.version, event: pointer.resourceType, resourceUrl: pointer.resourceUrl },
-          },
-        });
-        entryId = entry.id;
+        await queue.receive(checked.pointer);
       } catch (err) {
-        // not recorded = not accepted: ShipStation may deliver it again
-        node.error(`ShipStation webhook not recorded, answered 503: ${(err as Error).message}`);
+        // not on disk = not accepted: ShipStation may deliver it again
+        node.error(`ShipStation webhook not stored, answered 503: ${(err as Error).message}`);
         return { status: 503, body: { error: 'could not record the webhook' } };
       }
-      queue.enqueue(entryId, pointer);
       return { status: 200, body: { received: true } };
     };
-    // A webhook being recorded (before its 200) keeps the store and the key cache open through a redeploy.
-    const handler = (tokenInPath: boolean) => (req: WebhookRequest) => work.track(receive(tokenInPath, req));
+    // A webhook being stored (before its 200) keeps the store and the key cache open through a
+    // redeploy; once stored, so does its fetch (the client and the store outlive it).
+    const handler = (tokenInPath: boolean) => async (req: WebhookRequest) => {
+      const reply = await work.track(receive(tokenInPath, req));
+      if (reply.status === 200) void work.track(queue.idle());
+      return reply;
+    };
 
     try {
       routes.push(registerWebhookRoute(RED, node.id, path, handler(false)));
@@ -260,16 +244,21 @@ export = function (RED: NodeAPI): void {
 
     queue.recover().then(
       (n) => {
-        if (n > 0) node.log(`picked up ${n} ShipStation webhook(s) recorded before the restart`);
+        if (n === 0) return;
+        node.log(`picked up ${n} ShipStation webhook(s) recorded before the restart`);
+        void work.track(queue.idle());
       },
       (err: unknown) => node.warn(`could not read pending webhooks from the audit store: ${(err as Error).message}`),
     );
 
     node.on('close', (_removed: boolean, done: () => void) => {
       for (const r of routes) r.remove();
-      queue.close();
-      void work
+      // Pointers answered 200 are stored: the fetch in progress is given up, and it and the
+      // others are fetched at the next start.
+      void queue
         .close()
+        .catch(() => undefined)
+        .then(() => work.close())
         .then(() => {
           status.close();
           return audit.close();

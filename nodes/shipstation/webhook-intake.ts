@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isApiError } from '../core/errors';
 import type { WebhookRequest } from '../shared/webhook-route';
-import type { WebhookPointer } from './pointer-queue';
 import { resolveResourceUrl, type ApiBases, type ApiVersion } from './resource-url';
 import { statusForFailure, verifyV2Signature, type JwksSource } from './webhook-verify';
 
@@ -43,6 +42,15 @@ export function acceptedEvents(version: ApiVersion, setting: string | undefined)
     .map((s) => s.trim().toUpperCase())
     .filter(Boolean);
   return new Set(chosen.length ? chosen : version === 'v1' ? V1_EVENTS : V2_EVENTS);
+}
+
+/** What an accepted webhook points at: fetched after the 200 (pointer-inbox.ts). */
+export interface WebhookPointer {
+  version: ApiVersion;
+  resourceUrl: string;
+  resourceType: string;
+  /** V2 tracking events carry their data inline. */
+  data?: unknown;
 }
 
 export interface IntakeOptions {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
+import sinon from 'sinon';
 import supertest from 'supertest';
 import type { AuditStore } from '../../../nodes/audit/types';
 import type { AuditConfigNode } from '../../../nodes/audit/config-api';
@@ -290,6 +292,97 @@ describe('shipstation-in node', function () {
     await helper.load(modules, flow(slowRetry, dbFile), creds());
     const [msg] = await collect(helper.getNode('out'), 1);
     assert.equal((msg.payload as Json).orderNumber, 'WEB-3');
+  });
+
+  it('gives up a fetch in progress when closed, emitting nothing then; the next start fetches the pointer and emits it once', async () => {
+    const dbFile = path.join(userDir.dir(), 'audit.db');
+    await helper.load(modules, flow({}, dbFile), creds());
+    const before = recorder(helper.getNode('out'));
+    sim.createOrder(importedOrder('WEB-C'));
+    const batch = [...sim.state.store.batches.keys()].pop();
+    // ShipStation answers slowly: the fetch is still waiting when Node-RED stops
+    sim.configure({ latencyMs: 60_000 });
+    const requests = sim.state.requests.length;
+    await httpNode()
+      .post(`${PATH}?token=${TOKEN}`)
+      .send({
+        resource_url: `${sim.v1Url}/orders?storeID=12345&importBatch=${String(batch)}`,
+        resource_type: 'ORDER_NOTIFY',
+      })
+      .expect(200);
+    await helper.unload();
+    assert.equal(before.length, 0, 'nothing emitted by the closed node');
+    sim.configure({ latencyMs: 0 });
+    await helper.load(modules, flow({}, dbFile), creds());
+    const got = recorder(helper.getNode('out'));
+    await eventually(async () => (await store().query({ operation: 'webhook', status: 'succeeded' })).total === 1);
+    assert.equal(got.length, 1);
+    assert.equal((got[0].payload as Json).orderNumber, 'WEB-C');
+    assert.ok(sim.state.requests.length > requests, 'fetched after the restart');
+    assert.equal((await store().inboxPending(`shipstation-in:in`, 10)).length, 0, 'nothing left pending');
+  });
+
+  it('answers 200 only once the pointer is on disk (WAL fsynced), and 503 when the fsync fails', async () => {
+    const dbFile = path.join(userDir.dir(), 'audit.db');
+    // the audit store's fsyncs, held or failed on demand (the store takes fs.fsync when it opens)
+    let mode: 'pass' | 'hold' | 'fail' = 'pass';
+    const held: Array<() => void> = [];
+    const realFsync = fs.fsync;
+    const fsync = (fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void => {
+      if (mode === 'pass') return realFsync(fd, cb);
+      const failing = mode === 'fail';
+      held.push(() => (failing ? cb(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })) : realFsync(fd, cb)));
+    };
+    sinon.replace(fs, 'fsync', fsync as unknown as typeof fs.fsync);
+    try {
+      await helper.load(modules, flow({}, dbFile), creds());
+      const got = recorder(helper.getNode('out'));
+      const post = (order: string): { status: () => number | undefined; done: Promise<unknown> } => {
+        sim.createOrder(importedOrder(order));
+        const batch = [...sim.state.store.batches.keys()].pop();
+        let status: number | undefined;
+        const done = httpNode()
+          .post(`${PATH}?token=${TOKEN}`)
+          .send({
+            resource_url: `${sim.v1Url}/orders?storeID=12345&importBatch=${String(batch)}`,
+            resource_type: 'ORDER_NOTIFY',
+          })
+          .then((res) => (status = res.status));
+        return { status: () => status, done };
+      };
+      /** Runs the held fsyncs (the directory's, then the WAL's) until the request is answered. */
+      const releaseUntilAnswered = async (req: { status: () => number | undefined }): Promise<number> => {
+        while (req.status() === undefined) {
+          for (const run of held.splice(0)) run();
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        return req.status() as number;
+      };
+
+      mode = 'hold';
+      const first = post('WEB-D1');
+      await eventually(() => held.length > 0 || first.status() !== undefined);
+      assert.equal(first.status(), undefined, 'not answered before the pointer is fsynced');
+      assert.ok(held.length > 0, 'an fsync was asked for');
+      assert.equal(await releaseUntilAnswered(first), 200);
+      mode = 'pass';
+      for (const run of held.splice(0)) run();
+      await eventually(() => got.length === 1);
+      assert.equal((got[0].payload as Json).orderNumber, 'WEB-D1');
+
+      // not on disk = not accepted: ShipStation delivers it again
+      mode = 'fail';
+      const second = post('WEB-D2');
+      await eventually(() => held.length > 0 || second.status() !== undefined);
+      assert.equal(second.status(), undefined, 'not answered before the fsync');
+      assert.equal(await releaseUntilAnswered(second), 503);
+      mode = 'pass';
+      await first.done;
+    } finally {
+      mode = 'pass';
+      for (const run of held.splice(0)) run();
+      sinon.restore();
+    }
   });
 
   describe('V2 (RSA-signed)', () => {
