@@ -66,6 +66,7 @@ export class FedexWebhookIntake {
   readonly counters: IntakeCounters = { received: 0, emitted: 0, duplicates: 0, rejected: 0 };
   private readonly processor: TrackingProcessor;
   private readonly queue: InboxQueue<TrackingUpdate>;
+  private closing = false;
 
   constructor(private readonly options: WebhookIntakeOptions) {
     this.processor = new TrackingProcessor(options.store);
@@ -132,6 +133,7 @@ export class FedexWebhookIntake {
 
   /** Stops applying; resolves when the event in progress is settled. Pending ones stay stored. */
   close(): Promise<void> {
+    this.closing = true;
     return this.queue.close();
   }
 
@@ -142,6 +144,9 @@ export class FedexWebhookIntake {
     const applied = await this.processor.apply(incoming);
     const resumed = item.recovered && !applied.changed && holdsEvent(before, incoming);
     if (!applied.changed && !resumed && !this.options.emitAll) return {};
+    // Node-RED drops msgs sent into a stopping flow: leave the event pending instead (the stored
+    // shipment already holds it, so the next start emits it as a resumed event)
+    if (this.closing) throw new Error('fedex-webhook is stopping: the event is emitted at the next start');
     const eventId = item.eventId;
     this.options.onUpdate({ update: applied.update, eventId, correlation: applied.correlation });
     this.counters.emitted += 1;
