@@ -167,6 +167,17 @@ export = function (RED: NodeAPI): void {
       board.set({ fill: 'blue', shape: 'dot', text: settings.operation });
       let entityName = fixedEntity?.name ?? (typeof msg.topic === 'string' ? msg.topic.trim() : '');
       const write = async (): Promise<void> => {
+        // A msg still queued when a close's drain budget runs out starts nothing: a create begun
+        // now would outlive the connection and the store (a claim left 'claimed'). Not applied:
+        // its failure in the audit trail can be replayed.
+        if (work.signal.aborted) {
+          throw new ApiError({
+            system: 'x3',
+            code: 'CANCELED',
+            message: 'x3-update: the node closed before this msg was processed (nothing was sent to X3)',
+            retryable: true,
+          });
+        }
         if (!entityName) {
           throw new ValidationError(
             'x3',

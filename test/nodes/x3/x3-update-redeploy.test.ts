@@ -78,3 +78,44 @@ describe('x3-update node: redeploy while a create is in flight', function () {
     assert.equal(sim.store.list('salesOrder').filter((r) => r.values.CUSORDREF === 'SS-2001').length, 1);
   });
 });
+
+describe('x3-update node: a redeploy whose drain budget runs out with msgs queued', function () {
+  this.timeout(60_000);
+  // the budget runs out at once; the grace leaves the create in flight time to record its outcome
+  useUserDir({ x3ConfigRetry: { baseDelayMs: 1, maxDelayMs: 2 }, shippingCloseDrain: { budgetMs: 0, graceMs: 8000 } });
+  startStopServer();
+  let sim: X3Sim;
+  beforeEach(async () => {
+    sim = await startX3Sim({ port: 0, host: '127.0.0.1', records: { customer: 3, product: 4, salesOrder: 3 } });
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
+
+  it('a msg still queued behind the create in flight starts no create once the budget ran out', async () => {
+    await helper.load([configNode, updateNode, catchNode, auditConfigNode], flow(sim), { cfg: CREDS });
+    const customer = sim.store.list('customer')[0].key;
+    const product = sim.store.list('product')[0].key;
+    sim.config.latencyMs = 1500;
+    const order = (orderNumber: string) => ({
+      payload: { orderNumber },
+      x3Draft: {
+        salesOrder: { SALFCY: 'NA012', BPCORD: customer, ORDDAT: '2025-02-01', lines: [{ ITMREF: product, QTY: 1 }] },
+      },
+    });
+    helper.getNode('upd').receive(order('SS-2001'));
+    helper.getNode('upd').receive(order('SS-2002'));
+    await new Promise((r) => setTimeout(r, 500));
+
+    // the close drains (the grace covers the first create), so this resolves once the old node is done
+    await helper.setFlows(flow(sim), 'full', { cfg: CREDS });
+
+    const audit = helper.getNode('audit') as unknown as AuditConfigNode;
+    const first = await audit.getStore().get(LEDGER_KEY);
+    assert.equal(first?.state, 'succeeded', 'the create in flight recorded its outcome');
+    assert.equal(sim.store.list('salesOrder').filter((r) => r.values.CUSORDREF === 'SS-2001').length, 1);
+    // the queued msg was cut off before it claimed or sent anything: a replay creates it once
+    assert.equal(await audit.getStore().get('x3.create:SEED:salesOrder:CUSORDREF=SS-2002'), undefined);
+    assert.equal(sim.store.list('salesOrder').filter((r) => r.values.CUSORDREF === 'SS-2002').length, 0);
+  });
+});
