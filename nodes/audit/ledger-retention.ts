@@ -6,8 +6,9 @@
  * its compact outcome (tracking numbers, label references, X3 key; no label bytes), for
  * `ledgerRetentionDays` (default 730; 0 keeps them for ever). A `failed` entry may be claimed
  * again anyway, so it goes with the trail after `retentionDays`. `claimed` and `unknown` entries
- * wait for a node or an operator and are never purged. Label files have their own retention;
- * a duplicate of a document whose file is gone gets its references without the bytes.
+ * wait for a node or an operator and are never purged, nor is a `voided` entry while a later
+ * generation of its key (a reship) is kept (ledger-generations.ts). Label files have their own
+ * retention; a duplicate of a document whose file is gone gets its references without the bytes.
  * Ledger rows written before the label store keep their label bytes inline: each run moves
  * them to files (the one-time migration of an existing database, repeated until none is left).
  */

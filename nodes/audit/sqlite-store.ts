@@ -20,6 +20,7 @@ import type { Database as Db, Statement } from 'better-sqlite3';
 import { randomBytes } from 'crypto';
 import { mkdirSync } from 'fs';
 import { dirname } from 'path';
+import { nextGenerationKey } from './ledger-generations';
 import { LedgerStateError } from './ledger-hold';
 import { ensureIncrementalVacuum, migrate } from './migrations';
 import { sqliteInbox } from './sqlite-inbox';
@@ -141,6 +142,7 @@ export function openSqliteDatabase(
     db.pragma('journal_size_limit = 67108864');
     if (path !== ':memory:') ensureIncrementalVacuum(db);
     migrate(db, undefined, options.now);
+    db.function('ledger_next_generation', { deterministic: true }, (key: unknown) => nextGenerationKey(String(key)));
   } catch (err) {
     db.close();
     throw err;
@@ -598,14 +600,17 @@ export function createSqliteStore(
       const finishedBefore = cutoffs.finishedBefore ? toIso(cutoffs.finishedBefore, 'finishedBefore') : undefined;
       beforeRead();
       let total = 0;
+      // a voided generation stays while a later one of the same document does: the lookup walks
+      // the generations from the first and stops at the first key missing (ledger-generations.ts)
+      const superseded = 'EXISTS (SELECT 1 FROM ledger n WHERE n.key = ledger_next_generation(ledger.key))';
       const batch = db.transaction((state: string, cutoff: string): number => {
-        const keys = st('SELECT key FROM ledger WHERE state = ? AND updated_at < ? LIMIT ?').all(
+        const keys = st(`SELECT key FROM ledger WHERE state = ? AND updated_at < ? AND NOT ${superseded} LIMIT ?`).all(
           state,
           cutoff,
           PURGE_BATCH,
         ) as Array<{ key: string }>;
         // the state is checked again per row: an entry re-claimed meanwhile is kept
-        const remove = st('DELETE FROM ledger WHERE key = ? AND state = ? AND updated_at < ?');
+        const remove = st(`DELETE FROM ledger WHERE key = ? AND state = ? AND updated_at < ? AND NOT ${superseded}`);
         let n = 0;
         for (const { key } of keys) n += remove.run(key, state, cutoff).changes;
         return keys.length === PURGE_BATCH ? -n - 1 : n;

@@ -31,6 +31,7 @@ import type {
   LedgerHold,
 } from '../audit/types';
 import { holdOf, isLedgerNotHeld } from '../audit/ledger-hold';
+import { generationKey, splitGenerationKey as splitKey } from '../audit/ledger-generations';
 import type { LabelStore } from '../audit/label-store';
 import { loadLabelFiles, storeLabelFiles } from '../audit/label-files';
 import {
@@ -45,6 +46,8 @@ import {
 import { validateCancelRequest, validateFreightRequest, validateShipRequest } from './schemas';
 import { parseShipResponse, readAlerts, readReferenceLookup, type FedexAlert, type ShipPayload } from './ship-result';
 import type { FedexCallOptions, TrackByReferenceQuery } from './client';
+
+export { generationKey };
 
 export const SHIP_OPERATION = 'ship.create';
 export const CANCEL_OPERATION = 'ship.cancel';
@@ -960,15 +963,6 @@ function readServiceType(built: BuiltShipment): string | undefined {
 function storedTrackingNumbers(entry: LedgerEntry): string[] {
   const r = entry.result as StoredShipment | undefined;
   return r?.payload?.trackingNumbers ?? (r?.payload?.masterTrackingNumber ? [r.payload.masterTrackingNumber] : []);
-}
-
-export function generationKey(base: string, generation: number): string {
-  return generation <= 1 ? base : `${base}#${generation}`;
-}
-
-function splitKey(key: string): { base: string; generation: number } {
-  const m = /^(.*)#(\d+)$/.exec(key);
-  return m ? { base: m[1], generation: Number(m[2]) } : { base: key, generation: 1 };
 }
 
 /** A ledger key in words for messages: either format of documentKeys(). */

@@ -549,6 +549,23 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
         assert.equal((await store.get('recent'))?.state, 'succeeded');
       });
 
+      it('keeps a voided generation while a later generation of its key is kept', async () => {
+        const store = await openStore();
+        for (const k of ['D', 'D#2', 'E']) {
+          await store.claim(k, meta('a'));
+          await store.complete(k, { trackingNumber: k }, held('a'));
+          await store.markVoided(k);
+        }
+        clock.advance(100 * 86_400_000);
+        await store.claim('D#3', meta('a'));
+        await store.markUnknown('D#3', undefined, held('a'));
+        const n = await store.purgeLedger({ finishedBefore: '2025-05-01T00:00:00.000Z' });
+        assert.equal(n, 1, 'only E, whose chain ends with it');
+        assert.equal(await store.get('E'), undefined);
+        assert.equal((await store.get('D'))?.state, 'voided');
+        assert.equal((await store.get('D#2'))?.state, 'voided');
+      });
+
       it('rewrites finished results without touching state, owner or attempt', async () => {
         const store = await openStore();
         await store.claim('k', meta('a'));

@@ -325,6 +325,25 @@ describe('fedex/ship-service against the FedEx simulator', function () {
     assert.equal((await store.get(`${KEY}#2`))?.state, 'voided');
   });
 
+  it('ledger retention never purges a voided generation whose reship is still kept: a re-poll gets the reship', async () => {
+    // the voided first label is older than the ledger retention, its reship is not
+    let clock = Date.parse('2024-01-10T12:00:00.000Z');
+    await store.close();
+    store = openSqliteStore({ path: ':memory:', now: () => clock });
+    const svc = service();
+    await ship(svc);
+    await svc.cancel({ idempotencyKey: KEY });
+    clock += 400 * 86_400_000;
+    const reship = await ship(svc, DOC, { reship: true });
+    assert.equal(reship.key, `${KEY}#2`);
+    await store.purgeLedger({ finishedBefore: new Date(clock - 30 * 86_400_000).toISOString() });
+    const creates = sim.state.creates.length;
+    const again = await ship(svc);
+    assert.equal(again.outcome, 'stored');
+    assert.equal(again.result.payload.trackingNumber, reship.result.payload.trackingNumber);
+    assert.equal(sim.state.creates.length, creates, 'no second label for the document');
+  });
+
   it('after a reship the ambiguous-outcome lookup ignores the cancelled first shipment', async () => {
     const svc = service();
     await ship(svc);
