@@ -126,9 +126,7 @@ export class AuthGate {
     this.lockedUntilMs = untilMs;
     this.registry.record(this.origin, untilMs, this.now());
     for (const fn of this.listeners) fn(untilMs);
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.opened(), Math.max(0, untilMs - this.now()));
-    this.timer.unref?.();
+    this.arm();
   }
 
   /** Resolves once the gate is open; rejects when the signal aborts. */
@@ -145,10 +143,18 @@ export class AuthGate {
     return () => this.listeners.delete(fn);
   }
 
+  /** The timer that reports the end of the lockout to the listeners. */
+  private arm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.opened(), Math.max(0, this.lockedUntilMs - this.now()));
+    this.timer.unref?.();
+  }
+
   private opened(): void {
     this.timer = undefined;
+    // a timer may run out before `now` reaches the end (another clock): wait for the rest
     if (this.lockedUntilMs > this.now()) {
-      this.lockUntil(this.lockedUntilMs);
+      this.arm();
       return;
     }
     for (const fn of this.listeners) fn(undefined);

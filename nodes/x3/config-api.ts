@@ -1,6 +1,7 @@
 /**
  * What an x3-config node offers the x3-poll / x3-update nodes that use it: its one connection
- * (one token cache, one limiter) and the users map Node-RED routes config-node status through.
+ * (one token cache, one limiter) and register/deregister/track, through which its close drains
+ * their work in flight before releasing the connection (shared/config-users.ts).
  */
 import type { Node, NodeAPI } from 'node-red';
 import type { ConfigUsers } from '../shared/config-users';
