@@ -16,6 +16,14 @@ export default tseslint.config(
     },
   },
   {
+    // editor code served to the browser by Node-RED (resources/), next to jQuery and RED
+    files: ['resources/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', location: 'readonly', $: 'readonly', RED: 'readonly' },
+    },
+  },
+  {
     files: ['test/**/*.ts', 'sim/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unused-expressions': 'off',

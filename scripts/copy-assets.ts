@@ -1,9 +1,12 @@
 /**
  * Node-RED finds a node's editor file, locales and icons only beside its runtime .js, so the
- * build copies them next to the compiled output in dist/.
+ * build copies them next to the compiled output in dist/. It also writes the editor resource
+ * generated from the sources (resources/fedex-options.js: the FedEx vocabulary of schemas.ts),
+ * so the edit dialogs never retype what the runtime checks.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { fedexOptionsScript } from '../nodes/fedex/editor-options';
 
 const root = path.resolve(__dirname, '..');
 const src = path.join(root, 'nodes');
@@ -42,3 +45,9 @@ for (const system of fs.readdirSync(dist, { withFileTypes: true })) {
   }
 }
 console.log(`copied ${copied} editor, locale and icon files into dist/`);
+
+// Served to the editor from the package root (resources/), so generated there; not tracked by git.
+const resources = path.join(root, 'resources');
+fs.mkdirSync(resources, { recursive: true });
+fs.writeFileSync(path.join(resources, 'fedex-options.js'), fedexOptionsScript());
+console.log('wrote resources/fedex-options.js');

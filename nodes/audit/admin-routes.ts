@@ -16,12 +16,13 @@
  */
 import type { Request, Response } from 'express';
 import type { NodeAPI } from 'node-red';
+import { ADMIN_PREFIX } from '../shared/admin';
 import { getAuditConfig, type AuditConfigNode, type ReplayTarget } from './config-api';
 import { parseAuditQuery } from './query-parse';
 import { LedgerResolveError, parseLedgerResolve, resolveLedgerEntry } from './ledger-resolve';
 import { parseReplayFilter, replayEntries } from './replay';
 
-export const AUDIT_ADMIN_BASE = '/sage-x3-shipping/audit';
+export const AUDIT_ADMIN_BASE = `${ADMIN_PREFIX}/audit`;
 
 const registered = new WeakSet<object>();
 

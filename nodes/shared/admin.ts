@@ -3,7 +3,9 @@ import { toErrorInfo } from '../core/errors';
 
 /**
  * Admin endpoints used by edit dialogs ("Test connection"). Registered once per runtime, always
- * behind RED.auth.needsPermission, never returning a secret.
+ * behind RED.auth.needsPermission, never returning a secret. One path scheme for every admin
+ * route of the package, so an operator can allow or proxy them with one rule:
+ * `/sage-x3-shipping/<area>/...`, area one of ADMIN_AREAS (audit/admin-routes.ts builds on it too).
  */
 
 interface AdminRequest {
@@ -23,6 +25,9 @@ interface AdminApp {
 const registered = new WeakMap<object, Set<string>>();
 
 export const ADMIN_PREFIX = '/sage-x3-shipping';
+
+/** The systems (and the audit trail) that own admin routes: the first path segment after the prefix. */
+export const ADMIN_AREAS = ['x3', 'fedex', 'shipstation', 'audit'] as const;
 
 export function registerAdminRoute(
   RED: NodeAPI,

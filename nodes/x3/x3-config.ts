@@ -110,7 +110,7 @@ export = function (RED: NodeAPI): void {
     return same ? connection?.tokenCache : undefined;
   }
 
-  registerAdminRoute(RED, 'post', '/x3-config/test', 'x3-config.write', async (req) => {
+  registerAdminRoute(RED, 'post', '/x3/test', 'x3-config.write', async (req) => {
     const body = (req.body ?? {}) as {
       id?: string;
       settings?: Record<string, unknown>;

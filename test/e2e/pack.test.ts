@@ -3,7 +3,9 @@
  * set package.json declares into the tarball, or the palette installs a package with no nodes.
  */
 import assert from 'node:assert/strict';
-import { packageJson, packTarball, tarballFiles } from '../support/nodered';
+import fs from 'node:fs';
+import path from 'node:path';
+import { packageJson, packTarball, ROOT, tarballFiles } from '../support/nodered';
 
 describe('package: npm pack from a clean clone', function () {
   this.timeout(10 * 60_000);
@@ -18,6 +20,24 @@ describe('package: npm pack from a clean clone', function () {
     assert.ok(
       [...files].some((f) => /^dist\/[^/]+\/icons\/.+\.svg$/.test(f)),
       'no icons beside the node files',
+    );
+  });
+
+  it('contains every editor resource an editor file loads (the generated FedEx options included)', function () {
+    const files = new Set(tarballFiles(packTarball()));
+    const wanted = new Set<string>();
+    for (const js of Object.values(packageJson()['node-red'].nodes)) {
+      const html = fs.readFileSync(path.join(ROOT, js.replace(/^dist\//, 'nodes/').replace(/\.js$/, '.html')), 'utf8');
+      for (const m of html.matchAll(/<script src="resources\/([^/"]+)\/([^"]+)"/g)) {
+        assert.equal(m[1], packageJson().name, 'resources are served under the package name');
+        wanted.add(`resources/${m[2]}`);
+      }
+    }
+    assert.ok(wanted.has('resources/editor.js') && wanted.has('resources/fedex-options.js'), [...wanted].join(', '));
+    assert.deepEqual(
+      [...wanted].filter((f) => !files.has(f)),
+      [],
+      'missing from the tarball',
     );
   });
 

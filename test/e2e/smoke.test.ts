@@ -50,6 +50,22 @@ async function checkRuntime(runtime: Runtime, moduleDir: string): Promise<void> 
   const registered = new Set(ours.flatMap((s) => s.types));
   for (const type of expectedTypes(moduleDir)) assert.ok(registered.has(type), `${type} not registered`);
   assert.doesNotMatch(runtime.log(), /\[(error|warn)\].*sage-x3-shipping/i, runtime.log());
+
+  // The editor loads each <script src="resources/..."> of a node set before registering its
+  // nodes, and a script that does not load leaves them out of the palette: each must resolve.
+  const editor = await runtime.request<string>('GET', '/nodes', undefined, { accept: 'text/html' });
+  assert.equal(editor.status, 200);
+  const srcs = new Set(
+    [...editor.body.matchAll(/<script src="(resources\/[^"]+)"/g)]
+      .map((m) => m[1])
+      .filter((src) => src.startsWith(`resources/${pkg.name}/`)),
+  );
+  assert.ok(srcs.size >= 2, `editor resources loaded by our node sets: ${[...srcs].join(', ')}`);
+  for (const src of srcs) {
+    const res = await runtime.request<string>('GET', `/${src}`, undefined, { accept: '*/*' });
+    assert.equal(res.status, 200, src);
+    assert.match(String(res.body), /window\.SageX3Shipping/, src);
+  }
 }
 
 describe('smoke: packed package in a real Node-RED', function () {

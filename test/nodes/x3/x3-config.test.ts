@@ -10,7 +10,7 @@ import { startCaptureServer } from '../../support/capture-server';
 import { helper, positioned, recorder, startStopServer, statusTexts, useUserDir, waitFor } from './harness';
 
 const TAB = { id: 'tab', type: 'tab', label: 'x3' };
-const TEST = '/sage-x3-shipping/x3-config/test';
+const TEST = '/sage-x3-shipping/x3/test';
 
 describe('x3-config node', () => {
   const userDir = useUserDir();

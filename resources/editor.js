@@ -1,0 +1,128 @@
+/*
+ * Editor code shared by the edit dialogs of node-red-contrib-sage-x3-shipping. Node-RED serves
+ * this folder at resources/node-red-contrib-sage-x3-shipping/ and loads a <script src> of a node's
+ * .html before the node's own script runs, so each .html that uses these helpers loads this file
+ * (node sets can be disabled one by one). Loading it twice is harmless; it only adds functions to
+ * window.SageX3Shipping, where the build-generated fedex-options.js adds the FedEx option lists.
+ */
+(function () {
+  var ns = (window.SageX3Shipping = window.SageX3Shipping || {});
+
+  /** A `validate` for settings holding a JSON object (empty means "none"). */
+  ns.jsonObject = function (v) {
+    if (!v || !String(v).trim()) return true;
+    try {
+      var o = JSON.parse(v);
+      return !!o && typeof o === 'object' && !Array.isArray(o);
+    } catch {
+      return false;
+    }
+  };
+
+  function showResult(out, ok, text) {
+    out.text((ok ? '✔ ' : '✘ ') + text).css('color', ok ? '#3a8a3a' : '#c02020');
+  }
+
+  /**
+   * The "Test connection" button of a config dialog: POSTs what the dialog holds to the config's
+   * admin route (/sage-x3-shipping/<area>/test, shared/admin.ts) and shows the answer.
+   * opts: { button, result (selectors), area, running (text), body: function () { return {...} } }
+   */
+  ns.testConnection = function (opts) {
+    $(opts.button).on('click', function () {
+      var out = $(opts.result);
+      out.css('color', '').text(opts.running);
+      $.ajax({
+        url: 'sage-x3-shipping/' + opts.area + '/test',
+        type: 'POST',
+        contentType: 'application/json',
+        data: JSON.stringify(opts.body()),
+        success: function (res) {
+          var text = res.ok ? res.message : res.message || (res.error && res.error.message) || 'failed';
+          showResult(out, res.ok, text);
+        },
+        error: function (xhr) {
+          showResult(out, false, (xhr.responseJSON && xhr.responseJSON.message) || xhr.responseText || xhr.statusText);
+        },
+      });
+    });
+  };
+
+  /**
+   * Shows the full URL a webhook node serves (its path under httpNodeRoot) as the dialog is edited.
+   * opts: { path (input selector), target (element selector), disabled (text when httpNodeRoot is
+   * false), suffix: optional function returning what follows the path (e.g. '?token=...') }.
+   * Returns the function that refreshes it, for other inputs the URL depends on.
+   */
+  ns.webhookUrlPreview = function (opts) {
+    function show() {
+      var root = RED.settings.httpNodeRoot;
+      var target = $(opts.target);
+      if (root === false) {
+        target.text(opts.disabled);
+        return;
+      }
+      root = (root || '/').replace(/\/$/, '');
+      var path = ($(opts.path).val() || '').trim().replace(/\/+$/, '');
+      if (path && path.charAt(0) !== '/') path = '/' + path;
+      target.text(location.protocol + '//' + location.host + root + path + (opts.suffix ? opts.suffix() : ''));
+    }
+    $(opts.path).on('input change', show);
+    show();
+    return show;
+  };
+
+  /** The X3 fields a ShipStation record is mapped with (records.ts / mapping.ts read the same settings). */
+  var X3_MAPPING_FIELDS = [
+    { prop: 'x3SalesSite', label: 'SALFCY', placeholderKey: 'salesSite' },
+    { prop: 'x3ShippingSite', label: 'STOFCY', placeholderKey: 'shippingSite' },
+    { prop: 'x3OrderType', label: 'SOHTYP', placeholder: 'SON' },
+    { prop: 'x3Currency', label: 'CUR', placeholder: 'USD' },
+    { prop: 'x3CustomerPrefix', labelKey: 'customerPrefix', placeholder: 'SS' },
+    { prop: 'x3TrackingField', labelKey: 'trackingField', placeholder: 'YTRACKNUM' },
+    { prop: 'x3StatusField', labelKey: 'statusField', placeholder: 'YTRKSTA' },
+  ];
+
+  /**
+   * The X3 mapping panel of shipstation-fetch and shipstation-in: fills the (empty) panel element
+   * with one input per mapping setting, holding the node's values (Node-RED saves every
+   * node-input-<setting> it finds), texts from the node's own catalogue, and wires its toggle link.
+   * opts: { panel, toggle (selectors) }.
+   */
+  ns.x3MappingPanel = function (node, opts) {
+    var panel = $(opts.panel).empty();
+    X3_MAPPING_FIELDS.forEach(function (f) {
+      var id = 'node-input-' + f.prop;
+      var row = $('<div class="form-row"></div>').appendTo(panel);
+      var label = $('<label></label>').attr('for', id).appendTo(row);
+      if (f.labelKey)
+        $('<span></span>')
+          .text(node._(node.type + '.label.' + f.labelKey))
+          .appendTo(label);
+      else label.text(f.label);
+      var placeholder = f.placeholderKey ? node._(node.type + '.placeholder.' + f.placeholderKey) : f.placeholder;
+      var value = node[f.prop];
+      $('<input type="text">')
+        .attr('id', id)
+        .attr('placeholder', placeholder)
+        .val(value == null ? '' : value)
+        .appendTo(row);
+    });
+    $(opts.toggle).on('click', function (e) {
+      e.preventDefault();
+      panel.toggle();
+    });
+  };
+
+  /**
+   * Fills an (empty) <select> with option values and selects the node's value. Node-RED set the
+   * value before the options existed, so it is set again here.
+   */
+  ns.fillSelect = function (select, values, labelOf, current) {
+    var el = $(select).empty();
+    values.forEach(function (v) {
+      $('<option></option>').val(v).text(labelOf(v)).appendTo(el);
+    });
+    if (current != null) el.val(current);
+  };
+})();
