@@ -8,7 +8,8 @@ import { replayLedgerKey } from '../audit/msg-audit';
 import { failMessage, handleInput, type Msg } from '../shared/red';
 import type { ShipOverrides, X3Info, X3Record } from './mapping';
 import { attachConfig, bindAudit, ThrottledStatus } from './node-support';
-import { CANCEL_OPERATION, SHIP_OPERATION, ShipService, type ShipOutcome } from './ship-service';
+import { SHIP_OPERATION, ShipService, type ShipOutcome } from './ship-service';
+import { CANCEL_OPERATION } from './ship-cancel';
 import { shipSettingsOf, type FedexShipDef } from './ship-settings';
 
 function obj(v: unknown): Record<string, unknown> | undefined {
