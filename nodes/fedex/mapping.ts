@@ -19,7 +19,7 @@ import {
   type PaymentType,
   type PickupType,
   type WeightUnit,
-} from './schemas';
+} from './vocabulary';
 
 export type X3Record = Record<string, unknown>;
 

@@ -13,7 +13,7 @@ import {
   SUB_PACKAGING_TYPES,
   WEIGHT_UNITS,
   type DimensionUnit,
-} from './schemas';
+} from './vocabulary';
 
 export interface FedexShipDef extends NodeDef {
   fedex?: string;
