@@ -8,7 +8,8 @@
 import { ApiError, ValidationError } from '../core/errors';
 import type { HttpResponse } from '../core/http';
 import type { AuditCorrelation, AuditEntryInput, AuditErrorInfo, AuditStatus, AuditStore } from '../audit/types';
-import type { ShipSettings, X3Info, X3Record } from './mapping';
+import type { ShipSettings } from './ship-options';
+import type { X3Info, X3Record } from './x3-documents';
 import { validateCancelRequest } from './schemas';
 import { readAlerts, type FedexAlert } from './ship-result';
 import type { FedexCallOptions } from './client';

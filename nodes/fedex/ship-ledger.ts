@@ -8,7 +8,9 @@ import { ApiError, ValidationError } from '../core/errors';
 import type { AuditCorrelation, AuditErrorInfo, AuditStore, LedgerEntry } from '../audit/types';
 import { isLedgerNotHeld } from '../audit/ledger-hold';
 import { generationKey, splitGenerationKey as splitKey } from '../audit/ledger-generations';
-import { profileFor, type BuiltShipment, type ShipSettings, type X3Info, type X3Record } from './mapping';
+import type { BuiltShipment } from './mapping';
+import type { ShipSettings } from './ship-options';
+import { profileFor, type X3Info, type X3Record } from './x3-documents';
 import type { FedexAlert, ShipPayload } from './ship-result';
 
 /** What the ledger keeps for a document: enough to answer a duplicate and to cancel. */

@@ -38,14 +38,9 @@ import { holdOf } from '../audit/ledger-hold';
 import { generationKey } from '../audit/ledger-generations';
 import type { LabelStore } from '../audit/label-store';
 import { loadLabelFiles, storeLabelFiles } from '../audit/label-files';
-import {
-  buildShipment,
-  type BuiltShipment,
-  type ShipOverrides,
-  type ShipSettings,
-  type X3Info,
-  type X3Record,
-} from './mapping';
+import { buildShipment, type BuiltShipment, type ShipOverrides } from './mapping';
+import type { ShipSettings } from './ship-options';
+import type { X3Info, X3Record } from './x3-documents';
 import { validateFreightRequest, validateShipRequest } from './schemas';
 import { parseShipResponse } from './ship-result';
 import type { FedexCallOptions } from './client';
