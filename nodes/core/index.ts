@@ -1,6 +1,7 @@
 export * from './errors';
 export * from './http';
 export * from './in-flight';
+export * from './keyed-queue';
 export * from './limiter';
 export * from './retry';
 export * from './schema';

@@ -6,9 +6,11 @@ import type { Node, NodeAPI } from 'node-red';
 import { ValidationError } from '../core/errors';
 import { replayLedgerKey } from '../audit/msg-audit';
 import { failMessage, handleInput, type Msg } from '../shared/red';
-import type { ShipOverrides, X3Info, X3Record } from './mapping';
+import type { ShipOverrides } from './mapping';
+import type { X3Info, X3Record } from './x3-documents';
 import { attachConfig, bindAudit, ThrottledStatus } from './node-support';
-import { CANCEL_OPERATION, SHIP_OPERATION, ShipService, type ShipOutcome } from './ship-service';
+import { SHIP_OPERATION, ShipService, type ShipOutcome } from './ship-service';
+import { CANCEL_OPERATION } from './ship-cancel';
 import { shipSettingsOf, type FedexShipDef } from './ship-settings';
 
 function obj(v: unknown): Record<string, unknown> | undefined {

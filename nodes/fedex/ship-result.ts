@@ -202,7 +202,7 @@ function identifiersOf(result: Record<string, unknown>): string[] | undefined {
  * at all cannot be told apart and makes the answer inconclusive. Evidence of absence is a
  * well-formed answer whose every result is an explicit NOTFOUND or not ours (cancelled,
  * `exclude`d, another reference); whether that proves anything depends on when it was asked
- * (ship-service's lookup window).
+ * (ship-reconcile.ts's lookup window).
  */
 export function readReferenceLookup(
   body: unknown,

@@ -1,8 +1,9 @@
 /**
- * fedex-ship's editor settings -> ShipSettings (mapping.ts), with the defaults for anything empty.
+ * fedex-ship's editor settings -> ShipSettings (ship-options.ts), with the defaults for anything empty.
  */
 import type { NodeDef } from 'node-red';
-import { DEFAULT_SHIP_SETTINGS, type DocumentFieldMap, type PartyInput, type ShipSettings } from './mapping';
+import { DEFAULT_SHIP_SETTINGS, type PartyInput, type ShipSettings } from './ship-options';
+import type { DocumentFieldMap } from './x3-documents';
 import {
   DIMENSION_UNITS,
   FREIGHT_CLASSES,
@@ -13,7 +14,7 @@ import {
   SUB_PACKAGING_TYPES,
   WEIGHT_UNITS,
   type DimensionUnit,
-} from './schemas';
+} from './vocabulary';
 
 export interface FedexShipDef extends NodeDef {
   fedex?: string;

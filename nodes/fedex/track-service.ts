@@ -7,7 +7,7 @@ import { ApiError, toErrorInfo, type ErrorInfo } from '../core/errors';
 import type { AuditCorrelation, AuditEntryInput, AuditStore } from '../audit/types';
 import type { FedexCallOptions } from './client';
 import type { HttpResponse } from '../core/http';
-import { LIMITS } from './schemas';
+import { LIMITS } from './vocabulary';
 import { parseTrackOutput, TrackingProcessor, type TrackError, type TrackingUpdate } from './tracking';
 
 export interface TrackClient {

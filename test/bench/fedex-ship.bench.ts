@@ -24,7 +24,8 @@ import { performance } from 'node:perf_hooks';
 import axios from 'axios';
 import { openSqliteStore } from '../../nodes/audit/sqlite-store';
 import { FedexClient } from '../../nodes/fedex/client';
-import { buildShipment, DEFAULT_SHIP_SETTINGS } from '../../nodes/fedex/mapping';
+import { buildShipment } from '../../nodes/fedex/mapping';
+import { DEFAULT_SHIP_SETTINGS } from '../../nodes/fedex/ship-options';
 import { ShipService } from '../../nodes/fedex/ship-service';
 import type { BenchResult } from './types';
 

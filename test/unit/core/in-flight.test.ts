@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import { InFlight } from '../../../nodes/core/in-flight';
-
-/** A promise settled from outside. */
-function deferred<T = void>(): { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void } {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from '../../support/deferred';
 
 describe('core/in-flight', () => {
   let clock: sinon.SinonFakeTimers;

@@ -2,7 +2,7 @@
  * X3 records as x3-poll emits them (X3 dictionary names, sim/x3/README.md) and the settings the
  * FedEx tests share.
  */
-import { DEFAULT_SHIP_SETTINGS, type ShipSettings } from '../../../nodes/fedex/mapping';
+import { DEFAULT_SHIP_SETTINGS, type ShipSettings } from '../../../nodes/fedex/ship-options';
 
 export const OUR_ADDRESS = {
   companyName: 'Acme Pumps Warehouse',
