@@ -18,7 +18,7 @@ import {
   PICKUP_TYPES,
   SUB_PACKAGING_TYPES,
   WEIGHT_UNITS,
-} from './schemas';
+} from './vocabulary';
 
 /** fedex-ship setting (its <select id="node-input-<setting>">) -> the values FedEx accepts. */
 export const FEDEX_SHIP_OPTIONS: Readonly<Record<string, readonly string[]>> = {

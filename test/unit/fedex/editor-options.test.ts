@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
 import { FEDEX_SHIP_NAMED_OPTIONS, FEDEX_SHIP_OPTIONS, fedexOptionsScript } from '../../../nodes/fedex/editor-options';
-import { LABEL_STOCK_TYPES, PARCEL_SERVICE_TYPES } from '../../../nodes/fedex/schemas';
+import { LABEL_STOCK_TYPES, PARCEL_SERVICE_TYPES } from '../../../nodes/fedex/vocabulary';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const html = fs.readFileSync(path.join(ROOT, 'nodes/fedex/fedex-ship.html'), 'utf8');
