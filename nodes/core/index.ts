@@ -2,6 +2,7 @@ export * from './errors';
 export * from './http';
 export * from './in-flight';
 export * from './limiter';
+export * from './poll-loop';
 export * from './retry';
 export * from './schema';
 export * from './stable-json';
