@@ -1,5 +1,5 @@
 /**
- * FedexWebhookIntake without Node-RED: a push is stored before its 200, and an event whose apply
+ * TrackingWebhookService without Node-RED: a push is stored before its 200, and an event whose apply
  * is interrupted by a stop is not emitted into the stopping flow (Node-RED drops the msgs of
  * closed nodes) but left pending and emitted once by the next start.
  */
@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { openSqliteStore, type SqliteAuditStore } from '../../../nodes/audit/sqlite-store';
-import { FedexWebhookIntake, type WebhookUpdate } from '../../../nodes/fedex/webhook-intake';
+import { TrackingWebhookService, type WebhookUpdate } from '../../../nodes/fedex/tracking-webhook-service';
 import { signFedexBody } from '../../../nodes/fedex/webhook-signature';
 
 const SECRET = 'intake-test-token';
@@ -37,7 +37,7 @@ function push(tn: string): Buffer {
   );
 }
 
-describe('FedexWebhookIntake', () => {
+describe('TrackingWebhookService', () => {
   let dir: string;
   let store: SqliteAuditStore;
   beforeEach(() => {
@@ -49,8 +49,8 @@ describe('FedexWebhookIntake', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const intake = (emitted: WebhookUpdate[]): FedexWebhookIntake =>
-    new FedexWebhookIntake({ store, secret: () => SECRET, scope: SCOPE, onUpdate: (u) => emitted.push(u) });
+  const intake = (emitted: WebhookUpdate[]): TrackingWebhookService =>
+    new TrackingWebhookService({ store, secret: () => SECRET, scope: SCOPE, onUpdate: (u) => emitted.push(u) });
   const signed = (body: Buffer) => ({ raw: body, headers: { 'fdx-signature': signFedexBody(body, SECRET) } });
 
   it('a stop during an apply emits nothing into the stopping flow; the next start emits the event once', async () => {
