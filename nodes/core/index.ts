@@ -3,6 +3,7 @@ export * from './http';
 export * from './in-flight';
 export * from './keyed-queue';
 export * from './limiter';
+export * from './poll-loop';
 export * from './retry';
 export * from './schema';
 export * from './stable-json';

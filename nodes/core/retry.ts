@@ -13,8 +13,16 @@ export interface BackoffPolicy {
  * `attempt` is 0 for the first retry.
  */
 export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt));
-  return Math.floor(random() * ceiling);
+  return Math.floor(random() * backoffCeiling(attempt, policy));
+}
+
+/**
+ * The exponential bound itself, min(max, base * 2^attempt): the longest wait before retry
+ * `attempt` (0 for the first). A lone waiter with nobody to spread from (a poll loop backing off
+ * after failures) waits exactly this long.
+ */
+export function backoffCeiling(attempt: number, policy: BackoffPolicy): number {
+  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt));
 }
 
 /** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). Returns ms or undefined. */

@@ -1,7 +1,7 @@
 /**
  * fedex-webhook: receives FedEx Advanced Integrated Visibility pushes on a POST route of
- * RED.httpNode and emits one tracking update per tracking result (webhook-intake.ts). It needs
- * an audit-config: events are stored there before FedEx gets its 200; without one every push is
+ * RED.httpNode and emits one tracking update per tracking result (tracking-webhook-service.ts).
+ * It needs an audit-config: events are stored there before FedEx gets its 200; without one every push is
  * answered 503, so FedEx keeps it (retries, then its missed-events queue) instead of losing it.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
@@ -10,7 +10,7 @@ import type { AuditStore } from '../audit/types';
 import { registerWebhookRoute, type WebhookRoute } from '../shared/webhook-route';
 import { attachConfig, shortTime, ThrottledStatus } from './node-support';
 import { x3FromCorrelation } from './tracking';
-import { FedexWebhookIntake } from './webhook-intake';
+import { TrackingWebhookService } from './tracking-webhook-service';
 
 interface FedexWebhookDef extends NodeDef {
   fedex?: string;
@@ -32,13 +32,13 @@ export = function (RED: NodeAPI): void {
     if (!ctx) return;
     const config = ctx.config;
     const status = new ThrottledStatus(ctx.board);
-    let intake: FedexWebhookIntake | undefined;
+    let intake: TrackingWebhookService | undefined;
     // its work (storing a push, applying what is stored) keeps the audit store open through a redeploy
     const audit = ctx.work.use(getAuditConfig(RED, def.audit));
     try {
       if (!audit) throw new Error('select an audit-config: events are stored there before FedEx is answered');
       const store: AuditStore = audit.getStore();
-      intake = new FedexWebhookIntake({
+      intake = new TrackingWebhookService({
         store,
         secret: () => config.webhookSecret(),
         scope: `fedex-webhook:${node.id}`,

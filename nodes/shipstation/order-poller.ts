@@ -26,6 +26,9 @@ import { convertV1Timestamps, isPacificTimestamp, PACIFIC_KEY, toV1QueryTime } f
  * Records up to an hour older than the query start can therefore come back, so the watermark
  * remembers (id, stamp) pairs one hour longer than the query overlap: it is built with
  * overlap + 1 h (createOrderWatermark) and the query starts 1 h after its `since()`.
+ *
+ * A signal stops the poll at once (request in flight included) and nothing more is emitted or
+ * committed: a closing node must not write the watermark beside its successor.
  */
 
 export const DEFAULT_OVERLAP_MS = 90 * 60_000;
@@ -58,6 +61,8 @@ export interface PollOptions {
   now?: () => number;
   /** Extra V1 filters (storeId, orderStatus...). */
   filters?: Record<string, unknown>;
+  /** Aborts the request in flight and stops the poll: nothing more is emitted or committed. */
+  signal?: AbortSignal;
 }
 
 /** `yyyy-mm-dd hh:mm:ss` of a converted V1 order's modifyDate as ShipStation wrote it (Pacific). */
@@ -88,8 +93,10 @@ export async function pollModifiedOrders(o: PollOptions): Promise<PollResult> {
   let total: number | undefined;
   const result: PollResult = { pages: 0, fetched: 0, emitted: 0, since, until: new Date(untilMs).toISOString() };
   for (;;) {
+    o.signal?.throwIfAborted();
     const params = { ...base, page, ...(start ? { modifyDateStart: start } : {}) };
-    const res = await o.client.request('v1', { method: 'GET', url: '/orders', params });
+    const res = await o.client.request('v1', { method: 'GET', url: '/orders', params, signal: o.signal });
+    o.signal?.throwIfAborted();
     const parsed = parsePage('v1', res.data, page);
     result.pages += 1;
     if (page > 1 && parsed.total !== undefined && total !== undefined && parsed.total !== total) {
@@ -109,6 +116,7 @@ export async function pollModifiedOrders(o: PollOptions): Promise<PollResult> {
       if (typeof stamp !== 'string' || order.orderId === undefined) continue;
       if (!o.watermark.isNew(key, stamp)) continue;
       await o.emit(order);
+      o.signal?.throwIfAborted();
       o.watermark.accept(key, stamp);
       result.emitted += 1;
     }

@@ -19,7 +19,7 @@ import { isApiError, toErrorInfo } from '../core/errors';
 import type { BackoffPolicy } from '../core/retry';
 import { InboxQueue, type InboxItem, type InboxQueueState } from '../audit/inbox-queue';
 import type { AuditEntryInput, AuditStore } from '../audit/types';
-import type { WebhookPointer } from './webhook-intake';
+import type { WebhookPointer } from './webhook-checks';
 
 export const WEBHOOK_OPERATION = 'webhook';
 

@@ -3,9 +3,13 @@
  * core Watermark in a state file), and on input fetches a resource_url, one order/shipment,
  * shipment or fulfilment lists by date range, customers or products. Emits one msg per record
  * with V1 timestamps in UTC and, when "map to X3" is on, the X3 drafts on msg.x3Draft.
+ * Polls run one at a time (core PollLoop); closing aborts the running poll: a closed instance
+ * sends nothing more and never writes the watermark file, which its successor (a redeploy) owns
+ * or which went with the deleted node.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { toErrorInfo } from '../core/errors';
+import { PollLoop } from '../core/poll-loop';
 import { stateFile } from '../core/state-file';
 import type { Watermark, WatermarkData } from '../core/watermark';
 import { failMessage, handleInput, userDir, type Msg } from '../shared/red';
@@ -32,6 +36,12 @@ interface FetchDef extends NodeDef, MappingDef {
 }
 
 type Json = Record<string, unknown>;
+
+/** Who a poll's records go to: the input msg they are built on and its send, or the timer's. */
+interface PollTarget {
+  base: () => Json;
+  send: (m: NodeMessage) => void;
+}
 
 function obj(v: unknown): Json | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
@@ -71,7 +81,12 @@ export = function (RED: NodeAPI): void {
 
     const getWatermark = (): Watermark => {
       watermark ??= createOrderWatermark({
-        store: { read: () => state.read(), write: (d) => state.write(d) },
+        store: {
+          read: () => state.read(),
+          write: (d) => {
+            if (!closed) state.write(d);
+          },
+        },
         overlapMs: numberOf(def.overlapMinutes, DEFAULT_OVERLAP_MS / 60_000) * 60_000,
         initial,
       });
@@ -118,47 +133,29 @@ export = function (RED: NodeAPI): void {
       send(built.msg as NodeMessage);
     };
 
-    let pollChain: Promise<unknown> = Promise.resolve();
-    let pollTimer: NodeJS.Timeout | undefined;
-
-    const runPoll = (base: () => Json, send: (m: NodeMessage) => void): Promise<number> => {
-      const run = pollChain.then(async () => {
+    const loop = new PollLoop<PollTarget>({
+      intervalMs,
+      run: async (target, signal) => {
         status.set({ fill: 'blue', shape: 'dot', text: 'polling' });
         const result = await pollModifiedOrders({
           client,
           watermark: getWatermark(),
           filters,
-          emit: (order) => emit(base(), order, 'v1', 'orders', send),
+          emit: (order) => emit(target.base(), order, 'v1', 'orders', target.send),
+          signal,
         });
         status.set({ fill: 'green', shape: 'dot', text: `${result.emitted} new of ${result.fetched}` });
-        return result.emitted;
-      });
-      pollChain = run.catch(() => undefined);
-      return run;
-    };
-
-    const scheduleTimerPoll = (delayMs: number): void => {
-      if (closed || intervalMs <= 0) return;
-      pollTimer = setTimeout(() => {
-        pollTimer = undefined;
+      },
+      timedContext: () => ({ base: () => ({}), send: (m) => node.send(m) }),
+      onTimedError: (err) => {
         const msg: Json = {};
-        runPoll(
-          () => ({}),
-          (m) => node.send(m),
-        ).then(
-          () => scheduleTimerPoll(intervalMs),
-          (err: unknown) => {
-            status.set({ fill: 'red', shape: 'ring', text: 'poll failed' });
-            node.error(failMessage(msg as Msg, err, 'shipstation'), msg);
-            scheduleTimerPoll(intervalMs);
-          },
-        );
-      }, delayMs);
-    };
-
+        status.set({ fill: 'red', shape: 'ring', text: 'poll failed' });
+        node.error(failMessage(msg as Msg, err, 'shipstation'), msg);
+      },
+    });
     if (operation === 'orders-modified') {
       const onStart = !(def.pollOnStart === false || def.pollOnStart === 'false');
-      scheduleTimerPoll(onStart ? 0 : intervalMs);
+      loop.start(onStart ? 0 : intervalMs);
     }
     status.set({
       fill: 'grey',
@@ -184,7 +181,7 @@ export = function (RED: NodeAPI): void {
         const plan = planFetch(op, input);
         let count = 0;
         if (plan.kind === 'poll') {
-          count = await runPoll(base, sendOne);
+          await loop.poll({ base, send: sendOne });
         } else if (plan.kind === 'get') {
           const res = await client.request<Json>(plan.version, { method: 'GET', url: plan.path });
           const record = normaliseRecord(plan.version, res.data, { now: Date.now() });
@@ -226,7 +223,7 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
-      if (pollTimer) clearTimeout(pollTimer);
+      const stopped = loop.close();
       status.close();
       cfg.deregister(node);
       if (removed) {
@@ -236,7 +233,7 @@ export = function (RED: NodeAPI): void {
           // best effort: a stale state file only matters if the same node id comes back
         }
       }
-      audit.close().finally(() => done());
+      void stopped.then(() => audit.close()).finally(() => done());
     });
   }
 

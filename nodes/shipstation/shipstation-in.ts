@@ -2,11 +2,10 @@
  * shipstation-in: receives ShipStation webhooks (pointer payloads), stores each pointer durably
  * in the audit store before answering 200, then fetches the full resource through the config's
  * shared limiter and emits one msg per order / shipment / fulfilment. The security, durability
- * and de-duplication rules are in the node's help; the moving parts live in webhook-intake.ts
- * (checks) and pointer-inbox.ts (storing, fetch, retry, recovery).
+ * and de-duplication rules are in the node's help; the work is in pointer-webhook-service.ts
+ * (checks in webhook-checks.ts, storing, fetch, retry and recovery in pointer-inbox.ts).
  */
-import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { toErrorInfo } from '../core/errors';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { getAuditConfig } from '../audit/config-api';
 import { ConfigWork } from '../shared/config-users';
 import { failMessage, type Msg } from '../shared/red';
@@ -15,11 +14,9 @@ import { configLabel, NotConfiguredError, rejectInputs } from '../shared/not-con
 import { BudgetStatus } from './budget-status';
 import { getShipStationConfig } from './config-api';
 import { mappingOf, mapToX3Of, nodeAudit, numberOf, type MappingDef } from './node-options';
-import { PointerInbox } from './pointer-inbox';
-import { recordMessage } from './record-message';
-import { correlationOf, normaliseRecord, recordIdentity, recordKind } from './records';
+import { PointerWebhookService } from './pointer-webhook-service';
 import type { ApiVersion } from './resource-url';
-import { acceptedEvents, checkWebhook, type IntakeRejection, type WebhookPointer } from './webhook-intake';
+import { acceptedEvents } from './webhook-checks';
 
 interface InDef extends NodeDef, MappingDef {
   server?: string;
@@ -72,161 +69,49 @@ export = function (RED: NodeAPI): void {
     const status = new BudgetStatus(node, client, version);
     const audit = nodeAudit(RED, node, def.audit, true);
     work.use(getAuditConfig(RED, def.audit));
-    const store = audit.store!;
-    const events = acceptedEvents(version, def.events);
-    const mapToX3 = mapToX3Of(def);
-    const mapping = mappingOf(def);
-    const includeItems = !(def.includeItems === false || def.includeItems === 'false');
-    const scope = `shipstation-in:${node.id}`;
-    let emittedTotal = 0;
-    let lastError: string | undefined;
-
-    const showStatus = (): void => {
-      const q = queue.state();
-      if (lastError && q.waitingRetry > 0) {
-        status.set({ fill: 'yellow', shape: 'ring', text: `${q.waitingRetry} retrying: ${lastError}`.slice(0, 48) });
-      } else if (q.processing || q.queued > 0) {
-        status.set({ fill: 'blue', shape: 'dot', text: `fetching ${q.queued + (q.processing ? 1 : 0)}` });
-      } else {
-        status.set({ fill: 'green', shape: 'dot', text: emittedTotal ? `${emittedTotal} emitted` : 'listening' });
-      }
-    };
-
-    const emitRecords = async (pointer: WebhookPointer, _entryId: string, signal: AbortSignal): Promise<number> => {
-      let emitted = 0;
-      const pages = client.resourcePages(pointer.resourceUrl, pointer.version, (target) => {
-        // SHIP_NOTIFY points at shipments without their items; the X3 delivery needs the lines
-        if (includeItems && target.version === 'v1' && /\/shipments$/i.test(target.url.pathname)) {
-          for (const key of [...target.url.searchParams.keys()]) {
-            if (key.toLowerCase() === 'includeshipmentitems') target.url.searchParams.delete(key);
-          }
-          target.url.searchParams.set('includeShipmentItems', 'true');
-        }
-      });
-      for await (const page of pages) {
-        for (const raw of page.records) {
-          const kind = recordKind(page.version, page.collection, raw);
-          const record = normaliseRecord(page.version, raw, { now: Date.now() });
-          const ident = recordIdentity(kind, page.version, record);
-          // closing: a msg sent now may meet a stopped flow; unseen, the record comes at the next start
-          if (signal.aborted) throw new Error('shipstation-in closed');
-          if (!(await store.markSeen(scope, `${ident.id}@${ident.stamp}`))) continue;
-          const built = recordMessage({}, record, {
-            version: page.version,
-            kind,
-            resourceUrl: pointer.resourceUrl,
-            event: pointer.resourceType,
-            mapToX3,
-            mapping,
-          });
-          const correlation = correlationOf(kind, page.version, record);
-          const stored = { topic: built.msg.topic, payload: record, shipstation: built.msg.shipstation };
-          if (built.error) {
-            const err = failMessage(built.msg as Msg, built.error, 'shipstation');
-            const info = toErrorInfo(built.error, 'shipstation');
-            await audit.record({
-              system: 'shipstation',
-              operation: `${kind}.receive`,
-              status: 'failed',
-              correlation,
-              error: { code: info.code, message: info.message },
-              msg: stored,
-              nodeId: node.id,
-            });
-            node.error(err, built.msg);
-          } else {
-            await audit.record({
-              system: 'shipstation',
-              operation: `${kind}.receive`,
-              status: 'succeeded',
-              correlation,
-              msg: { ...stored, x3Draft: built.msg.x3Draft },
-              nodeId: node.id,
-            });
-            node.send(built.msg);
-          }
-          emitted += 1;
-        }
-      }
-      return emitted;
-    };
-
-    const queue = new PointerInbox({
-      store,
-      scope,
+    const service = new PointerWebhookService({
+      client,
+      jwks: cfg.jwks,
+      store: audit.store!,
+      record: (entry) => audit.record(entry),
       nodeId: node.id,
-      fetch: emitRecords,
+      scope: `shipstation-in:${node.id}`,
+      version,
+      token,
+      events: acceptedEvents(version, def.events),
+      maxAgeMs: numberOf(def.maxAgeSeconds, 300, 1) * 1000,
+      mapToX3: mapToX3Of(def),
+      mapping: mappingOf(def),
+      includeItems: !(def.includeItems === false || def.includeItems === 'false'),
       maxAttempts: numberOf(def.maxAttempts, 10),
       backoff: {
         baseDelayMs: numberOf(def.retrySeconds, 10, 0.001) * 1000,
         maxDelayMs: numberOf(def.retryMaxSeconds, 600, 0.001) * 1000,
       },
-      onRetry: (_id, attempt, delayMs, err) => {
-        lastError = (err as Error).message;
-        node.warn(
-          `ShipStation resource fetch failed (attempt ${attempt}), retrying in ${Math.round(delayMs / 1000)} s: ${lastError}`,
-        );
-      },
-      onGiveUp: (entryId, pointer, err) => {
-        // the pointer inbox records the failure in the audit trail
-        const msg: Record<string, unknown> = {
-          topic: pointer.resourceType,
-          payload: { resource_url: pointer.resourceUrl, resource_type: pointer.resourceType },
-          shipstation: { version: pointer.version, event: pointer.resourceType, resourceUrl: pointer.resourceUrl },
-          audit: { id: entryId, status: 'failed' },
-        };
-        node.error(failMessage(msg as Msg, err, 'shipstation'), msg);
-      },
-      onDone: (_id, emitted) => {
-        emittedTotal += emitted;
-        lastError = undefined;
-      },
-      onSettleError: (_id, err) =>
-        node.warn(`ShipStation webhook outcome not stored (fetched again after a restart): ${(err as Error).message}`),
+      onRecord: (msg) => node.send(msg as NodeMessage),
+      onFailed: (err, msg) => node.error(failMessage(msg as Msg, err, 'shipstation'), msg),
+      warn: (text) => node.warn(text),
+      error: (text) => node.error(text),
       onChange: () => showStatus(),
     });
 
-    const reject = async (r: IntakeRejection, ip: string | undefined): Promise<void> => {
-      if (!r.security) return;
-      await audit.record({
-        system: 'shipstation',
-        operation: 'security',
-        status: 'failed',
-        error: { code: r.code, message: `${r.message}${ip ? ` (from ${ip})` : ''}`, status: r.status },
-        nodeId: node.id,
-      });
-      node.warn(`ShipStation webhook refused: ${r.message}`);
+    const showStatus = (): void => {
+      const q = service.state();
+      if (q.lastError && q.waitingRetry > 0) {
+        status.set({ fill: 'yellow', shape: 'ring', text: `${q.waitingRetry} retrying: ${q.lastError}`.slice(0, 48) });
+      } else if (q.processing || q.queued > 0) {
+        status.set({ fill: 'blue', shape: 'dot', text: `fetching ${q.queued + (q.processing ? 1 : 0)}` });
+      } else {
+        status.set({ fill: 'green', shape: 'dot', text: q.emitted ? `${q.emitted} emitted` : 'listening' });
+      }
     };
 
     const routes: WebhookRoute[] = [];
-    const receive = async (tokenInPath: boolean, req: WebhookRequest) => {
-      const checked = await checkWebhook(req, {
-        version,
-        token,
-        tokenInPath,
-        events,
-        bases: client.bases,
-        jwks: cfg.jwks,
-        maxAgeMs: numberOf(def.maxAgeSeconds, 300, 1) * 1000,
-      });
-      if (!checked.ok) {
-        await reject(checked, req.ip);
-        return { status: checked.status, body: { error: checked.message } };
-      }
-      try {
-        await queue.receive(checked.pointer);
-      } catch (err) {
-        // not on disk = not accepted: ShipStation may deliver it again
-        node.error(`ShipStation webhook not stored, answered 503: ${(err as Error).message}`);
-        return { status: 503, body: { error: 'could not record the webhook' } };
-      }
-      return { status: 200, body: { received: true } };
-    };
     // A webhook being stored (before its 200) keeps the store and the key cache open through a
     // redeploy; once stored, so does its fetch (the client and the store outlive it).
     const handler = (tokenInPath: boolean) => async (req: WebhookRequest) => {
-      const reply = await work.track(receive(tokenInPath, req));
-      if (reply.status === 200) void work.track(queue.idle());
+      const reply = await work.track(service.handle(req, tokenInPath));
+      if (reply.status === 200) void work.track(service.idle());
       return reply;
     };
 
@@ -242,20 +127,18 @@ export = function (RED: NodeAPI): void {
     }
     showStatus();
 
-    queue.recover().then(
+    service.recover().then(
       (n) => {
         if (n === 0) return;
         node.log(`picked up ${n} ShipStation webhook(s) recorded before the restart`);
-        void work.track(queue.idle());
+        void work.track(service.idle());
       },
       (err: unknown) => node.warn(`could not read pending webhooks from the audit store: ${(err as Error).message}`),
     );
 
     node.on('close', (_removed: boolean, done: () => void) => {
       for (const r of routes) r.remove();
-      // Pointers answered 200 are stored: the fetch in progress is given up, and it and the
-      // others are fetched at the next start.
-      void queue
+      void service
         .close()
         .catch(() => undefined)
         .then(() => work.close())

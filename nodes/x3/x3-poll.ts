@@ -7,6 +7,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { toErrorInfo } from '../core/errors';
+import { PollLoop } from '../core/poll-loop';
 import { stateFile } from '../core/state-file';
 import { toEpochMs } from '../core/time';
 import { Watermark, type WatermarkData, type WatermarkStore } from '../core/watermark';
@@ -112,7 +113,6 @@ export = function (RED: NodeAPI): void {
     const scope = JSON.stringify([conn.settings.url, conn.folder, entity.name, entity.key, entity.stamp]);
     const file = stateFile<StoredWatermark>(userDir(RED), 'x3-poll', node.id);
     let closed = false;
-    const aborter = new AbortController();
     const store: WatermarkStore = {
       read: () => {
         const stored = file.read();
@@ -133,15 +133,6 @@ export = function (RED: NodeAPI): void {
       unfollow();
       return;
     }
-
-    let running: Promise<void> | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let failures = 0;
-    /** Callers waiting for the poll that follows the running one. */
-    let waiting: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
-
-    /** After failures, the next timed poll waits longer: interval x 2^(failures-1), at most 15 min. */
-    const backoff = (): number => Math.min(MAX_BACKOFF_MS, intervalMs * 2 ** Math.max(0, failures - 1));
 
     const sendRecords = async (records: PolledRecord[]): Promise<void> => {
       // the poll stops too (aborted); this guards a page that was already in hand
@@ -184,9 +175,11 @@ export = function (RED: NodeAPI): void {
       }
     };
 
-    const pollNow = async (): Promise<void> => {
-      board.set({ fill: 'blue', shape: 'dot', text: 'polling' });
-      try {
+    const loop = new PollLoop<void>({
+      intervalMs,
+      maxBackoffMs: MAX_BACKOFF_MS,
+      run: async (_context, signal) => {
+        board.set({ fill: 'blue', shape: 'dot', text: 'polling' });
         const result = await pollOnce({
           client,
           def: entity,
@@ -195,59 +188,22 @@ export = function (RED: NodeAPI): void {
           filter,
           withLines,
           emit: sendRecords,
-          signal: aborter.signal,
+          signal,
         });
-        failures = 0;
         board.set({ fill: 'green', shape: 'dot', text: `${result.count} new at ${clock(Date.now())}` });
-      } catch (err) {
-        if (closed) return;
-        failures += 1;
+      },
+      timedContext: () => undefined,
+      onFailure: (err, retryInMs) =>
         board.set({
           fill: 'red',
           shape: 'ring',
-          text: `${toErrorInfo(err, 'x3').code}, retry ${clock(Date.now() + backoff())}`,
-        });
-        throw err;
-      }
-    };
-
-    const schedule = (): void => {
-      if (closed) return;
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => void timedPoll(), failures ? backoff() : intervalMs);
-    };
-
-    /** Runs one poll, or joins the one that follows the running poll (never two at once). */
-    const poll = (): Promise<void> => {
-      if (running) return new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }));
-      running = pollNow().finally(() => {
-        running = undefined;
-        const next = waiting;
-        waiting = [];
-        if (!next.length) return;
-        if (closed) {
-          for (const w of next) w.resolve();
-          return;
-        }
-        // One follow-up poll serves every msg that arrived meanwhile.
-        poll().then(
-          () => next.forEach((w) => w.resolve()),
-          (err: unknown) => next.forEach((w) => w.reject(err)),
-        );
-      });
-      return running;
-    };
-
-    const timedPoll = async (): Promise<void> => {
-      try {
-        await poll();
-      } catch (err) {
+          text: `${toErrorInfo(err, 'x3').code}, retry ${clock(Date.now() + retryInMs)}`,
+        }),
+      onTimedError: (err) => {
         const msg: Msg = { topic: entity.name, payload: null, _msgid: RED.util.generateId() } as unknown as Msg;
         node.error(failMessage(msg, err, 'x3'), msg);
-      } finally {
-        schedule();
-      }
-    };
+      },
+    });
 
     node.on('input', (msg: Msg, _send: SendFn, done: DoneFn) => {
       const reset = msg.reset;
@@ -267,7 +223,7 @@ export = function (RED: NodeAPI): void {
           return;
         }
       }
-      poll().then(
+      loop.poll().then(
         () => done(),
         (err: unknown) => done(failMessage(msg, err, 'x3')),
       );
@@ -275,19 +231,17 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
-      aborter.abort();
-      if (timer) clearTimeout(timer);
+      const stopped = loop.close();
       unfollow();
       cfg.deregister(node);
-      const finish = (): void => {
+      void stopped.then(() => {
         board.clear();
         done();
-      };
-      (running ?? Promise.resolve()).then(finish, finish);
+      });
     });
 
     board.set({ fill: 'grey', shape: 'ring', text: 'waiting' });
-    timer = setTimeout(() => void timedPoll(), 0);
+    loop.start(0);
   }
 
   RED.nodes.registerType('x3-poll', X3PollNode);

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import sinon from 'sinon';
+import { STATE_DIR_NAME } from '../../../nodes/core/state-file';
+import { settle } from '../../support/node-helper';
 import { startShipStationSim, type ShipStationSim } from '../../../sim/shipstation/server';
 import { driveVirtualTime, httpInFlight, installClock, type FakeClock } from '../../unit/shipstation/virtual-time';
 import {
@@ -37,7 +41,7 @@ function fetchNode(id: string, extra: Json = {}): Json {
 
 describe('shipstation-fetch node', function () {
   this.timeout(300_000);
-  useUserDir();
+  const userDir = useUserDir();
   startStopServer();
 
   describe('polling 5,000 orders at 40 requests/min (virtual time)', () => {
@@ -159,6 +163,33 @@ describe('shipstation-fetch node', function () {
       helper.getNode('f').receive({});
       await new Promise((r) => setTimeout(r, 150));
       assert.equal(afterRestart.length, 0);
+    });
+
+    it("closing stops the running poll: no request after the close, and a removed node's watermark file is not written again", async () => {
+      await helper.load([...modules, catchNode], flow(), credentials());
+      const first = collect(helper.getNode('f-out'), 12);
+      helper.getNode('f').receive({});
+      await first;
+      const file = join(userDir.dir(), STATE_DIR_NAME, 'shipstation-fetch-f.json');
+      assert.ok(existsSync(file), 'the first poll committed its watermark');
+      // the second poll re-reads the overlap (nothing new): its request is in flight when the node is deleted
+      sim.configure({ latencyMs: 100 });
+      try {
+        const received = sim.state.counters.requests;
+        helper.getNode('f').receive({});
+        while (sim.state.counters.requests === received) await new Promise((r) => setImmediate(r));
+        const node = helper.getNode('f') as unknown as { close(removed: boolean): Promise<void> };
+        await node.close(true);
+        const requestsAtClose = sim.state.counters.requests;
+        assert.equal(existsSync(file), false, 'the state file goes with the node');
+        // let the simulator's answer arrive (it would be processed by a poll that ran on)
+        await new Promise((r) => setTimeout(r, 300));
+        await settle();
+        assert.equal(existsSync(file), false, 'a closed instance writes no watermark file');
+        assert.equal(sim.state.counters.requests, requestsAtClose, 'no request after the close');
+      } finally {
+        sim.configure({ latencyMs: 0 });
+      }
     });
 
     it('fetches one order, shipments by date range (sent in Pacific time), customers and products on input', async () => {

@@ -191,6 +191,32 @@ describe('shipstation modified-orders poll (core Watermark, Pacific bounds)', fu
     assert.equal(out.length, 1902, 'each version once');
   });
 
+  it('a signal aborted while a page is emitted stops the poll: nothing more is emitted, requested or committed', async () => {
+    now = Date.parse('2026-11-01T20:00:00Z');
+    seedSpread(600, Date.parse('2026-11-01T12:00:00Z'), 1000);
+    const wm = watermark();
+    const file = stateFile<WatermarkData>(dir, 'shipstation-fetch', 'n1');
+    const requests = sim.state.counters.requests;
+    const aborter = new AbortController();
+    const emitted: unknown[] = [];
+    await assert.rejects(
+      pollModifiedOrders({
+        client,
+        watermark: wm,
+        now: () => now,
+        signal: aborter.signal,
+        emit: (o) => {
+          emitted.push(o.orderNumber);
+          if (emitted.length === 3) aborter.abort();
+        },
+      }),
+    );
+    assert.equal(emitted.length, 3, 'the order being emitted when the signal aborted is the last');
+    assert.equal(sim.state.counters.requests, requests + 1, 'the second page is never asked for');
+    assert.equal(file.read(), undefined, 'nothing committed');
+    assert.equal(wm.current(), '2026-11-01T07:00:00.000Z');
+  });
+
   it('does not emit again what a wall-clock start in the PST pass reaches back to (an hour before it)', async () => {
     sim.seed({ orders: [order('D', '2026-11-01T08:20:00Z'), order('E', '2026-11-01T10:30:00Z')] }); // 01:20 PDT, 02:30 PST
     now = Date.parse('2026-11-01T10:40:00Z');

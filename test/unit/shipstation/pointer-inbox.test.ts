@@ -7,7 +7,7 @@ import { ApiError } from '../../../nodes/core/errors';
 import { openSqliteStore } from '../../../nodes/audit/sqlite-store';
 import type { AuditStore } from '../../../nodes/audit/types';
 import { PointerInbox, WEBHOOK_OPERATION, type PointerInboxOptions } from '../../../nodes/shipstation/pointer-inbox';
-import type { WebhookPointer } from '../../../nodes/shipstation/webhook-intake';
+import type { WebhookPointer } from '../../../nodes/shipstation/webhook-checks';
 
 const SCOPE = 'shipstation-in:n1';
 const pointer: WebhookPointer = {

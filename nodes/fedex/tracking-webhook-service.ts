@@ -1,9 +1,10 @@
 /**
- * FedEx AIV webhook intake, Node-RED-free: signature over the raw bytes (401 when bad or
- * missing), body shape (400 when malformed), then each tracking result is stored in the audit
- * store's webhook inbox, durably, before the 200 (FedEx never redelivers a 200; a store that
- * fails answers 503 so FedEx does). The stored events are applied in arrival order by an
- * InboxQueue with the same rules as fedex-track, also those a crash or stop left pending.
+ * The work behind fedex-webhook (FedEx AIV tracking pushes), Node-RED-free: signature over the
+ * raw bytes (401 when bad or missing), body shape (400 when malformed), then each tracking
+ * result is stored in the audit store's webhook inbox, durably, before the 200 (FedEx never
+ * redelivers a 200; a store that fails answers 503 so FedEx does). The stored events are applied
+ * in arrival order by an InboxQueue with the same rules as fedex-track, also those a crash or
+ * stop left pending.
  * A redelivered event (FedEx retries and portal re-sends, each with a new attemptNumber in the
  * body) has the same event id (tracking number, status code, event time) and is stored once.
  */
@@ -20,7 +21,7 @@ export interface WebhookUpdate {
   correlation?: AuditCorrelation;
 }
 
-export interface WebhookIntakeOptions {
+export interface TrackingWebhookOptions {
   store: AuditStore;
   /** The AIV security token; undefined -> every request is refused. */
   secret: () => string | undefined;
@@ -62,13 +63,13 @@ function holdsEvent(s: TrackedShipment | undefined, u: TrackingUpdate): boolean 
   return !!s && s.status === u.status && (s.statusCode ?? '') === u.statusCode && s.lastEventAt === u.occurredAt;
 }
 
-export class FedexWebhookIntake {
+export class TrackingWebhookService {
   readonly counters: IntakeCounters = { received: 0, emitted: 0, duplicates: 0, rejected: 0 };
   private readonly processor: TrackingProcessor;
   private readonly queue: InboxQueue<TrackingUpdate>;
   private closing = false;
 
-  constructor(private readonly options: WebhookIntakeOptions) {
+  constructor(private readonly options: TrackingWebhookOptions) {
     this.processor = new TrackingProcessor(options.store);
     this.queue = new InboxQueue<TrackingUpdate>({
       store: options.store,

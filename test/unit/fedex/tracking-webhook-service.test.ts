@@ -1,5 +1,5 @@
 /**
- * FedexWebhookIntake without Node-RED: the signature over the raw bytes (401), the body shape
+ * TrackingWebhookService without Node-RED: the signature over the raw bytes (401), the body shape
  * (400), a push stored before its 200 (503 when it cannot be), redeliveries stored and emitted
  * once, emitAll, events a crash or a stop left pending applied at the next start, and an apply
  * the store refused retried until it succeeds.
@@ -13,10 +13,10 @@ import type { AuditEntryInput } from '../../../nodes/audit/types';
 import { parseTrackOutput } from '../../../nodes/fedex/tracking';
 import {
   eventIdOf,
-  FedexWebhookIntake,
-  type WebhookIntakeOptions,
+  TrackingWebhookService,
+  type TrackingWebhookOptions,
   type WebhookUpdate,
-} from '../../../nodes/fedex/webhook-intake';
+} from '../../../nodes/fedex/tracking-webhook-service';
 import { signFedexBody } from '../../../nodes/fedex/webhook-signature';
 
 const SECRET = 'intake-test-token';
@@ -60,7 +60,7 @@ function push(tn: string | PushEvent[], attempt = 1): Buffer {
   );
 }
 
-describe('FedexWebhookIntake', () => {
+describe('TrackingWebhookService', () => {
   let dir: string;
   let store: SqliteAuditStore;
   beforeEach(() => {
@@ -72,8 +72,14 @@ describe('FedexWebhookIntake', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const intake = (emitted: WebhookUpdate[], more: Partial<WebhookIntakeOptions> = {}): FedexWebhookIntake =>
-    new FedexWebhookIntake({ store, secret: () => SECRET, scope: SCOPE, onUpdate: (u) => emitted.push(u), ...more });
+  const intake = (emitted: WebhookUpdate[], more: Partial<TrackingWebhookOptions> = {}): TrackingWebhookService =>
+    new TrackingWebhookService({
+      store,
+      secret: () => SECRET,
+      scope: SCOPE,
+      onUpdate: (u) => emitted.push(u),
+      ...more,
+    });
   const signed = (body: Buffer) => ({ raw: body, headers: { 'fdx-signature': signFedexBody(body, SECRET) } });
 
   it('a stop during an apply emits nothing into the stopping flow; the next start emits the event once', async () => {
@@ -320,7 +326,7 @@ describe('FedexWebhookIntake', () => {
     let emittedOne!: (u: WebhookUpdate) => void;
     const emittedNow = new Promise<WebhookUpdate>((r) => (emittedOne = r));
     const emitted: WebhookUpdate[] = [];
-    const a = new FedexWebhookIntake({
+    const a = new TrackingWebhookService({
       store,
       secret: () => SECRET,
       scope: SCOPE,

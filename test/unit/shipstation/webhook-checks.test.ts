@@ -14,7 +14,7 @@ import {
   V2_EVENTS,
   type IntakeOptions,
   type IntakeResult,
-} from '../../../nodes/shipstation/webhook-intake';
+} from '../../../nodes/shipstation/webhook-checks';
 import { SIGNATURE_HEADERS, type JwksSource } from '../../../nodes/shipstation/webhook-verify';
 
 const BASES = { v1: 'https://ssapi.shipstation.com', v2: 'https://api.shipstation.com' };
