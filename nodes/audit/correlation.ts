@@ -5,6 +5,7 @@
  * flow sets it, is added on top (explicit keys win).
  */
 import type { AuditCorrelation } from './types';
+import { CORRELATION_SCALAR_KEYS } from './vocabulary';
 
 type Obj = Record<string, unknown>;
 
@@ -73,14 +74,7 @@ export function correlationFromMsg(msg: Obj): AuditCorrelation {
 
   const explicit = obj(obj(msg.audit)?.correlation);
   if (explicit) {
-    for (const k of [
-      'x3Folder',
-      'x3Entity',
-      'x3Key',
-      'shipstationOrderId',
-      'shipstationOrderNumber',
-      'shipstationShipmentId',
-    ] as const) {
+    for (const k of CORRELATION_SCALAR_KEYS) {
       const v = key(explicit[k]);
       if (v) out[k] = v;
     }

@@ -5,7 +5,8 @@
  * Each caller gets its own store view (its own masking option); closing the view releases it.
  */
 import { isAbsolute, join, resolve } from 'path';
-import { createSqliteStore, openSqliteDatabase, type SqliteAuditDatabase, type SqliteAuditStore } from './sqlite-store';
+import { openSqliteDatabase, type SqliteAuditDatabase } from './sqlite-database';
+import { createSqliteStore, type SqliteAuditStore } from './sqlite-store';
 import type { AuditStore } from './types';
 
 export type AuditBackend = 'sqlite' | 'postgres';

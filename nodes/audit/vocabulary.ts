@@ -1,5 +1,5 @@
 /** The closed value sets of the audit contract (types.ts), as runtime lists and guards. */
-import type { AuditStatus, AuditSystem, LedgerState, ShipmentStatus } from './types';
+import type { AuditCorrelation, AuditStatus, AuditSystem, LedgerState, ShipmentStatus } from './types';
 
 export const AUDIT_STATUSES: readonly AuditStatus[] = [
   'received',
@@ -23,6 +23,15 @@ export const SHIPMENT_STATUSES: readonly ShipmentStatus[] = [
   'cancelled',
   'unknown',
 ];
+/** The correlation keys that hold one value each (trackingNumbers, a list, is the other). */
+export const CORRELATION_SCALAR_KEYS = [
+  'x3Folder',
+  'x3Entity',
+  'x3Key',
+  'shipstationOrderId',
+  'shipstationOrderNumber',
+  'shipstationShipmentId',
+] as const satisfies ReadonlyArray<keyof AuditCorrelation>;
 
 export function isAuditStatus(v: unknown): v is AuditStatus {
   return typeof v === 'string' && (AUDIT_STATUSES as readonly string[]).includes(v);

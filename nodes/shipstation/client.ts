@@ -8,7 +8,8 @@ import {
   type HttpResponse,
   type RetryPolicy,
 } from '../core/http';
-import { createHeaderBudgetLimiter, type LimiterSnapshot, type RequestLimiter } from '../core/limiter';
+import type { LimiterSnapshot, RequestLimiter } from '../core/limiter';
+import { createShipStationLimiter } from './rate-headers';
 import { resolveResourceUrl, v2ApiBase, type ApiBases, type ApiVersion, type ResolvedResource } from './resource-url';
 
 export type { ApiVersion } from './resource-url';
@@ -185,8 +186,8 @@ export class ShipStationClient extends EventEmitter {
     const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
     const reserve = options.reserve ?? DEFAULT_RESERVE;
     this.limiters = {
-      v1: createHeaderBudgetLimiter({ defaultLimit: options.v1Limit ?? V1_DEFAULT_LIMIT, windowMs, reserve, now }),
-      v2: createHeaderBudgetLimiter({ defaultLimit: options.v2Limit ?? V2_DEFAULT_LIMIT, windowMs, reserve, now }),
+      v1: createShipStationLimiter({ defaultLimit: options.v1Limit ?? V1_DEFAULT_LIMIT, windowMs, reserve, now }),
+      v2: createShipStationLimiter({ defaultLimit: options.v2Limit ?? V2_DEFAULT_LIMIT, windowMs, reserve, now }),
     };
     const secrets = (): Array<string | undefined> => [this.creds.apiKey, this.creds.apiSecret, this.creds.v2ApiKey];
     const common = {

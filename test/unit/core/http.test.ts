@@ -8,6 +8,7 @@ import sinon from 'sinon';
 import { ApiError, toErrorInfo } from '../../../nodes/core/errors';
 import { HttpClient, type HttpClientOptions } from '../../../nodes/core/http';
 import { createHeaderBudgetLimiter, type LimiterSnapshot, type RequestLimiter } from '../../../nodes/core/limiter';
+import { SHIPSTATION_RATE_HEADERS } from '../../../nodes/shipstation/rate-headers';
 import { TokenCache } from '../../../nodes/core/token-cache';
 
 // ---------------------------------------------------------------------------------------------
@@ -326,7 +327,12 @@ describe('core/http HttpClient', () => {
         await new Promise((r) => setTimeout(r, 20 + ((served * 37) % 300)));
         return { status: remaining < 0 ? 429 : 200, statusText: '', headers, data: {}, config, request: {} };
       };
-      const limiter = createHeaderBudgetLimiter({ defaultLimit: 40, windowMs: 60_000, reserve: 2 });
+      const limiter = createHeaderBudgetLimiter({
+        defaultLimit: 40,
+        windowMs: 60_000,
+        reserve: 2,
+        headers: SHIPSTATION_RATE_HEADERS,
+      });
       try {
         const c = client({ baseURL: 'http://ss.test', adapter, limiter, system: 'shipstation' });
         const all = Array.from({ length: 120 }, (_, i) => c.request({ method: 'GET', url: `/orders/${i}` }));

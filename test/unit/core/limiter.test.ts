@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import { createHeaderBudgetLimiter, createRateLimiter, type RequestLimiter } from '../../../nodes/core/limiter';
+import { SHIPSTATION_RATE_HEADERS } from '../../../nodes/shipstation/rate-headers';
 
 /** Largest number of starts inside any half-open window [t, t + windowMs). */
 function maxInWindow(starts: number[], windowMs: number): number {
@@ -246,6 +247,9 @@ describe('core/limiter', () => {
   });
 
   describe('createHeaderBudgetLimiter', () => {
+    /** The budget servers below announce it in ShipStation's headers. */
+    const ss = { headers: SHIPSTATION_RATE_HEADERS };
+
     /** ShipStation-like server: a budget per fixed 60 s window, announced in every response. */
     class BudgetServer {
       remaining: number;
@@ -295,7 +299,7 @@ describe('core/limiter', () => {
 
     it('defaultLimit 40 / reserve 2: the server count never goes below the reserve, even with concurrent requests', async () => {
       const server = new BudgetServer(40);
-      const limiter = keep(createHeaderBudgetLimiter({ defaultLimit: 40, windowMs: 60_000, reserve: 2 }));
+      const limiter = keep(createHeaderBudgetLimiter({ ...ss, defaultLimit: 40, windowMs: 60_000, reserve: 2 }));
       const all = Array.from({ length: 150 }, (_, i) => request(limiter, server, 20 + (i % 7) * 30));
       await clock.tickAsync(5 * 60_000);
       await Promise.all(all);
@@ -308,7 +312,7 @@ describe('core/limiter', () => {
 
     it('keeps the reserve for callers that do not name the job, when responses arrive in order', async () => {
       const server = new BudgetServer(40);
-      const limiter = keep(createHeaderBudgetLimiter({ defaultLimit: 40, windowMs: 60_000, reserve: 2 }));
+      const limiter = keep(createHeaderBudgetLimiter({ ...ss, defaultLimit: 40, windowMs: 60_000, reserve: 2 }));
       const all = Array.from({ length: 100 }, () => request(limiter, server, 200, false));
       await clock.tickAsync(4 * 60_000);
       await Promise.all(all);
@@ -318,7 +322,7 @@ describe('core/limiter', () => {
 
     it('accounts for requests spent by someone else on the same key', async () => {
       const server = new BudgetServer(40);
-      const limiter = keep(createHeaderBudgetLimiter({ defaultLimit: 40, windowMs: 60_000, reserve: 2 }));
+      const limiter = keep(createHeaderBudgetLimiter({ ...ss, defaultLimit: 40, windowMs: 60_000, reserve: 2 }));
       // Another integration spent 30 of this window before our first request.
       for (let i = 0; i < 30; i++) void server.call(0);
       const all = Array.from({ length: 30 }, () => request(limiter, server, 50));
@@ -329,7 +333,7 @@ describe('core/limiter', () => {
 
     it('keeps the reserve when jobs arrive in a steady trickle', async () => {
       const server = new BudgetServer(40);
-      const limiter = keep(createHeaderBudgetLimiter({ defaultLimit: 40, windowMs: 60_000, reserve: 2 }));
+      const limiter = keep(createHeaderBudgetLimiter({ ...ss, defaultLimit: 40, windowMs: 60_000, reserve: 2 }));
       const all: Array<Promise<void>> = [];
       for (let i = 0; i < 120; i++) {
         all.push(request(limiter, server, 500));
@@ -341,7 +345,7 @@ describe('core/limiter', () => {
     });
 
     it('Remaining: 2, Reset: 30 makes the next job wait 30 s', async () => {
-      const limiter = keep(createHeaderBudgetLimiter({ defaultLimit: 40, windowMs: 60_000, reserve: 2 }));
+      const limiter = keep(createHeaderBudgetLimiter({ ...ss, defaultLimit: 40, windowMs: 60_000, reserve: 2 }));
       const t0 = Date.now();
       await settle(limiter.schedule(async () => undefined));
       const t1 = Date.now();
@@ -361,7 +365,7 @@ describe('core/limiter', () => {
     });
 
     it('a higher announced limit is used after the reset', async () => {
-      const limiter = keep(createHeaderBudgetLimiter({ defaultLimit: 40, windowMs: 60_000, reserve: 2 }));
+      const limiter = keep(createHeaderBudgetLimiter({ ...ss, defaultLimit: 40, windowMs: 60_000, reserve: 2 }));
       await settle(limiter.schedule(async () => undefined));
       limiter.observe({ 'x-rate-limit-limit': '200', 'x-rate-limit-remaining': '2', 'x-rate-limit-reset': '10' });
       assert.equal(limiter.snapshot().limit, 200);
@@ -374,7 +378,7 @@ describe('core/limiter', () => {
     });
 
     it('pauseUntil holds jobs', async () => {
-      const limiter = keep(createHeaderBudgetLimiter({ defaultLimit: 40, windowMs: 60_000, reserve: 2 }));
+      const limiter = keep(createHeaderBudgetLimiter({ ...ss, defaultLimit: 40, windowMs: 60_000, reserve: 2 }));
       const t0 = Date.now();
       limiter.pauseUntil(t0 + 2000);
       let startedAt: number | undefined;
@@ -388,7 +392,7 @@ describe('core/limiter', () => {
     });
 
     it('without headers it spends defaultLimit - reserve per window, refilled each window', async () => {
-      const limiter = keep(createHeaderBudgetLimiter({ defaultLimit: 10, windowMs: 60_000, reserve: 2 }));
+      const limiter = keep(createHeaderBudgetLimiter({ ...ss, defaultLimit: 10, windowMs: 60_000, reserve: 2 }));
       const t0 = Date.now();
       const starts: number[] = [];
       const jobs = Array.from({ length: 20 }, () =>
@@ -428,7 +432,7 @@ describe('core/limiter', () => {
     });
 
     it('stop() releases its timers and drops queued jobs', async () => {
-      const limiter = createHeaderBudgetLimiter({ defaultLimit: 3, windowMs: 60_000, reserve: 2 });
+      const limiter = createHeaderBudgetLimiter({ ...ss, defaultLimit: 3, windowMs: 60_000, reserve: 2 });
       assert.ok(clock.countTimers() > 0, 'a refill timer is armed');
       await settle(limiter.schedule(async () => undefined));
       const queued = limiter.schedule(async () => undefined);

@@ -1,0 +1,115 @@
+/**
+ * The audit trail of the SQLite store: entries appended with their tracking-number links (one
+ * at a time, batched per task by entry-batch.ts, or many in one transaction), read back by id or
+ * by query, and their status changed (a replay marks the entry it replays).
+ */
+import { EntryBatch } from './entry-batch';
+import { normaliseInput, requireStatus } from './entry-input';
+import { closedError, type SqliteStoreContext } from './sqlite-context';
+import { entryFromRow, type EntryRow } from './sqlite-rows';
+import { buildWhere, clampLimit } from './sqlite-trail-query';
+import type { AuditEntry, AuditEntryInput, AuditPage, AuditStore } from './types';
+
+export type SqliteTrail = Pick<AuditStore, 'record' | 'getEntry' | 'query' | 'setStatus'> & {
+  /** Records many entries in one transaction. */
+  recordBatch(entries: AuditEntryInput[]): Promise<AuditEntry[]>;
+  /** Normalises and inserts an entry inside the current transaction (an inbox settle's entry). */
+  insertInput(input: AuditEntryInput): void;
+  /** Commits the entries record() has queued (before closing). */
+  flush(): void;
+};
+
+export function sqliteTrail(ctx: SqliteStoreContext): SqliteTrail {
+  const st = ctx.st;
+  const insertEntry = (entry: AuditEntry): AuditEntry => {
+    const c = entry.correlation ?? {};
+    const info = st(
+      `INSERT INTO audit_entries (id, time, system, operation, status, attempt, x3_folder, x3_entity,
+        x3_key, ss_order_id, ss_order_number, ss_shipment_id, idempotency_key, node_id, replay_of,
+        error_code, error_message, error_status, correlation, msg)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      entry.id,
+      entry.time,
+      entry.system,
+      entry.operation,
+      entry.status,
+      entry.attempt,
+      c.x3Folder ?? null,
+      c.x3Entity ?? null,
+      c.x3Key ?? null,
+      c.shipstationOrderId ?? null,
+      c.shipstationOrderNumber ?? null,
+      c.shipstationShipmentId ?? null,
+      entry.idempotencyKey ?? null,
+      entry.nodeId ?? null,
+      entry.replayOf ?? null,
+      entry.error?.code ?? null,
+      entry.error?.message ?? null,
+      entry.error?.status ?? null,
+      entry.correlation ? JSON.stringify(entry.correlation) : null,
+      entry.msg ? JSON.stringify(entry.msg) : null,
+    );
+    if (c.trackingNumbers?.length) {
+      const link = st('INSERT OR IGNORE INTO audit_tracking (tracking_number, entry_seq) VALUES (?, ?)');
+      for (const tn of c.trackingNumbers) link.run(tn, info.lastInsertRowid);
+    }
+    return entry;
+  };
+  const insertMany = ctx.db.transaction((entries: AuditEntry[]) => entries.map(insertEntry));
+  const batch = new EntryBatch<AuditEntry>((entries) => {
+    if (ctx.closed) throw closedError();
+    insertMany.immediate(entries);
+  });
+  const normalise = (input: AuditEntryInput): AuditEntry => normaliseInput(input, ctx.sanitise, ctx.now);
+
+  return {
+    record(input) {
+      let entry: AuditEntry;
+      try {
+        if (ctx.closed) throw closedError();
+        entry = normalise(input);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return batch.add(entry);
+    },
+
+    async recordBatch(inputs) {
+      if (ctx.closed) throw closedError();
+      return insertMany.immediate(inputs.map(normalise));
+    },
+
+    async getEntry(id) {
+      const row = st('SELECT * FROM audit_entries WHERE id = ?').get(id) as EntryRow | undefined;
+      return row ? entryFromRow(row) : undefined;
+    },
+
+    async query(q) {
+      const { where, params } = buildWhere(q);
+      const limit = clampLimit(q.limit);
+      const offset = Math.max(0, Math.floor(q.offset ?? 0));
+      const dir = q.order === 'asc' ? 'ASC' : 'DESC';
+      const total = (st(`SELECT COUNT(*) AS n FROM audit_entries e ${where}`).get(...params) as { n: number }).n;
+      const rows =
+        limit === 0
+          ? []
+          : (st(`SELECT * FROM audit_entries e ${where} ORDER BY e.time ${dir}, e.seq ${dir} LIMIT ? OFFSET ?`).all(
+              ...params,
+              limit,
+              offset,
+            ) as EntryRow[]);
+      const page: AuditPage = { entries: rows.map(entryFromRow), total };
+      return page;
+    },
+
+    async setStatus(id, status) {
+      requireStatus(status);
+      const info = st('UPDATE audit_entries SET status = ? WHERE id = ?').run(status, id);
+      if (info.changes === 0) throw new Error(`audit entry "${id}" not found`);
+    },
+
+    insertInput: (input) => void insertEntry(normalise(input)),
+    flush: () => batch.flush(),
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The sliding window a fixed budget is held in: a job may start only when fewer than `max`
+ * started within the last `windowMs`, at any moment, not only in windows aligned to a timer.
+ */
+
+/**
+ * Start times of the jobs of the last `windowMs`, oldest first, in a ring that grows when needed:
+ * O(1) per start however large `max` is (a budget of 10^9 keeps only the starts of one window).
+ */
+class StartLog {
+  private buf: number[] = new Array<number>(16);
+  private head = 0;
+  size = 0;
+
+  oldest(): number {
+    return this.buf[this.head];
+  }
+
+  dropOldest(): void {
+    this.head = (this.head + 1) & (this.buf.length - 1);
+    this.size -= 1;
+  }
+
+  push(t: number): void {
+    if (this.size === this.buf.length) {
+      const grown = new Array<number>(this.buf.length * 2);
+      for (let i = 0; i < this.size; i++) grown[i] = this.buf[(this.head + i) & (this.buf.length - 1)];
+      this.buf = grown;
+      this.head = 0;
+    }
+    this.buf[(this.head + this.size) & (this.buf.length - 1)] = t;
+    this.size += 1;
+  }
+}
+
+/**
+ * Start times of the last `max` jobs: a job may start only when fewer than `max` started within
+ * the last `windowMs`, i.e. in every sliding window, not only in windows aligned to our timer.
+ * A fixed window alone lets up to 2 x max through around a window boundary (max just before it,
+ * max just after), which at the FedEx token endpoint means a 10-minute lockout.
+ */
+export class SlidingWindow {
+  private readonly starts = new StartLog();
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+  ) {}
+
+  /** 0 when a job may start at `t` (and records it), else ms until the oldest start leaves the window. */
+  tryStart(t: number): number {
+    const wait = this.waitAt(t);
+    if (wait === 0) this.starts.push(t);
+    return wait;
+  }
+
+  /** 0 when a job may start at `t`, else ms until the oldest start leaves the window. */
+  waitAt(t: number): number {
+    const starts = this.starts;
+    while (starts.size > 0 && starts.oldest() <= t - this.windowMs) starts.dropOldest();
+    return starts.size < this.max ? 0 : starts.oldest() + this.windowMs - t;
+  }
+
+  record(t: number): void {
+    this.starts.push(t);
+  }
+}
