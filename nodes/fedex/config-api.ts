@@ -6,6 +6,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { AuditStore } from '../audit/types';
 import type { NotConfiguredError } from '../shared/not-configured';
 import type { ConfigUsers } from '../shared/config-users';
+import { number } from '../shared/settings';
 import { FEDEX_URLS, type FedexClient, type FedexClientOptions, type FedexEnvironment, type GrantType } from './client';
 
 export const FEDEX_CONFIG_TYPE = 'fedex-config';
@@ -55,8 +56,7 @@ export function getFedexConfig(RED: NodeAPI, id: unknown): FedexConfigNode | und
 }
 
 function positive(v: unknown, fallback: number): number {
-  const n = Number(v);
-  return v !== '' && v !== undefined && v !== null && Number.isFinite(n) && n > 0 ? n : fallback;
+  return number(v, fallback, { above: 0 });
 }
 
 export function baseUrlOf(def: Partial<FedexConfigDef>): string {

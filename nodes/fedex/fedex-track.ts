@@ -5,6 +5,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { failMessage, handleInput } from '../shared/red';
+import { bool, number } from '../shared/settings';
 import { attachConfig, bindAudit, shortTime, ThrottledStatus } from './node-support';
 import { isWholeRunFailure, numbersOf, runError, TrackService } from './track-service';
 import { x3FromCorrelation } from './tracking';
@@ -16,9 +17,6 @@ interface FedexTrackDef extends NodeDef {
   emitAll?: boolean | string;
   openLimit?: string | number;
 }
-
-const bool = (v: unknown, fallback: boolean): boolean =>
-  v === undefined || v === '' ? fallback : v === true || v === 'true';
 
 export = function (RED: NodeAPI): void {
   function FedexTrackNode(this: Node, def: FedexTrackDef): void {
@@ -32,12 +30,11 @@ export = function (RED: NodeAPI): void {
     let service: TrackService;
     try {
       const audit = bindAudit(RED, node, def.audit, ctx);
-      const limit = Number(def.openLimit);
       service = new TrackService({
         client: ctx.config.client,
         store: audit.store,
         includeDetailedScans: bool(def.includeDetailedScans, true),
-        openLimit: Number.isFinite(limit) && limit > 0 ? Math.floor(limit) : 300,
+        openLimit: Math.floor(number(def.openLimit, 300, { above: 0 })),
         record: audit.record,
         nodeId: node.id,
       });

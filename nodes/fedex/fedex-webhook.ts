@@ -7,6 +7,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { getAuditConfig } from '../audit/config-api';
 import type { AuditStore } from '../audit/types';
+import { bool } from '../shared/settings';
 import { registerWebhookRoute, type WebhookRoute } from '../shared/webhook-route';
 import { attachConfig, shortTime, ThrottledStatus } from './node-support';
 import { x3FromCorrelation } from './tracking';
@@ -42,7 +43,7 @@ export = function (RED: NodeAPI): void {
         store,
         secret: () => config.webhookSecret(),
         scope: `fedex-webhook:${node.id}`,
-        emitAll: def.emitAll === true || def.emitAll === 'true',
+        emitAll: bool(def.emitAll, false),
         record: (e) => audit.recordSafe(e),
         nodeId: node.id,
         onUpdate: ({ update, eventId, correlation }) => {

@@ -10,6 +10,7 @@ import {
 } from './client';
 import type { NotConfiguredError } from '../shared/not-configured';
 import type { ConfigUsers } from '../shared/config-users';
+import { number } from '../shared/settings';
 import type { JwksSource } from './webhook-verify';
 
 /** What a shipstation-config node offers the nodes that use it. */
@@ -47,13 +48,11 @@ export interface ShipStationConfigDef extends NodeDef {
 }
 
 function positive(v: unknown, fallback: number): number {
-  const n = Number(v);
-  return v !== '' && v !== undefined && v !== null && Number.isFinite(n) && n > 0 ? n : fallback;
+  return number(v, fallback, { above: 0 });
 }
 
 function nonNegative(v: unknown, fallback: number): number {
-  const n = Number(v);
-  return v !== '' && v !== undefined && v !== null && Number.isFinite(n) && n >= 0 ? n : fallback;
+  return number(v, fallback, { min: 0 });
 }
 
 export function clientSettings(def: Partial<ShipStationConfigDef>): {

@@ -14,11 +14,12 @@ import { stateFile } from '../core/state-file';
 import type { Watermark, WatermarkData } from '../core/watermark';
 import { failMessage, handleInput, userDir, type Msg } from '../shared/red';
 import { rejectInputs } from '../shared/not-configured';
+import { bool, number } from '../shared/settings';
 import { BudgetStatus } from './budget-status';
 import type { ResourcePage } from './client';
 import { getShipStationConfig } from './config-api';
 import { isFetchOperation, planFetch, type FetchOperation } from './fetch-plan';
-import { mappingOf, mapToX3Of, nodeAudit, numberOf, type MappingDef } from './node-options';
+import { mappingOf, mapToX3Of, nodeAudit, type MappingDef } from './node-options';
 import { createOrderWatermark, DEFAULT_OVERLAP_MS, pollModifiedOrders } from './order-poller';
 import { recordMessage } from './record-message';
 import { correlationOf, normaliseRecord, recordKind } from './records';
@@ -70,7 +71,7 @@ export = function (RED: NodeAPI): void {
     const operation: FetchOperation = isFetchOperation(def.operation) ? def.operation : 'orders-modified';
     const mapToX3 = mapToX3Of(def);
     const mapping = mappingOf(def);
-    const intervalMs = numberOf(def.interval, 300) * 1000;
+    const intervalMs = number(def.interval, 300, { min: 0 }) * 1000;
     const initial = def.initial?.trim() || 'now';
     const state = stateFile<WatermarkData>(userDir(RED), 'shipstation-fetch', node.id);
     let watermark: Watermark | undefined;
@@ -87,7 +88,7 @@ export = function (RED: NodeAPI): void {
             if (!closed) state.write(d);
           },
         },
-        overlapMs: numberOf(def.overlapMinutes, DEFAULT_OVERLAP_MS / 60_000) * 60_000,
+        overlapMs: number(def.overlapMinutes, DEFAULT_OVERLAP_MS / 60_000, { min: 0 }) * 60_000,
         initial,
       });
       return watermark;
@@ -154,7 +155,7 @@ export = function (RED: NodeAPI): void {
       },
     });
     if (operation === 'orders-modified') {
-      const onStart = !(def.pollOnStart === false || def.pollOnStart === 'false');
+      const onStart = bool(def.pollOnStart, true);
       loop.start(onStart ? 0 : intervalMs);
     }
     status.set({

@@ -11,9 +11,10 @@ import { ConfigWork } from '../shared/config-users';
 import { failMessage, type Msg } from '../shared/red';
 import { registerWebhookRoute, type WebhookRequest, type WebhookRoute } from '../shared/webhook-route';
 import { configLabel, NotConfiguredError, rejectInputs } from '../shared/not-configured';
+import { bool, number } from '../shared/settings';
 import { BudgetStatus } from './budget-status';
 import { getShipStationConfig } from './config-api';
-import { mappingOf, mapToX3Of, nodeAudit, numberOf, type MappingDef } from './node-options';
+import { mappingOf, mapToX3Of, nodeAudit, type MappingDef } from './node-options';
 import { PointerWebhookService } from './pointer-webhook-service';
 import type { ApiVersion } from './resource-url';
 import { acceptedEvents } from './webhook-checks';
@@ -79,14 +80,14 @@ export = function (RED: NodeAPI): void {
       version,
       token,
       events: acceptedEvents(version, def.events),
-      maxAgeMs: numberOf(def.maxAgeSeconds, 300, 1) * 1000,
+      maxAgeMs: number(def.maxAgeSeconds, 300, { min: 1 }) * 1000,
       mapToX3: mapToX3Of(def),
       mapping: mappingOf(def),
-      includeItems: !(def.includeItems === false || def.includeItems === 'false'),
-      maxAttempts: numberOf(def.maxAttempts, 10),
+      includeItems: bool(def.includeItems, true),
+      maxAttempts: number(def.maxAttempts, 10, { min: 0 }),
       backoff: {
-        baseDelayMs: numberOf(def.retrySeconds, 10, 0.001) * 1000,
-        maxDelayMs: numberOf(def.retryMaxSeconds, 600, 0.001) * 1000,
+        baseDelayMs: number(def.retrySeconds, 10, { min: 0.001 }) * 1000,
+        maxDelayMs: number(def.retryMaxSeconds, 600, { min: 0.001 }) * 1000,
       },
       onRecord: (msg) => node.send(msg as NodeMessage),
       onFailed: (err, msg) => node.error(failMessage(msg as Msg, err, 'shipstation'), msg),

@@ -11,6 +11,7 @@ import { getAuditConfig } from '../audit/config-api';
 import { ConfigWork } from '../shared/config-users';
 import { failMessage, handleInput, type DoneFn, type Msg, type SendFn } from '../shared/red';
 import { rejectInputs } from '../shared/not-configured';
+import { bool } from '../shared/settings';
 import { BudgetStatus } from './budget-status';
 import { getShipStationConfig } from './config-api';
 import { nodeAudit } from './node-options';
@@ -58,7 +59,7 @@ export = function (RED: NodeAPI): void {
     const audit = nodeAudit(RED, node, def.audit, false);
     const auditCfg = work.use(getAuditConfig(RED, def.audit));
     const defaultOperation: UpdateOperation = isOperation(def.operation) ? def.operation : 'order';
-    const merge = !(def.mergeProduct === false || def.mergeProduct === 'false');
+    const merge = bool(def.mergeProduct, true);
     status.set({ fill: 'grey', shape: 'ring', text: defaultOperation });
 
     handleInput(node, (msg, send, done) => work.run(() => handle(msg, send, done)));

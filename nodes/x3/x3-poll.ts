@@ -15,6 +15,7 @@ import { getAuditConfig } from '../audit/config-api';
 import { followTokenStatus, StatusBoard } from '../shared/node-status';
 import { configProblemStatus, rejectInputs } from '../shared/not-configured';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
+import { bool, number } from '../shared/settings';
 import { getX3Config } from './config-api';
 import type { X3Connection } from './connection';
 import type { EntityDefinition } from './entities';
@@ -42,11 +43,6 @@ interface StoredWatermark {
 }
 
 const MAX_BACKOFF_MS = 15 * 60_000;
-
-function numberOf(v: unknown, fallback: number, min: number): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() ? Number(v) : NaN;
-  return Number.isFinite(n) && n >= min ? n : fallback;
-}
 
 function clock(ms: number): string {
   return new Date(ms).toISOString().slice(11, 19) + 'Z';
@@ -94,11 +90,11 @@ export = function (RED: NodeAPI): void {
     cfg.register(node);
     const unfollow = followTokenStatus(board, conn);
 
-    const intervalMs = numberOf(def.interval, 60, 1) * 1000;
-    const overlapMs = numberOf(def.overlap, 120, 0) * 1000;
-    const pageSize = Math.floor(numberOf(def.pageSize, 100, 1));
+    const intervalMs = number(def.interval, 60, { min: 1 }) * 1000;
+    const overlapMs = number(def.overlap, 120, { min: 0 }) * 1000;
+    const pageSize = Math.floor(number(def.pageSize, 100, { min: 1 }));
     const perPage = def.output === 'page';
-    const withLines = def.withLines === true || def.withLines === 'true';
+    const withLines = bool(def.withLines, false);
     const filter = def.filter?.trim() || undefined;
     // "now" is X3's now (its newest stamp), not this host's clock: X3's clock may be behind.
     const initial =

@@ -17,6 +17,7 @@ import { ConfigWork } from '../shared/config-users';
 import { followTokenStatus, StatusBoard } from '../shared/node-status';
 import { configProblemStatus, rejectInputs } from '../shared/not-configured';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
+import { number } from '../shared/settings';
 import { getX3Config } from './config-api';
 import type { X3Connection } from './connection';
 import type { EntityDefinition } from './entities';
@@ -77,8 +78,8 @@ function settingsOf(def: UpdateDef): UpdateSettings {
     recordProperty: (def.recordProperty ?? '').trim().replace(/^msg\./, ''),
     idempotencyTemplate: def.idempotencyKey?.trim() ?? '',
   };
-  const grace = typeof def.takeoverGrace === 'string' ? def.takeoverGrace.trim() : def.takeoverGrace;
-  if (grace !== undefined && grace !== '' && Number(grace) >= 0) settings.takeoverGraceMs = Number(grace) * 1000;
+  const grace = number(def.takeoverGrace, undefined, { min: 0 });
+  if (grace !== undefined) settings.takeoverGraceMs = grace * 1000;
   if (def.trackingField?.trim()) {
     settings.tracking = {
       field: def.trackingField.trim(),
