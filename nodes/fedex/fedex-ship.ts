@@ -9,7 +9,7 @@ import { failMessage, handleInput, type Msg } from '../shared/red';
 import { number } from '../shared/settings';
 import type { ShipOverrides } from './mapping';
 import type { X3Info, X3Record } from './x3-documents';
-import { attachConfig, bindAudit, ThrottledStatus } from './node-support';
+import { attachConfig, bindAudit } from './node-support';
 import { SHIP_OPERATION, ShipService, type ShipOutcome } from './ship-service';
 import { CANCEL_OPERATION } from './ship-cancel';
 import { shipSettingsOf, type FedexShipDef } from './ship-settings';
@@ -64,7 +64,6 @@ export = function (RED: NodeAPI): void {
       void ctx.release();
       return;
     }
-    const status = new ThrottledStatus(ctx.board);
     const defaultOperation = def.operation === 'cancel' ? 'cancel' : 'ship';
     let lastError: string | undefined;
 
@@ -83,7 +82,7 @@ export = function (RED: NodeAPI): void {
         text: failedLast ? `${lastError} · ${parts.join(' · ')}` : parts.join(' · '),
       };
     };
-    status.set(render, true);
+    ctx.board.set(render());
 
     // The whole claim -> create -> complete of a msg is in flight for this node, its fedex-config and
     // its audit-config: a redeploy lets it finish (or abort it as unknown) before the client and
@@ -143,13 +142,13 @@ export = function (RED: NodeAPI): void {
             };
           }
           lastError = undefined;
-          status.set(render);
+          ctx.board.update(render);
           send(msg);
           done();
         } catch (err) {
           const info = failMessage(msg, err, 'fedex');
           lastError = (err as { code?: string }).code ?? 'error';
-          status.set(render, true);
+          ctx.board.set(render());
           done(info);
         }
       });
@@ -158,7 +157,6 @@ export = function (RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       // Labels being bought finish (their outcome would otherwise be unknown), within the budget.
       void ctx.release().then(() => {
-        status.stop();
         ctx.board.clear();
         done();
       });

@@ -1,8 +1,8 @@
 /**
  * Pieces the FedEx user nodes share: finding their config, binding the audit store (or the
- * config's in-memory fallback, with a warning), and a status that is not redrawn per msg.
+ * config's in-memory fallback, with a warning).
  */
-import type { Node, NodeAPI, NodeStatus } from 'node-red';
+import type { Node, NodeAPI } from 'node-red';
 import { getAuditConfig, PROCESS_INSTANCE_ID } from '../audit/config-api';
 import type { LabelStore } from '../audit/label-store';
 import type { AuditEntryInput, AuditStore } from '../audit/types';
@@ -85,49 +85,4 @@ export function attachConfig(RED: NodeAPI, node: Node, configId: unknown): Fedex
       unfollow();
     },
   };
-}
-
-/** Redraws a node's status at most every `intervalMs` (busy nodes handle thousands of msgs). */
-export class ThrottledStatus {
-  private timer?: NodeJS.Timeout;
-  private pending?: () => NodeStatus;
-  private last = 0;
-
-  constructor(
-    private readonly board: StatusBoard,
-    private readonly intervalMs = 500,
-  ) {}
-
-  set(status: () => NodeStatus, immediate = false): void {
-    this.pending = status;
-    const wait = this.last + this.intervalMs - Date.now();
-    if (immediate || wait <= 0) {
-      this.flush();
-      return;
-    }
-    if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), wait);
-      this.timer.unref?.();
-    }
-  }
-
-  private flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    const s = this.pending;
-    this.pending = undefined;
-    if (!s) return;
-    this.last = Date.now();
-    this.board.set(s());
-  }
-
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.pending = undefined;
-  }
-}
-
-export function shortTime(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 19) + 'Z';
 }
