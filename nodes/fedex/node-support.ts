@@ -6,10 +6,10 @@ import type { Node, NodeAPI } from 'node-red';
 import { getAuditConfig, PROCESS_INSTANCE_ID } from '../audit/config-api';
 import type { LabelStore } from '../audit/label-store';
 import type { AuditEntryInput, AuditStore } from '../audit/types';
-import { ConfigWork } from '../shared/config-users';
+import type { ConfigWork } from '../shared/config-users';
 import { StatusBoard, followTokenStatus } from '../shared/node-status';
-import { rejectInputs } from '../shared/not-configured';
-import { getFedexConfig, type FedexConfigNode } from './config-api';
+import { useConfig } from '../shared/use-config';
+import { FEDEX_CONFIG, type FedexConfigNode } from './config-api';
 
 export interface AuditBinding {
   store: AuditStore;
@@ -60,20 +60,10 @@ export interface FedexNodeContext {
 
 /** The config node, registered with and followed for token status; undefined (red status) when missing. */
 export function attachConfig(RED: NodeAPI, node: Node, configId: unknown): FedexNodeContext | undefined {
+  const used = useConfig(RED, node, FEDEX_CONFIG, configId);
+  if (!used) return undefined;
+  const { config, work } = used;
   const board = new StatusBoard(node);
-  const config = getFedexConfig(RED, configId);
-  if (!config) {
-    board.set({ fill: 'red', shape: 'ring', text: 'no FedEx config' });
-    node.error('select a fedex-config node (FedEx credentials) in this node');
-    return undefined;
-  }
-  if (config.notConfigured) {
-    // the config logged it once for all its nodes
-    rejectInputs(node, config.notConfigured);
-    return undefined;
-  }
-  const work = new ConfigWork(RED, node);
-  work.use(config);
   const unfollow = followTokenStatus(board, config.client);
   board.setAuth(config.client.tokenStatus());
   return {

@@ -7,13 +7,13 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { getAuditConfig } from '../audit/config-api';
-import { ConfigWork } from '../shared/config-users';
+import { useConfig } from '../shared/use-config';
 import { failMessage, type Msg } from '../shared/red';
 import { registerWebhookRoute, type WebhookRequest, type WebhookRoute } from '../shared/webhook-route';
 import { configLabel, NotConfiguredError, rejectInputs } from '../shared/not-configured';
 import { bool, number } from '../shared/settings';
 import { BudgetStatus } from './budget-status';
-import { getShipStationConfig } from './config-api';
+import { SHIPSTATION_CONFIG } from './config-api';
 import { mappingOf, mapToX3Of, nodeAudit, type MappingDef } from './node-options';
 import { PointerWebhookService } from './pointer-webhook-service';
 import type { ApiVersion } from './resource-url';
@@ -41,17 +41,9 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
-    const cfg = getShipStationConfig(RED, def.server);
-    if (!cfg) {
-      node.status({ fill: 'red', shape: 'ring', text: 'no shipstation-config' });
-      node.error('shipstation-in: select a shipstation-config (missing, disabled or deleted)');
-      return;
-    }
-    if (cfg.notConfigured) {
-      // the config logged it once for all its nodes
-      rejectInputs(node, cfg.notConfigured);
-      return;
-    }
+    const used = useConfig(RED, node, SHIPSTATION_CONFIG, def.server);
+    if (!used) return;
+    const { config: cfg, work } = used;
     const version: ApiVersion = def.version === 'v2' ? 'v2' : 'v1';
     const token = node.credentials?.token?.trim() || undefined;
     const path = (def.path?.trim() || '/shipstation/webhook').replace(/\/+$/, '') || '/shipstation/webhook';
@@ -62,11 +54,10 @@ export = function (RED: NodeAPI): void {
       ]);
       rejectInputs(node, problem);
       node.warn(problem.message);
+      void work.close();
       return;
     }
     const client = cfg.client;
-    const work = new ConfigWork(RED, node);
-    work.use(cfg);
     const status = new BudgetStatus(node, client, version);
     const audit = nodeAudit(RED, node, def.audit, true);
     work.use(getAuditConfig(RED, def.audit));

@@ -13,11 +13,10 @@ import { toEpochMs } from '../core/time';
 import { Watermark, type WatermarkData, type WatermarkStore } from '../core/watermark';
 import { getAuditConfig } from '../audit/config-api';
 import { followTokenStatus, StatusBoard } from '../shared/node-status';
-import { configProblemStatus, rejectInputs } from '../shared/not-configured';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
 import { bool, number } from '../shared/settings';
-import { getX3Config } from './config-api';
-import type { X3Connection } from './connection';
+import { useConfig } from '../shared/use-config';
+import { X3_CONFIG } from './config-api';
 import type { EntityDefinition } from './entities';
 import { pollOnce, type PolledRecord } from './poller';
 
@@ -63,31 +62,20 @@ export = function (RED: NodeAPI): void {
     // the node is handed to helpers (status board, config users) and captured by callbacks
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
+    const used = useConfig(RED, node, X3_CONFIG, def.server);
+    if (!used) return;
+    const { config: cfg, work } = used;
     const board = new StatusBoard(node);
-    const cfg = getX3Config(RED, def.server);
-    if (!cfg) {
-      const missing = new Error('x3-poll: select an x3-config (missing, disabled or deleted)');
-      rejectInputs(node, missing, { fill: 'red', shape: 'ring', text: 'no x3-config' });
-      node.error(missing.message);
-      return;
-    }
-    let conn: X3Connection;
+    const conn = cfg.getConnection();
     let entity: EntityDefinition;
-    try {
-      conn = cfg.getConnection();
-    } catch (err) {
-      // the x3-config logged it once for all its nodes
-      rejectInputs(node, err as Error, configProblemStatus(err as Error));
-      return;
-    }
     try {
       entity = conn.entity(def.entity || 'salesDelivery', parseOverride(def.entityOverride));
     } catch (err) {
       board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });
       node.error(`x3-poll: ${(err as Error).message}`);
+      void work.close();
       return;
     }
-    cfg.register(node);
     const unfollow = followTokenStatus(board, conn);
 
     const intervalMs = number(def.interval, 60, { min: 1 }) * 1000;
@@ -125,7 +113,7 @@ export = function (RED: NodeAPI): void {
     } catch (err) {
       board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });
       node.error(`x3-poll: ${(err as Error).message}`);
-      cfg.deregister(node);
+      void work.close();
       unfollow();
       return;
     }
@@ -229,8 +217,8 @@ export = function (RED: NodeAPI): void {
       closed = true;
       const stopped = loop.close();
       unfollow();
-      cfg.deregister(node);
-      void stopped.then(() => {
+      const released = work.close();
+      void Promise.all([stopped, released]).then(() => {
         board.clear();
         done();
       });
