@@ -5,6 +5,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { serveConfigUsers } from '../shared/config-users';
+import { bool, number } from '../shared/settings';
 import { registerAuditAdminRoutes } from './admin-routes';
 import { AUDIT_CONFIG_TYPE, PROCESS_INSTANCE_ID, type AuditConfigApi, type ReplayTarget } from './config-api';
 import { DEFAULT_STALE_CLAIM_MS } from './ledger-resolve';
@@ -38,17 +39,15 @@ type AuditConfigInstance = Node<AuditConfigCredentials> & {
 const DEFAULT_RETENTION_DAYS = 90;
 
 function retentionDaysOf(v: unknown, fallback = DEFAULT_RETENTION_DAYS): number {
-  if (v === undefined || v === null || v === '') return fallback;
-  const n = Number(v);
-  return Number.isFinite(n) && n >= 0 ? n : fallback;
+  return number(v, fallback, { min: 0 });
 }
 
 /** Default label directory: beside the audit database, in the Node-RED user directory. */
 const DEFAULT_LABEL_DIR = 'sage-x3-shipping-labels';
 
 function staleClaimMsOf(v: unknown): number {
-  const n = v === undefined || v === null || v === '' ? NaN : Number(v);
-  return Number.isFinite(n) && n > 0 ? n * 60_000 : DEFAULT_STALE_CLAIM_MS;
+  const minutes = number(v, undefined, { above: 0 });
+  return minutes !== undefined ? minutes * 60_000 : DEFAULT_STALE_CLAIM_MS;
 }
 
 export = function (RED: NodeAPI): void {
@@ -63,7 +62,7 @@ export = function (RED: NodeAPI): void {
 
     node.instanceId = PROCESS_INSTANCE_ID;
     node.retentionDays = retentionDaysOf(def.retentionDays);
-    node.maskPersonalData = def.maskPersonalData === true || def.maskPersonalData === 'true';
+    node.maskPersonalData = bool(def.maskPersonalData, false);
     node.ledgerResolveOptions = {
       staleClaimMs: staleClaimMsOf(def.staleClaimMinutes),
       // the embedded file belongs to this runtime alone: a claim of another owner was made by an

@@ -2,10 +2,12 @@
  * What a fedex-config node offers the FedEx nodes that use it, and how its settings become client
  * options (shared by the node and its "Test connection" endpoint).
  */
-import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { Node, NodeDef } from 'node-red';
 import type { AuditStore } from '../audit/types';
 import type { NotConfiguredError } from '../shared/not-configured';
 import type { ConfigUsers } from '../shared/config-users';
+import type { ConfigKind } from '../shared/use-config';
+import { number } from '../shared/settings';
 import { FEDEX_URLS, type FedexClient, type FedexClientOptions, type FedexEnvironment, type GrantType } from './client';
 
 export const FEDEX_CONFIG_TYPE = 'fedex-config';
@@ -47,16 +49,17 @@ export interface FedexConfigApi extends ConfigUsers {
 
 export type FedexConfigNode = Node & FedexConfigApi;
 
-export function getFedexConfig(RED: NodeAPI, id: unknown): FedexConfigNode | undefined {
-  if (typeof id !== 'string' || !id) return undefined;
-  const node = RED.nodes.getNode(id) as (Node & Partial<FedexConfigApi> & { type?: string }) | null;
-  if (!node || node.type !== FEDEX_CONFIG_TYPE || !node.client) return undefined;
-  return node as FedexConfigNode;
-}
+/** How the FedEx nodes find and use a fedex-config (shared/use-config.ts). */
+export const FEDEX_CONFIG: ConfigKind<FedexConfigApi> = {
+  type: FEDEX_CONFIG_TYPE,
+  offers: (node) => !!node.client,
+  problem: (config) => config.notConfigured,
+  missingStatus: 'no FedEx config',
+  missingMessage: () => 'select a fedex-config node (FedEx credentials) in this node',
+};
 
 function positive(v: unknown, fallback: number): number {
-  const n = Number(v);
-  return v !== '' && v !== undefined && v !== null && Number.isFinite(n) && n > 0 ? n : fallback;
+  return number(v, fallback, { above: 0 });
 }
 
 export function baseUrlOf(def: Partial<FedexConfigDef>): string {

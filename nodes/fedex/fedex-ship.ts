@@ -6,9 +6,10 @@ import type { Node, NodeAPI } from 'node-red';
 import { ValidationError } from '../core/errors';
 import { replayLedgerKey } from '../audit/msg-audit';
 import { failMessage, handleInput, type Msg } from '../shared/red';
+import { number } from '../shared/settings';
 import type { ShipOverrides } from './mapping';
 import type { X3Info, X3Record } from './x3-documents';
-import { attachConfig, bindAudit, ThrottledStatus } from './node-support';
+import { attachConfig, bindAudit } from './node-support';
 import { SHIP_OPERATION, ShipService, type ShipOutcome } from './ship-service';
 import { CANCEL_OPERATION } from './ship-cancel';
 import { shipSettingsOf, type FedexShipDef } from './ship-settings';
@@ -22,12 +23,6 @@ function x3Of(msg: Msg): X3Info {
   const s = (v: unknown): string | undefined =>
     typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' ? String(v) : undefined;
   return { entity: s(x3.entity) ?? s(msg.topic), key: s(x3.key), folder: s(x3.folder), updatedAt: s(x3.updatedAt) };
-}
-
-/** A non-negative number of seconds from the editor; empty or invalid -> the default. */
-function secondsOr(v: unknown, fallback: number): number {
-  const n = Number(v);
-  return v === '' || v === undefined || v === null || !Number.isFinite(n) || n < 0 ? fallback : n;
 }
 
 /** What the audit trail keeps to replay this msg (no credentials are ever on a msg). */
@@ -59,9 +54,9 @@ export = function (RED: NodeAPI): void {
         record: audit.record,
         nodeId: node.id,
         labels: audit.labels,
-        reconcileDelayMs: secondsOr(def.reconcileDelaySeconds, 30) * 1000,
-        reconcileWindowMs: secondsOr(def.reconcileWindowSeconds, 600) * 1000,
-        reconcileLookups: Math.max(1, Math.floor(secondsOr(def.reconcileLookups, 3))),
+        reconcileDelayMs: number(def.reconcileDelaySeconds, 30, { min: 0 }) * 1000,
+        reconcileWindowMs: number(def.reconcileWindowSeconds, 600, { min: 0 }) * 1000,
+        reconcileLookups: Math.max(1, Math.floor(number(def.reconcileLookups, 3, { min: 0 }))),
       });
     } catch (err) {
       ctx.board.set({ fill: 'red', shape: 'ring', text: 'bad settings' });
@@ -69,7 +64,6 @@ export = function (RED: NodeAPI): void {
       void ctx.release();
       return;
     }
-    const status = new ThrottledStatus(ctx.board);
     const defaultOperation = def.operation === 'cancel' ? 'cancel' : 'ship';
     let lastError: string | undefined;
 
@@ -88,7 +82,7 @@ export = function (RED: NodeAPI): void {
         text: failedLast ? `${lastError} · ${parts.join(' · ')}` : parts.join(' · '),
       };
     };
-    status.set(render, true);
+    ctx.board.set(render());
 
     // The whole claim -> create -> complete of a msg is in flight for this node, its fedex-config and
     // its audit-config: a redeploy lets it finish (or abort it as unknown) before the client and
@@ -148,13 +142,13 @@ export = function (RED: NodeAPI): void {
             };
           }
           lastError = undefined;
-          status.set(render);
+          ctx.board.update(render);
           send(msg);
           done();
         } catch (err) {
           const info = failMessage(msg, err, 'fedex');
           lastError = (err as { code?: string }).code ?? 'error';
-          status.set(render, true);
+          ctx.board.set(render());
           done(info);
         }
       });
@@ -163,7 +157,6 @@ export = function (RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       // Labels being bought finish (their outcome would otherwise be unknown), within the budget.
       void ctx.release().then(() => {
-        status.stop();
         ctx.board.clear();
         done();
       });

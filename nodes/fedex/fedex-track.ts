@@ -5,7 +5,9 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { failMessage, handleInput } from '../shared/red';
-import { attachConfig, bindAudit, shortTime, ThrottledStatus } from './node-support';
+import { bool, number } from '../shared/settings';
+import { shortTime } from '../shared/node-status';
+import { attachConfig, bindAudit } from './node-support';
 import { isWholeRunFailure, numbersOf, runError, TrackService } from './track-service';
 import { x3FromCorrelation } from './tracking';
 
@@ -16,9 +18,6 @@ interface FedexTrackDef extends NodeDef {
   emitAll?: boolean | string;
   openLimit?: string | number;
 }
-
-const bool = (v: unknown, fallback: boolean): boolean =>
-  v === undefined || v === '' ? fallback : v === true || v === 'true';
 
 export = function (RED: NodeAPI): void {
   function FedexTrackNode(this: Node, def: FedexTrackDef): void {
@@ -32,12 +31,11 @@ export = function (RED: NodeAPI): void {
     let service: TrackService;
     try {
       const audit = bindAudit(RED, node, def.audit, ctx);
-      const limit = Number(def.openLimit);
       service = new TrackService({
         client: ctx.config.client,
         store: audit.store,
         includeDetailedScans: bool(def.includeDetailedScans, true),
-        openLimit: Number.isFinite(limit) && limit > 0 ? Math.floor(limit) : 300,
+        openLimit: Math.floor(number(def.openLimit, 300, { above: 0 })),
         record: audit.record,
         nodeId: node.id,
       });
@@ -48,8 +46,7 @@ export = function (RED: NodeAPI): void {
       return;
     }
     const emitAll = bool(def.emitAll, false);
-    const status = new ThrottledStatus(ctx.board);
-    status.set(() => ({ fill: 'grey', shape: 'ring', text: 'ready' }), true);
+    ctx.board.set({ fill: 'grey', shape: 'ring', text: 'ready' });
 
     handleInput(node, async (msg, send, done) => {
       try {
@@ -74,7 +71,7 @@ export = function (RED: NodeAPI): void {
           return out;
         });
         const at = Date.now();
-        status.set(() => ({
+        ctx.board.update(() => ({
           fill: run.failures.length ? 'yellow' : 'green',
           shape: 'dot',
           text: `${run.requested} in ${run.calls} call${run.calls === 1 ? '' : 's'} · ${updates.length} new · ${run.failures.length} err · ${shortTime(at)}`,
@@ -88,14 +85,13 @@ export = function (RED: NodeAPI): void {
         }
         done();
       } catch (err) {
-        status.set(() => ({ fill: 'red', shape: 'ring', text: (err as { code?: string }).code ?? 'error' }), true);
+        ctx.board.set({ fill: 'red', shape: 'ring', text: (err as { code?: string }).code ?? 'error' });
         done(failMessage(msg, err, 'fedex'));
       }
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
       void ctx.release().then(() => {
-        status.stop();
         ctx.board.clear();
         done();
       });

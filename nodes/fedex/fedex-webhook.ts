@@ -7,8 +7,10 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { getAuditConfig } from '../audit/config-api';
 import type { AuditStore } from '../audit/types';
+import { bool } from '../shared/settings';
 import { registerWebhookRoute, type WebhookRoute } from '../shared/webhook-route';
-import { attachConfig, shortTime, ThrottledStatus } from './node-support';
+import { shortTime } from '../shared/node-status';
+import { attachConfig } from './node-support';
 import { x3FromCorrelation } from './tracking';
 import { TrackingWebhookService } from './tracking-webhook-service';
 
@@ -31,7 +33,6 @@ export = function (RED: NodeAPI): void {
     const ctx = attachConfig(RED, node, def.fedex);
     if (!ctx) return;
     const config = ctx.config;
-    const status = new ThrottledStatus(ctx.board);
     let intake: TrackingWebhookService | undefined;
     // its work (storing a push, applying what is stored) keeps the audit store open through a redeploy
     const audit = ctx.work.use(getAuditConfig(RED, def.audit));
@@ -42,7 +43,7 @@ export = function (RED: NodeAPI): void {
         store,
         secret: () => config.webhookSecret(),
         scope: `fedex-webhook:${node.id}`,
-        emitAll: def.emitAll === true || def.emitAll === 'true',
+        emitAll: bool(def.emitAll, false),
         record: (e) => audit.recordSafe(e),
         nodeId: node.id,
         onUpdate: ({ update, eventId, correlation }) => {
@@ -54,7 +55,7 @@ export = function (RED: NodeAPI): void {
           const x3 = x3FromCorrelation(correlation);
           if (x3) msg.x3 = x3;
           node.send(msg);
-          status.set(render);
+          ctx.board.update(render);
         },
         onResultError: (tn, code, message) => node.warn(`FedEx webhook: ${tn}: ${code} ${message}`),
         onError: (err) => node.error(`FedEx webhook processing failed: ${(err as Error).message}`),
@@ -84,10 +85,10 @@ export = function (RED: NodeAPI): void {
         const reply = await ctx.work.track(intake.handle(req));
         // stored and answered 200: applying it is in flight, so the store outlives it
         if (reply.status === 200) void ctx.work.track(intake.idle());
-        else status.set(render);
+        else ctx.board.update(render);
         return reply;
       });
-      if (intake) status.set(render, true);
+      if (intake) ctx.board.set(render());
     } catch (err) {
       ctx.board.set({ fill: 'red', shape: 'ring', text: 'path in use' });
       node.error(`fedex-webhook: ${(err as Error).message}`);
@@ -95,7 +96,6 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       route?.remove();
-      status.stop();
       // Events answered 200 are stored: the one being applied is settled, the rest wait for the next start.
       void (intake?.close() ?? Promise.resolve())
         .catch(() => undefined)

@@ -1,15 +1,15 @@
 /**
  * Pieces the FedEx user nodes share: finding their config, binding the audit store (or the
- * config's in-memory fallback, with a warning), and a status that is not redrawn per msg.
+ * config's in-memory fallback, with a warning).
  */
-import type { Node, NodeAPI, NodeStatus } from 'node-red';
+import type { Node, NodeAPI } from 'node-red';
 import { getAuditConfig, PROCESS_INSTANCE_ID } from '../audit/config-api';
 import type { LabelStore } from '../audit/label-store';
 import type { AuditEntryInput, AuditStore } from '../audit/types';
-import { ConfigWork } from '../shared/config-users';
+import type { ConfigWork } from '../shared/config-users';
 import { StatusBoard, followTokenStatus } from '../shared/node-status';
-import { rejectInputs } from '../shared/not-configured';
-import { getFedexConfig, type FedexConfigNode } from './config-api';
+import { useConfig } from '../shared/use-config';
+import { FEDEX_CONFIG, type FedexConfigNode } from './config-api';
 
 export interface AuditBinding {
   store: AuditStore;
@@ -60,20 +60,10 @@ export interface FedexNodeContext {
 
 /** The config node, registered with and followed for token status; undefined (red status) when missing. */
 export function attachConfig(RED: NodeAPI, node: Node, configId: unknown): FedexNodeContext | undefined {
+  const used = useConfig(RED, node, FEDEX_CONFIG, configId);
+  if (!used) return undefined;
+  const { config, work } = used;
   const board = new StatusBoard(node);
-  const config = getFedexConfig(RED, configId);
-  if (!config) {
-    board.set({ fill: 'red', shape: 'ring', text: 'no FedEx config' });
-    node.error('select a fedex-config node (FedEx credentials) in this node');
-    return undefined;
-  }
-  if (config.notConfigured) {
-    // the config logged it once for all its nodes
-    rejectInputs(node, config.notConfigured);
-    return undefined;
-  }
-  const work = new ConfigWork(RED, node);
-  work.use(config);
   const unfollow = followTokenStatus(board, config.client);
   board.setAuth(config.client.tokenStatus());
   return {
@@ -85,49 +75,4 @@ export function attachConfig(RED: NodeAPI, node: Node, configId: unknown): Fedex
       unfollow();
     },
   };
-}
-
-/** Redraws a node's status at most every `intervalMs` (busy nodes handle thousands of msgs). */
-export class ThrottledStatus {
-  private timer?: NodeJS.Timeout;
-  private pending?: () => NodeStatus;
-  private last = 0;
-
-  constructor(
-    private readonly board: StatusBoard,
-    private readonly intervalMs = 500,
-  ) {}
-
-  set(status: () => NodeStatus, immediate = false): void {
-    this.pending = status;
-    const wait = this.last + this.intervalMs - Date.now();
-    if (immediate || wait <= 0) {
-      this.flush();
-      return;
-    }
-    if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), wait);
-      this.timer.unref?.();
-    }
-  }
-
-  private flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    const s = this.pending;
-    this.pending = undefined;
-    if (!s) return;
-    this.last = Date.now();
-    this.board.set(s());
-  }
-
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.pending = undefined;
-  }
-}
-
-export function shortTime(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 19) + 'Z';
 }

@@ -2,6 +2,7 @@
  * fedex-ship's editor settings -> ShipSettings (ship-options.ts), with the defaults for anything empty.
  */
 import type { NodeDef } from 'node-red';
+import { bool, number, text } from '../shared/settings';
 import { DEFAULT_SHIP_SETTINGS, type PartyInput, type ShipSettings } from './ship-options';
 import type { DocumentFieldMap } from './x3-documents';
 import {
@@ -68,19 +69,6 @@ function pick<T extends string>(value: unknown, allowed: readonly T[], fallback:
   return typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
 }
 
-function textOr(value: unknown, fallback: string): string {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : fallback;
-}
-
-function numberOr(value: unknown, fallback: number): number {
-  const n = Number(value);
-  return value !== '' && value !== undefined && value !== null && Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
-function bool(value: unknown): boolean {
-  return value === true || value === 'true';
-}
-
 /** The field map setting: JSON {"city": "BPDCTY", "streetLines": ["ADR1", "ADR2"], …}. */
 export function parseFieldMap(text: string | undefined): DocumentFieldMap {
   if (!text || !text.trim()) return {};
@@ -120,38 +108,38 @@ export function shipSettingsOf(def: FedexShipDef): ShipSettings {
     (l): l is string => typeof l === 'string' && l.trim() !== '',
   );
   if (lines.length) ourAddress.streetLines = lines.map((l) => l.trim());
-  const length = numberOr(def.dimLength, 0);
-  const width = numberOr(def.dimWidth, 0);
-  const height = numberOr(def.dimHeight, 0);
+  const length = number(def.dimLength, 0, { above: 0 });
+  const width = number(def.dimWidth, 0, { above: 0 });
+  const height = number(def.dimHeight, 0, { above: 0 });
   const units: DimensionUnit = pick(def.dimUnits, DIMENSION_UNITS, 'IN');
   return {
     direction: pick(def.direction, ['auto', 'outbound', 'inbound'] as const, d.direction),
     fieldMap: parseFieldMap(def.fieldMap),
     ourAddress,
-    serviceType: textOr(def.serviceType, d.serviceType),
-    packagingType: textOr(def.packagingType, d.packagingType),
+    serviceType: text(def.serviceType, d.serviceType),
+    packagingType: text(def.packagingType, d.packagingType),
     pickupType: pick(def.pickupType, PICKUP_TYPES, d.pickupType),
     labelImageType: pick(def.labelImageType, IMAGE_TYPES, d.labelImageType),
-    labelStockType: textOr(def.labelStockType, d.labelStockType),
+    labelStockType: text(def.labelStockType, d.labelStockType),
     labelResponse: pick(def.labelResponse, ['LABEL', 'URL_ONLY'] as const, d.labelResponse),
     paymentType: pick(def.paymentType, PAYMENT_TYPES, d.paymentType),
-    payorAccountNumber: textOr(def.payorAccountNumber, ''),
+    payorAccountNumber: text(def.payorAccountNumber, ''),
     weightUnit: pick(def.weightUnit, WEIGHT_UNITS, d.weightUnit),
-    defaultWeight: numberOr(def.defaultWeight, d.defaultWeight),
+    defaultWeight: number(def.defaultWeight, d.defaultWeight, { above: 0 }),
     dimensions: length && width && height ? { length, width, height, units } : undefined,
     shipDate: pick(def.shipDate, ['today', 'x3'] as const, d.shipDate),
-    customerReferenceTemplate: textOr(def.customerReferenceTemplate, d.customerReferenceTemplate),
-    poNumberTemplate: textOr(def.poNumberTemplate, d.poNumberTemplate),
-    descriptionTemplate: textOr(def.descriptionTemplate, d.descriptionTemplate),
-    residential: bool(def.residential),
-    recipientPhoneFallback: textOr(def.recipientPhoneFallback, ''),
+    customerReferenceTemplate: text(def.customerReferenceTemplate, d.customerReferenceTemplate),
+    poNumberTemplate: text(def.poNumberTemplate, d.poNumberTemplate),
+    descriptionTemplate: text(def.descriptionTemplate, d.descriptionTemplate),
+    residential: bool(def.residential, false),
+    recipientPhoneFallback: text(def.recipientPhoneFallback, ''),
     freight: {
-      enabled: bool(def.freight),
+      enabled: bool(def.freight, false),
       serviceType: pick(def.freightServiceType, LTL_SERVICE_TYPES, d.freight.serviceType),
       freightClass: pick(def.freightClass, FREIGHT_CLASSES, d.freight.freightClass),
       subPackagingType: pick(def.freightSubPackaging, SUB_PACKAGING_TYPES, d.freight.subPackagingType),
       role: pick(def.freightRole, ['SHIPPER', 'CONSIGNEE'] as const, d.freight.role),
-      accountNumber: textOr(def.freightAccount, ''),
+      accountNumber: text(def.freightAccount, ''),
     },
   };
 }

@@ -8,6 +8,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Node, NodeAPI } from 'node-red';
 import { DEFAULT_DRAIN, InFlight, type DrainOptions, type DrainResult } from '../core/in-flight';
+import { number } from './settings';
 
 /** What every config node of the package offers the nodes that use it. */
 export interface ConfigUsers {
@@ -23,19 +24,14 @@ export interface ConfigUsers {
 /** Node-RED waits 15 s for a node to close; the drain and the release must fit inside. */
 const CLOSE_LIMIT_MS = 14_000;
 
-function nonNegative(v: unknown, fallback: number): number {
-  const n = Number(v);
-  return v !== undefined && v !== null && v !== '' && Number.isFinite(n) && n >= 0 ? n : fallback;
-}
-
 /**
  * The drain of every close: settings.js `shippingCloseDrain: { budgetMs, graceMs }` (defaults
  * 10 s and 3 s), cut down to fit Node-RED's close timeout.
  */
 export function drainOptions(RED: NodeAPI): DrainOptions {
   const s = (RED.settings as unknown as { shippingCloseDrain?: Partial<DrainOptions> }).shippingCloseDrain;
-  const budgetMs = Math.min(nonNegative(s?.budgetMs, DEFAULT_DRAIN.budgetMs), CLOSE_LIMIT_MS);
-  const graceMs = Math.min(nonNegative(s?.graceMs, DEFAULT_DRAIN.graceMs), CLOSE_LIMIT_MS - budgetMs);
+  const budgetMs = Math.min(number(s?.budgetMs, DEFAULT_DRAIN.budgetMs, { min: 0 }), CLOSE_LIMIT_MS);
+  const graceMs = Math.min(number(s?.graceMs, DEFAULT_DRAIN.graceMs, { min: 0 }), CLOSE_LIMIT_MS - budgetMs);
   return { budgetMs, graceMs };
 }
 

@@ -1,63 +1,39 @@
-import type { Node, NodeStatus } from 'node-red';
+/**
+ * ShipStation's part of a node's status: the shared budget left on the config's limiter
+ * ("5000 orders · v1 12/40"), as the StatusBoard suffix, redrawn (throttled by the board) when
+ * any node on the config spends a request.
+ */
+import type { Node } from 'node-red';
+import { StatusBoard } from '../shared/node-status';
 import type { BudgetEvent, ShipStationClient } from './client';
 import type { ApiVersion } from './resource-url';
 
-/**
- * A node's status = its own state plus the shared budget left on the config's limiter
- * ("5000 orders · v1 12/40"), refreshed when any node on the config spends a request; at most
- * one status update per second so a busy poll does not flood Status nodes.
- */
-export class BudgetStatus {
-  private own: NodeStatus = { fill: 'grey', shape: 'ring', text: 'idle' };
-  private timer?: NodeJS.Timeout;
-  private lastRender = 0;
+/** A busy poll spends many requests a second: at most one redraw a second. */
+const BUDGET_THROTTLE_MS = 1000;
+
+export function budgetText(client: ShipStationClient, version: ApiVersion): string {
+  const b = client.budget(version);
+  if (b.remaining === undefined) return `${version} budget ${b.limit ?? '?'}/min`;
+  return `${version} ${b.remaining}/${b.limit ?? '?'}${b.queued ? ` +${b.queued} queued` : ''}`;
+}
+
+/** A status board showing `version`'s budget; `close` stops following the budget and clears the status. */
+export class BudgetStatus extends StatusBoard {
   private readonly listener = (e: BudgetEvent): void => {
-    if (e.version === this.version) this.schedule();
+    if (e.version === this.version) this.refresh();
   };
 
   constructor(
-    private readonly node: Node,
+    node: Node,
     private readonly client: ShipStationClient,
-    private version: ApiVersion,
-    private readonly throttleMs = 1000,
+    private readonly version: ApiVersion,
   ) {
+    super(node, { throttleMs: BUDGET_THROTTLE_MS, suffix: () => budgetText(client, version) });
     client.on('budget', this.listener);
   }
 
-  setVersion(version: ApiVersion): void {
-    this.version = version;
-  }
-
-  set(status: NodeStatus): void {
-    this.own = status;
-    this.render();
-  }
-
-  budgetText(): string {
-    const b = this.client.budget(this.version);
-    if (b.remaining === undefined) return `${this.version} budget ${b.limit ?? '?'}/min`;
-    return `${this.version} ${b.remaining}/${b.limit ?? '?'}${b.queued ? ` +${b.queued} queued` : ''}`;
-  }
-
-  private schedule(): void {
-    if (this.timer) return;
-    const wait = Math.max(0, this.throttleMs - (Date.now() - this.lastRender));
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.render();
-    }, wait);
-  }
-
-  private render(): void {
-    this.lastRender = Date.now();
-    const text = this.own.text ? `${String(this.own.text)} · ${this.budgetText()}` : this.budgetText();
-    this.node.status({ ...this.own, text });
-  }
-
   close(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
     this.client.off('budget', this.listener);
-    this.node.status({});
+    this.clear();
   }
 }

@@ -1,4 +1,4 @@
-import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { Node, NodeDef } from 'node-red';
 import {
   DEFAULT_RESERVE,
   DEFAULT_WINDOW_MS,
@@ -10,6 +10,8 @@ import {
 } from './client';
 import type { NotConfiguredError } from '../shared/not-configured';
 import type { ConfigUsers } from '../shared/config-users';
+import type { ConfigKind } from '../shared/use-config';
+import { number } from '../shared/settings';
 import type { JwksSource } from './webhook-verify';
 
 /** What a shipstation-config node offers the nodes that use it. */
@@ -28,12 +30,14 @@ export interface ShipStationConfigApi extends ConfigUsers {
 
 export type ShipStationConfigNode = Node & ShipStationConfigApi;
 
-export function getShipStationConfig(RED: NodeAPI, id: unknown): ShipStationConfigNode | undefined {
-  if (typeof id !== 'string' || !id) return undefined;
-  const node = RED.nodes.getNode(id) as (Node & Partial<ShipStationConfigApi> & { type?: string }) | null;
-  if (!node || node.type !== SHIPSTATION_CONFIG_TYPE || !node.client) return undefined;
-  return node as ShipStationConfigNode;
-}
+/** How the ShipStation nodes find and use a shipstation-config (shared/use-config.ts). */
+export const SHIPSTATION_CONFIG: ConfigKind<ShipStationConfigApi> = {
+  type: SHIPSTATION_CONFIG_TYPE,
+  offers: (node) => !!node.client,
+  problem: (config) => config.notConfigured,
+  missingStatus: 'no shipstation-config',
+  missingMessage: (userType) => `${userType}: select a shipstation-config (missing, disabled or deleted)`,
+};
 
 export interface ShipStationConfigDef extends NodeDef {
   version?: string;
@@ -47,13 +51,11 @@ export interface ShipStationConfigDef extends NodeDef {
 }
 
 function positive(v: unknown, fallback: number): number {
-  const n = Number(v);
-  return v !== '' && v !== undefined && v !== null && Number.isFinite(n) && n > 0 ? n : fallback;
+  return number(v, fallback, { above: 0 });
 }
 
 function nonNegative(v: unknown, fallback: number): number {
-  const n = Number(v);
-  return v !== '' && v !== undefined && v !== null && Number.isFinite(n) && n >= 0 ? n : fallback;
+  return number(v, fallback, { min: 0 });
 }
 
 export function clientSettings(def: Partial<ShipStationConfigDef>): {

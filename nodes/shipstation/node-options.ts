@@ -2,6 +2,7 @@ import type { Node, NodeAPI } from 'node-red';
 import { getAuditConfig } from '../audit/config-api';
 import { openSqliteStore } from '../audit/sqlite-store';
 import type { AuditEntryInput, AuditStore } from '../audit/types';
+import { bool, text } from '../shared/settings';
 import type { X3MappingOptions } from './mapping';
 
 /** Settings several ShipStation nodes share: the X3 mapping fields and the audit store. */
@@ -19,25 +20,19 @@ export interface MappingDef {
 
 /** "map to X3" is on unless explicitly switched off. */
 export function mapToX3Of(def: MappingDef): boolean {
-  return !(def.mapToX3 === false || def.mapToX3 === 'false');
+  return bool(def.mapToX3, true);
 }
 
 export function mappingOf(def: MappingDef): X3MappingOptions {
-  const t = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
   return {
-    salesSite: t(def.x3SalesSite),
-    shippingSite: t(def.x3ShippingSite),
-    orderType: t(def.x3OrderType),
-    currency: t(def.x3Currency),
-    customerPrefix: typeof def.x3CustomerPrefix === 'string' ? def.x3CustomerPrefix.trim() || undefined : undefined,
-    trackingField: t(def.x3TrackingField),
-    statusField: t(def.x3StatusField),
+    salesSite: text(def.x3SalesSite),
+    shippingSite: text(def.x3ShippingSite),
+    orderType: text(def.x3OrderType),
+    currency: text(def.x3Currency),
+    customerPrefix: text(def.x3CustomerPrefix),
+    trackingField: text(def.x3TrackingField),
+    statusField: text(def.x3StatusField),
   };
-}
-
-export function numberOf(v: unknown, fallback: number, min = 0): number {
-  const n = Number(v);
-  return v !== '' && v !== undefined && v !== null && Number.isFinite(n) && n >= min ? n : fallback;
 }
 
 export interface NodeAudit {

@@ -12,13 +12,14 @@ import { toErrorInfo } from '../core/errors';
 import { PollLoop } from '../core/poll-loop';
 import { stateFile } from '../core/state-file';
 import type { Watermark, WatermarkData } from '../core/watermark';
+import { useConfig } from '../shared/use-config';
 import { failMessage, handleInput, userDir, type Msg } from '../shared/red';
-import { rejectInputs } from '../shared/not-configured';
+import { bool, number } from '../shared/settings';
 import { BudgetStatus } from './budget-status';
 import type { ResourcePage } from './client';
-import { getShipStationConfig } from './config-api';
+import { SHIPSTATION_CONFIG } from './config-api';
 import { isFetchOperation, planFetch, type FetchOperation } from './fetch-plan';
-import { mappingOf, mapToX3Of, nodeAudit, numberOf, type MappingDef } from './node-options';
+import { mappingOf, mapToX3Of, nodeAudit, type MappingDef } from './node-options';
 import { createOrderWatermark, DEFAULT_OVERLAP_MS, pollModifiedOrders } from './order-poller';
 import { recordMessage } from './record-message';
 import { correlationOf, normaliseRecord, recordKind } from './records';
@@ -52,25 +53,16 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
-    const cfg = getShipStationConfig(RED, def.server);
-    if (!cfg) {
-      node.status({ fill: 'red', shape: 'ring', text: 'no shipstation-config' });
-      node.error('shipstation-fetch: select a shipstation-config (missing, disabled or deleted)');
-      return;
-    }
-    if (cfg.notConfigured) {
-      // the config logged it once for all its nodes
-      rejectInputs(node, cfg.notConfigured);
-      return;
-    }
+    const used = useConfig(RED, node, SHIPSTATION_CONFIG, def.server);
+    if (!used) return;
+    const { config: cfg, work } = used;
     const client = cfg.client;
-    cfg.register(node);
     const status = new BudgetStatus(node, client, 'v1');
     const audit = nodeAudit(RED, node, def.audit, false);
     const operation: FetchOperation = isFetchOperation(def.operation) ? def.operation : 'orders-modified';
     const mapToX3 = mapToX3Of(def);
     const mapping = mappingOf(def);
-    const intervalMs = numberOf(def.interval, 300) * 1000;
+    const intervalMs = number(def.interval, 300, { min: 0 }) * 1000;
     const initial = def.initial?.trim() || 'now';
     const state = stateFile<WatermarkData>(userDir(RED), 'shipstation-fetch', node.id);
     let watermark: Watermark | undefined;
@@ -87,7 +79,7 @@ export = function (RED: NodeAPI): void {
             if (!closed) state.write(d);
           },
         },
-        overlapMs: numberOf(def.overlapMinutes, DEFAULT_OVERLAP_MS / 60_000) * 60_000,
+        overlapMs: number(def.overlapMinutes, DEFAULT_OVERLAP_MS / 60_000, { min: 0 }) * 60_000,
         initial,
       });
       return watermark;
@@ -154,7 +146,7 @@ export = function (RED: NodeAPI): void {
       },
     });
     if (operation === 'orders-modified') {
-      const onStart = !(def.pollOnStart === false || def.pollOnStart === 'false');
+      const onStart = bool(def.pollOnStart, true);
       loop.start(onStart ? 0 : intervalMs);
     }
     status.set({
@@ -225,7 +217,7 @@ export = function (RED: NodeAPI): void {
       closed = true;
       const stopped = loop.close();
       status.close();
-      cfg.deregister(node);
+      const released = work.close();
       if (removed) {
         try {
           state.remove();
@@ -233,7 +225,9 @@ export = function (RED: NodeAPI): void {
           // best effort: a stale state file only matters if the same node id comes back
         }
       }
-      void stopped.then(() => audit.close()).finally(() => done());
+      void Promise.all([stopped, released])
+        .then(() => audit.close())
+        .finally(() => done());
     });
   }
 

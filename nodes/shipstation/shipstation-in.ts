@@ -7,13 +7,14 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { getAuditConfig } from '../audit/config-api';
-import { ConfigWork } from '../shared/config-users';
+import { useConfig } from '../shared/use-config';
 import { failMessage, type Msg } from '../shared/red';
 import { registerWebhookRoute, type WebhookRequest, type WebhookRoute } from '../shared/webhook-route';
 import { configLabel, NotConfiguredError, rejectInputs } from '../shared/not-configured';
+import { bool, number } from '../shared/settings';
 import { BudgetStatus } from './budget-status';
-import { getShipStationConfig } from './config-api';
-import { mappingOf, mapToX3Of, nodeAudit, numberOf, type MappingDef } from './node-options';
+import { SHIPSTATION_CONFIG } from './config-api';
+import { mappingOf, mapToX3Of, nodeAudit, type MappingDef } from './node-options';
 import { PointerWebhookService } from './pointer-webhook-service';
 import type { ApiVersion } from './resource-url';
 import { acceptedEvents } from './webhook-checks';
@@ -40,17 +41,9 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
-    const cfg = getShipStationConfig(RED, def.server);
-    if (!cfg) {
-      node.status({ fill: 'red', shape: 'ring', text: 'no shipstation-config' });
-      node.error('shipstation-in: select a shipstation-config (missing, disabled or deleted)');
-      return;
-    }
-    if (cfg.notConfigured) {
-      // the config logged it once for all its nodes
-      rejectInputs(node, cfg.notConfigured);
-      return;
-    }
+    const used = useConfig(RED, node, SHIPSTATION_CONFIG, def.server);
+    if (!used) return;
+    const { config: cfg, work } = used;
     const version: ApiVersion = def.version === 'v2' ? 'v2' : 'v1';
     const token = node.credentials?.token?.trim() || undefined;
     const path = (def.path?.trim() || '/shipstation/webhook').replace(/\/+$/, '') || '/shipstation/webhook';
@@ -61,11 +54,10 @@ export = function (RED: NodeAPI): void {
       ]);
       rejectInputs(node, problem);
       node.warn(problem.message);
+      void work.close();
       return;
     }
     const client = cfg.client;
-    const work = new ConfigWork(RED, node);
-    work.use(cfg);
     const status = new BudgetStatus(node, client, version);
     const audit = nodeAudit(RED, node, def.audit, true);
     work.use(getAuditConfig(RED, def.audit));
@@ -79,14 +71,14 @@ export = function (RED: NodeAPI): void {
       version,
       token,
       events: acceptedEvents(version, def.events),
-      maxAgeMs: numberOf(def.maxAgeSeconds, 300, 1) * 1000,
+      maxAgeMs: number(def.maxAgeSeconds, 300, { min: 1 }) * 1000,
       mapToX3: mapToX3Of(def),
       mapping: mappingOf(def),
-      includeItems: !(def.includeItems === false || def.includeItems === 'false'),
-      maxAttempts: numberOf(def.maxAttempts, 10),
+      includeItems: bool(def.includeItems, true),
+      maxAttempts: number(def.maxAttempts, 10, { min: 0 }),
       backoff: {
-        baseDelayMs: numberOf(def.retrySeconds, 10, 0.001) * 1000,
-        maxDelayMs: numberOf(def.retryMaxSeconds, 600, 0.001) * 1000,
+        baseDelayMs: number(def.retrySeconds, 10, { min: 0.001 }) * 1000,
+        maxDelayMs: number(def.retryMaxSeconds, 600, { min: 0.001 }) * 1000,
       },
       onRecord: (msg) => node.send(msg as NodeMessage),
       onFailed: (err, msg) => node.error(failMessage(msg as Msg, err, 'shipstation'), msg),

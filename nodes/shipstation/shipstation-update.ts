@@ -8,11 +8,11 @@ import { ApiError, toErrorInfo, ValidationError } from '../core/errors';
 import { runExactlyOnce } from '../audit/exactly-once';
 import { replayLedgerKey } from '../audit/msg-audit';
 import { getAuditConfig } from '../audit/config-api';
-import { ConfigWork } from '../shared/config-users';
+import { useConfig } from '../shared/use-config';
 import { failMessage, handleInput, type DoneFn, type Msg, type SendFn } from '../shared/red';
-import { rejectInputs } from '../shared/not-configured';
+import { bool } from '../shared/settings';
 import { BudgetStatus } from './budget-status';
-import { getShipStationConfig } from './config-api';
+import { SHIPSTATION_CONFIG } from './config-api';
 import { nodeAudit } from './node-options';
 import { markShipped, updateProduct, upsertOrder } from './update-ops';
 
@@ -39,26 +39,16 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
-    const cfg = getShipStationConfig(RED, def.server);
-    if (!cfg) {
-      node.status({ fill: 'red', shape: 'ring', text: 'no shipstation-config' });
-      node.error('shipstation-update: select a shipstation-config (missing, disabled or deleted)');
-      return;
-    }
-    if (cfg.notConfigured) {
-      // the config logged it once for all its nodes
-      rejectInputs(node, cfg.notConfigured);
-      return;
-    }
+    const used = useConfig(RED, node, SHIPSTATION_CONFIG, def.server);
+    if (!used) return;
+    const { config: cfg, work } = used;
     const client = cfg.client;
     // Writes in flight (a mark-as-shipped under its ledger claim) keep the client and the store open.
-    const work = new ConfigWork(RED, node);
-    work.use(cfg);
     const status = new BudgetStatus(node, client, 'v1');
     const audit = nodeAudit(RED, node, def.audit, false);
     const auditCfg = work.use(getAuditConfig(RED, def.audit));
     const defaultOperation: UpdateOperation = isOperation(def.operation) ? def.operation : 'order';
-    const merge = !(def.mergeProduct === false || def.mergeProduct === 'false');
+    const merge = bool(def.mergeProduct, true);
     status.set({ fill: 'grey', shape: 'ring', text: defaultOperation });
 
     handleInput(node, (msg, send, done) => work.run(() => handle(msg, send, done)));

@@ -3,8 +3,9 @@
  * (one token cache, one limiter) and register/deregister/track, through which its close drains
  * their work in flight before releasing the connection (shared/config-users.ts).
  */
-import type { Node, NodeAPI } from 'node-red';
+import type { Node } from 'node-red';
 import type { ConfigUsers } from '../shared/config-users';
+import type { ConfigKind } from '../shared/use-config';
 import type { X3Connection } from './connection';
 
 export const X3_CONFIG_TYPE = 'x3-config';
@@ -16,9 +17,18 @@ export interface X3ConfigApi extends ConfigUsers {
 
 export type X3ConfigNode = Node & X3ConfigApi;
 
-export function getX3Config(RED: NodeAPI, id: unknown): X3ConfigNode | undefined {
-  if (typeof id !== 'string' || !id) return undefined;
-  const node = RED.nodes.getNode(id) as (Node & Partial<X3ConfigApi> & { type?: string }) | null;
-  if (!node || node.type !== X3_CONFIG_TYPE || typeof node.getConnection !== 'function') return undefined;
-  return node as X3ConfigNode;
-}
+/** How the X3 nodes find and use an x3-config (shared/use-config.ts). */
+export const X3_CONFIG: ConfigKind<X3ConfigApi> = {
+  type: X3_CONFIG_TYPE,
+  offers: (node) => typeof node.getConnection === 'function',
+  problem: (config) => {
+    try {
+      config.getConnection();
+      return undefined;
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  },
+  missingStatus: 'no x3-config',
+  missingMessage: (userType) => `${userType}: select an x3-config (missing, disabled or deleted)`,
+};

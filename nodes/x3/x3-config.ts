@@ -16,7 +16,8 @@ import {
 import { configLabel, NotConfiguredError } from '../shared/not-configured';
 import { serveConfigUsers } from '../shared/config-users';
 import { userDir } from '../shared/red';
-import { X3_CONFIG_TYPE, getX3Config, type X3ConfigApi } from './config-api';
+import { findConfig } from '../shared/use-config';
+import { X3_CONFIG, X3_CONFIG_TYPE, type X3ConfigApi } from './config-api';
 import { X3Connection } from './connection';
 import { fileRefreshTokenStore, type PersistedRefreshToken } from './oauth2';
 import { credentialKeysOf, missingX3Settings, parseX3Settings, secretScopeOf, type X3Credentials } from './settings';
@@ -96,7 +97,7 @@ export = function (RED: NodeAPI): void {
   function deployedTokenCache(id: string | undefined, creds: X3Credentials): X3Connection['tokenCache'] {
     let connection: X3Connection | undefined;
     try {
-      connection = getX3Config(RED, id)?.getConnection();
+      connection = findConfig(RED, X3_CONFIG, id)?.getConnection();
     } catch {
       return undefined;
     }

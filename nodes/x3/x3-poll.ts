@@ -13,10 +13,10 @@ import { toEpochMs } from '../core/time';
 import { Watermark, type WatermarkData, type WatermarkStore } from '../core/watermark';
 import { getAuditConfig } from '../audit/config-api';
 import { followTokenStatus, StatusBoard } from '../shared/node-status';
-import { configProblemStatus, rejectInputs } from '../shared/not-configured';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
-import { getX3Config } from './config-api';
-import type { X3Connection } from './connection';
+import { bool, number } from '../shared/settings';
+import { useConfig } from '../shared/use-config';
+import { X3_CONFIG } from './config-api';
 import type { EntityDefinition } from './entities';
 import { pollOnce, type PolledRecord } from './poller';
 
@@ -43,11 +43,6 @@ interface StoredWatermark {
 
 const MAX_BACKOFF_MS = 15 * 60_000;
 
-function numberOf(v: unknown, fallback: number, min: number): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() ? Number(v) : NaN;
-  return Number.isFinite(n) && n >= min ? n : fallback;
-}
-
 function clock(ms: number): string {
   return new Date(ms).toISOString().slice(11, 19) + 'Z';
 }
@@ -67,38 +62,27 @@ export = function (RED: NodeAPI): void {
     // the node is handed to helpers (status board, config users) and captured by callbacks
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
+    const used = useConfig(RED, node, X3_CONFIG, def.server);
+    if (!used) return;
+    const { config: cfg, work } = used;
     const board = new StatusBoard(node);
-    const cfg = getX3Config(RED, def.server);
-    if (!cfg) {
-      const missing = new Error('x3-poll: select an x3-config (missing, disabled or deleted)');
-      rejectInputs(node, missing, { fill: 'red', shape: 'ring', text: 'no x3-config' });
-      node.error(missing.message);
-      return;
-    }
-    let conn: X3Connection;
+    const conn = cfg.getConnection();
     let entity: EntityDefinition;
-    try {
-      conn = cfg.getConnection();
-    } catch (err) {
-      // the x3-config logged it once for all its nodes
-      rejectInputs(node, err as Error, configProblemStatus(err as Error));
-      return;
-    }
     try {
       entity = conn.entity(def.entity || 'salesDelivery', parseOverride(def.entityOverride));
     } catch (err) {
       board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });
       node.error(`x3-poll: ${(err as Error).message}`);
+      void work.close();
       return;
     }
-    cfg.register(node);
     const unfollow = followTokenStatus(board, conn);
 
-    const intervalMs = numberOf(def.interval, 60, 1) * 1000;
-    const overlapMs = numberOf(def.overlap, 120, 0) * 1000;
-    const pageSize = Math.floor(numberOf(def.pageSize, 100, 1));
+    const intervalMs = number(def.interval, 60, { min: 1 }) * 1000;
+    const overlapMs = number(def.overlap, 120, { min: 0 }) * 1000;
+    const pageSize = Math.floor(number(def.pageSize, 100, { min: 1 }));
     const perPage = def.output === 'page';
-    const withLines = def.withLines === true || def.withLines === 'true';
+    const withLines = bool(def.withLines, false);
     const filter = def.filter?.trim() || undefined;
     // "now" is X3's now (its newest stamp), not this host's clock: X3's clock may be behind.
     const initial =
@@ -129,7 +113,7 @@ export = function (RED: NodeAPI): void {
     } catch (err) {
       board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });
       node.error(`x3-poll: ${(err as Error).message}`);
-      cfg.deregister(node);
+      void work.close();
       unfollow();
       return;
     }
@@ -233,8 +217,8 @@ export = function (RED: NodeAPI): void {
       closed = true;
       const stopped = loop.close();
       unfollow();
-      cfg.deregister(node);
-      void stopped.then(() => {
+      const released = work.close();
+      void Promise.all([stopped, released]).then(() => {
         board.clear();
         done();
       });

@@ -13,12 +13,11 @@ import { correlationFromMsg } from '../audit/correlation';
 import { replayLedgerKey } from '../audit/msg-audit';
 import { openSqliteStore } from '../audit/sqlite-store';
 import type { AuditStore } from '../audit/types';
-import { ConfigWork } from '../shared/config-users';
 import { followTokenStatus, StatusBoard } from '../shared/node-status';
-import { configProblemStatus, rejectInputs } from '../shared/not-configured';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
-import { getX3Config } from './config-api';
-import type { X3Connection } from './connection';
+import { number } from '../shared/settings';
+import { useConfig } from '../shared/use-config';
+import { X3_CONFIG } from './config-api';
 import type { EntityDefinition } from './entities';
 import { describeMessages } from './soap';
 import {
@@ -77,8 +76,8 @@ function settingsOf(def: UpdateDef): UpdateSettings {
     recordProperty: (def.recordProperty ?? '').trim().replace(/^msg\./, ''),
     idempotencyTemplate: def.idempotencyKey?.trim() ?? '',
   };
-  const grace = typeof def.takeoverGrace === 'string' ? def.takeoverGrace.trim() : def.takeoverGrace;
-  if (grace !== undefined && grace !== '' && Number(grace) >= 0) settings.takeoverGraceMs = Number(grace) * 1000;
+  const grace = number(def.takeoverGrace, undefined, { min: 0 });
+  if (grace !== undefined) settings.takeoverGraceMs = grace * 1000;
   if (def.trackingField?.trim()) {
     settings.tracking = {
       field: def.trackingField.trim(),
@@ -102,25 +101,15 @@ export = function (RED: NodeAPI): void {
     // the node is handed to helpers (status board, config users) and captured by callbacks
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
+    // Writes and creates in flight keep the connection and the audit store open through a redeploy.
+    const used = useConfig(RED, node, X3_CONFIG, def.server);
+    if (!used) return;
+    const { config: cfg, work } = used;
     const board = new StatusBoard(node);
-    const cfg = getX3Config(RED, def.server);
-    if (!cfg) {
-      const missing = new Error('x3-update: select an x3-config (missing, disabled or deleted)');
-      rejectInputs(node, missing, { fill: 'red', shape: 'ring', text: 'no x3-config' });
-      node.error(missing.message);
-      return;
-    }
-    let conn: X3Connection;
+    const conn = cfg.getConnection();
     let fixedEntity: EntityDefinition | undefined;
     let override: unknown;
     let settings: UpdateSettings;
-    try {
-      conn = cfg.getConnection();
-    } catch (err) {
-      // the x3-config logged it once for all its nodes
-      rejectInputs(node, err as Error, configProblemStatus(err as Error));
-      return;
-    }
     try {
       override = parseOverride(def.entityOverride);
       // No entity in the settings: each msg names it in msg.topic (x3-poll sets it).
@@ -129,11 +118,9 @@ export = function (RED: NodeAPI): void {
     } catch (err) {
       board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });
       node.error(`x3-update: ${(err as Error).message}`);
+      void work.close();
       return;
     }
-    // Writes and creates in flight keep the connection and the audit store open through a redeploy.
-    const work = new ConfigWork(RED, node);
-    work.use(cfg);
     const unfollow = followTokenStatus(board, conn);
     const audit = work.use(getAuditConfig(RED, def.audit));
     const lastWrittenFile = stateFile<{ entries: Record<string, [string, number]> }>(

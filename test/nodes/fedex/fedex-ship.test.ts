@@ -218,6 +218,23 @@ describe('fedex-ship node', function () {
     assert.ok(node.error.getCalls().some((c) => /select a fedex-config/.test(String(c.args[0]))));
   });
 
+  it('without a FedEx config, each msg goes to Catch with the reason instead of being dropped', async () => {
+    await helper.load(
+      [...modules, catchNode],
+      positioned([
+        TAB,
+        { id: 'ship', type: 'fedex-ship', z: 'tab', wires: [] },
+        { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper', z: 'tab' },
+      ]),
+    );
+    const caught = collect(helper.getNode('caught'), 1);
+    helper.getNode('ship').receive(msgFor(DOC));
+    const [msg] = await caught;
+    const ours = (msg._error ?? msg.error) as Record<string, unknown>;
+    assert.match(String(ours.message), /select a fedex-config/);
+  });
+
   it('works without an audit-config (in-memory ledger, with a warning)', async () => {
     const f = flow(sim, { audit: '' }).filter((n) => n.id !== 'audit');
     await helper.load([...modules, catchNode], f, credentials());

@@ -143,4 +143,62 @@ describe('shared/node-status', () => {
       assert.equal(source.listeners.size, 1);
     });
   });
+
+  describe('StatusBoard throttling and suffix', () => {
+    let clock: sinon.SinonFakeTimers;
+    beforeEach(() => {
+      clock = sinon.useFakeTimers({
+        now: Date.parse('2026-03-01T10:00:00Z'),
+        toFake: ['Date', 'setTimeout', 'clearTimeout'],
+      });
+    });
+    afterEach(() => clock.restore());
+
+    function fakeNode(): { node: Node; shown: unknown[] } {
+      const shown: unknown[] = [];
+      return { node: { status: (s: unknown) => shown.push(s) } as unknown as Node, shown };
+    }
+
+    it('update() draws at most once per interval, the newest status at its end; set() draws at once', () => {
+      const { node, shown } = fakeNode();
+      const board = new StatusBoard(node, { throttleMs: 500 });
+      board.update(() => ({ text: '1' }));
+      assert.deepEqual(shown, [{ text: '1' }]);
+      board.update(() => ({ text: '2' }));
+      board.update(() => ({ text: '3' }));
+      assert.equal(shown.length, 1, 'nothing drawn inside the interval');
+      clock.tick(499);
+      assert.equal(shown.length, 1);
+      clock.tick(1);
+      assert.deepEqual(shown, [{ text: '1' }, { text: '3' }]);
+      board.set({ text: 'now' });
+      assert.deepEqual(shown.at(-1), { text: 'now' });
+      board.update(() => ({ text: 'later' }));
+      board.clear();
+      clock.tick(1000);
+      assert.deepEqual(shown.at(-1), {}, 'clear() drops a pending redraw');
+    });
+
+    it("appends the suffix to the node's own text, and refresh() redraws it throttled", () => {
+      const { node, shown } = fakeNode();
+      let left = 40;
+      const board = new StatusBoard(node, { throttleMs: 1000, suffix: () => `v1 ${left}/40` });
+      board.set({ fill: 'green', shape: 'dot', text: '5 new' });
+      assert.deepEqual(shown.at(-1), { fill: 'green', shape: 'dot', text: '5 new · v1 40/40' });
+      left = 39;
+      board.refresh();
+      left = 38;
+      board.refresh();
+      assert.equal(shown.length, 1);
+      clock.tick(1000);
+      assert.deepEqual(shown, [
+        { fill: 'green', shape: 'dot', text: '5 new · v1 40/40' },
+        { fill: 'green', shape: 'dot', text: '5 new · v1 38/40' },
+      ]);
+      board.set({});
+      assert.deepEqual(shown.at(-1), { text: 'v1 38/40' });
+      board.setAuth({ state: 'locked', lockedUntil: Date.parse('2026-03-01T10:10:00Z') });
+      assert.deepEqual(shown.at(-1), { fill: 'red', shape: 'dot', text: 'auth locked until 10:10:00Z' });
+    });
+  });
 });
