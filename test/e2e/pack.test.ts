@@ -23,6 +23,16 @@ describe('package: npm pack from a clean clone', function () {
     );
   });
 
+  it('contains the help and message catalogue of every node set (locales/en-US beside the node file)', function () {
+    const files = new Set(tarballFiles(packTarball()));
+    const missing: string[] = [];
+    for (const js of Object.values(packageJson()['node-red'].nodes)) {
+      const base = `${path.posix.dirname(js)}/locales/en-US/${path.posix.basename(js, '.js')}`;
+      for (const f of [`${base}.html`, `${base}.json`]) if (!files.has(f)) missing.push(f);
+    }
+    assert.deepEqual(missing, [], `missing from the tarball (${files.size} files)`);
+  });
+
   it('contains every editor resource an editor file loads (the generated FedEx options included)', function () {
     const files = new Set(tarballFiles(packTarball()));
     const wanted = new Set<string>();

@@ -36,6 +36,18 @@ function expectedTypes(moduleDir: string): string[] {
   return types;
 }
 
+/** Each registered type's help file, read from the installed package. */
+function helpFiles(moduleDir: string): { type: string; help: string }[] {
+  const pkg = packageJson();
+  const installed = path.join(moduleDir, 'node_modules', pkg.name);
+  return Object.values(pkg['node-red'].nodes).flatMap((js) => {
+    const editor = fs.readFileSync(path.join(installed, js.replace(/\.js$/, '.html')), 'utf8');
+    const file = path.join(installed, path.dirname(js), 'locales', 'en-US', path.basename(js, '.js') + '.html');
+    const help = fs.readFileSync(file, 'utf8');
+    return [...editor.matchAll(/registerType\(\s*['"]([^'"]+)['"]/g)].map((m) => ({ type: m[1], help }));
+  });
+}
+
 async function checkRuntime(runtime: Runtime, moduleDir: string): Promise<void> {
   const pkg = packageJson();
   const res = await runtime.request<NodeSet[]>('GET', '/nodes');
@@ -65,6 +77,23 @@ async function checkRuntime(runtime: Runtime, moduleDir: string): Promise<void> 
     const res = await runtime.request<string>('GET', `/${src}`, undefined, { accept: '*/*' });
     assert.equal(res.status, 200, src);
     assert.match(String(res.body), /window\.SageX3Shipping/, src);
+  }
+
+  // Help lives in locales/<lang>/<node set>.html beside each node file, as in Node-RED's own
+  // nodes: the editor's node html carries it once per type, for an English editor and, through
+  // Node-RED's fallback to en-US, for any other language.
+  for (const lang of ['en-US', 'fr']) {
+    const html = await runtime.request<string>('GET', '/nodes', undefined, {
+      accept: 'text/html',
+      'accept-language': lang,
+    });
+    assert.equal(html.status, 200);
+    for (const { type, help } of helpFiles(moduleDir)) {
+      assert.ok(help.includes(`data-help-name="${type}"`), `locales help of ${type}`);
+      const blocks = html.body.split(`data-help-name="${type}"`).length - 1;
+      assert.equal(blocks, 1, `${lang}: help blocks for ${type}`);
+      assert.ok(html.body.includes(help), `${lang}: the help of ${type} is not its locales file`);
+    }
   }
 }
 
