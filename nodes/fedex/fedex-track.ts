@@ -7,7 +7,8 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { failMessage, handleInput } from '../shared/red';
 import { bool, number } from '../shared/settings';
 import { shortTime } from '../shared/node-status';
-import { attachConfig, bindAudit } from './node-support';
+import { useAudit } from '../shared/use-audit';
+import { attachConfig, fedexFallback } from './node-support';
 import { isWholeRunFailure, numbersOf, runError, TrackService } from './track-service';
 import { x3FromCorrelation } from './tracking';
 
@@ -30,13 +31,13 @@ export = function (RED: NodeAPI): void {
     if (!ctx) return;
     let service: TrackService;
     try {
-      const audit = bindAudit(RED, node, def.audit, ctx);
+      const audit = useAudit(RED, node, ctx.work, def.audit, fedexFallback(ctx.config));
       service = new TrackService({
         client: ctx.config.client,
-        store: audit.store,
+        store: audit.store()!,
         includeDetailedScans: bool(def.includeDetailedScans, true),
         openLimit: Math.floor(number(def.openLimit, 300, { above: 0 })),
-        record: audit.record,
+        record: (e) => audit.record(e),
         nodeId: node.id,
       });
     } catch (err) {

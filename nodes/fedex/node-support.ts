@@ -1,51 +1,24 @@
 /**
- * Pieces the FedEx user nodes share: finding their config, binding the audit store (or the
- * config's in-memory fallback, with a warning).
+ * Pieces the FedEx user nodes share: finding their config, and the audit fallback (the config's
+ * in-memory store, with a warning).
  */
 import type { Node, NodeAPI } from 'node-red';
-import { getAuditConfig, PROCESS_INSTANCE_ID } from '../audit/config-api';
-import type { LabelStore } from '../audit/label-store';
-import type { AuditEntryInput, AuditStore } from '../audit/types';
 import type { ConfigWork } from '../shared/config-users';
 import { StatusBoard, followTokenStatus } from '../shared/node-status';
+import type { AuditFallback } from '../shared/use-audit';
 import { useConfig } from '../shared/use-config';
 import { FEDEX_CONFIG, type FedexConfigNode } from './config-api';
 
-export interface AuditBinding {
-  store: AuditStore;
-  /** Ledger owner of this process. */
-  owner: string;
-  /** Records an entry; never throws. */
-  record(entry: AuditEntryInput): Promise<unknown>;
-  /** false: the config's in-memory fallback (lost on restart). */
-  persistent: boolean;
-  /** The audit-config's label store (none with the in-memory fallback: labels stay inline). */
-  labels?: LabelStore;
-}
-
-/** The audit store a FedEx node writes to; the node's work (ctx.work) then counts for its audit-config too. */
-export function bindAudit(RED: NodeAPI, node: Node, auditId: unknown, ctx: FedexNodeContext): AuditBinding {
-  const config = ctx.config;
-  const audit = ctx.work.use(getAuditConfig(RED, auditId));
-  if (audit) {
-    return {
-      store: audit.getStore(),
-      owner: audit.instanceId,
-      record: (e) => audit.recordSafe(e),
-      persistent: true,
-      labels: audit.labelStore,
-    };
-  }
-  node.warn(
-    'no audit-config selected: the ledger and tracked shipments are kept in memory for this FedEx config only, ' +
-      'so exactly-once holds until Node-RED restarts. Select an audit-config to keep them.',
-  );
-  const store = config.fallbackStore();
+/**
+ * Without an audit-config, fedex-ship and fedex-track share their FedEx config's in-memory store
+ * (the ledger and the tracked shipments fedex-track follows).
+ */
+export function fedexFallback(config: FedexConfigNode): AuditFallback {
   return {
-    store,
-    owner: PROCESS_INSTANCE_ID,
-    record: (e) => store.record(e).catch(() => undefined),
-    persistent: false,
+    warning:
+      'no audit-config selected: the ledger and tracked shipments are kept in memory for this FedEx config only, ' +
+      'so exactly-once holds until Node-RED restarts. Select an audit-config to keep them.',
+    store: () => config.fallbackStore(),
   };
 }
 
