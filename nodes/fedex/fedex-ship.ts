@@ -10,7 +10,8 @@ import { number } from '../shared/settings';
 import type { ShipOverrides } from './mapping';
 import type { X3Info, X3Record } from './x3-documents';
 import { useAudit } from '../shared/use-audit';
-import { attachConfig, fedexFallback } from './node-support';
+import { useTokenConfig } from '../shared/use-token-config';
+import { FEDEX_CONFIG, fedexAuditFallback } from './config-api';
 import { SHIP_OPERATION, ShipService, type ShipOutcome } from './ship-service';
 import { CANCEL_OPERATION } from './ship-cancel';
 import { shipSettingsOf, type FedexShipDef } from './ship-settings';
@@ -40,12 +41,12 @@ export = function (RED: NodeAPI): void {
   }
 
   function setup(node: Node, def: FedexShipDef): void {
-    const ctx = attachConfig(RED, node, def.fedex);
+    const ctx = useTokenConfig(RED, node, FEDEX_CONFIG, def.fedex, (c) => c.client);
     if (!ctx) return;
     let service: ShipService;
     let persistent = true;
     try {
-      const audit = useAudit(RED, node, ctx.work, def.audit, fedexFallback(ctx.config));
+      const audit = useAudit(RED, node, ctx.work, def.audit, fedexAuditFallback(ctx.config));
       persistent = audit.persistent;
       service = new ShipService({
         client: ctx.config.client,

@@ -8,7 +8,8 @@ import { failMessage, handleInput } from '../shared/red';
 import { bool, number } from '../shared/settings';
 import { shortTime } from '../shared/node-status';
 import { useAudit } from '../shared/use-audit';
-import { attachConfig, fedexFallback } from './node-support';
+import { useTokenConfig } from '../shared/use-token-config';
+import { FEDEX_CONFIG, fedexAuditFallback } from './config-api';
 import { isWholeRunFailure, numbersOf, runError, TrackService } from './track-service';
 import { x3FromCorrelation } from './tracking';
 
@@ -27,11 +28,11 @@ export = function (RED: NodeAPI): void {
   }
 
   function setup(node: Node, def: FedexTrackDef): void {
-    const ctx = attachConfig(RED, node, def.fedex);
+    const ctx = useTokenConfig(RED, node, FEDEX_CONFIG, def.fedex, (c) => c.client);
     if (!ctx) return;
     let service: TrackService;
     try {
-      const audit = useAudit(RED, node, ctx.work, def.audit, fedexFallback(ctx.config));
+      const audit = useAudit(RED, node, ctx.work, def.audit, fedexAuditFallback(ctx.config));
       service = new TrackService({
         client: ctx.config.client,
         store: audit.store()!,

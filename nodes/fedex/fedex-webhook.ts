@@ -10,7 +10,8 @@ import { bool } from '../shared/settings';
 import { registerWebhookRoute, type WebhookRoute } from '../shared/webhook-route';
 import { shortTime } from '../shared/node-status';
 import { useAudit } from '../shared/use-audit';
-import { attachConfig } from './node-support';
+import { useTokenConfig } from '../shared/use-token-config';
+import { FEDEX_CONFIG } from './config-api';
 import { x3FromCorrelation } from './tracking';
 import { TrackingWebhookService } from './tracking-webhook-service';
 
@@ -30,7 +31,7 @@ export = function (RED: NodeAPI): void {
   }
 
   function setup(node: Node, def: FedexWebhookDef): void {
-    const ctx = attachConfig(RED, node, def.fedex);
+    const ctx = useTokenConfig(RED, node, FEDEX_CONFIG, def.fedex, (c) => c.client);
     if (!ctx) return;
     const config = ctx.config;
     let intake: TrackingWebhookService | undefined;

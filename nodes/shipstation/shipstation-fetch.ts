@@ -19,7 +19,7 @@ import { BudgetStatus } from './budget-status';
 import type { ResourcePage } from './client';
 import { SHIPSTATION_CONFIG } from './config-api';
 import { isFetchOperation, planFetch, type FetchOperation } from './fetch-plan';
-import { mappingOf, mapToX3Of, type MappingDef } from './node-options';
+import { mappingOf, mapToX3Of, type MappingDef } from './mapping-settings';
 import { createOrderWatermark, DEFAULT_OVERLAP_MS, pollModifiedOrders } from './order-poller';
 import { emitRecord } from './record-emit';
 import { normaliseRecord, recordKind } from './records';

@@ -14,7 +14,7 @@ import { configLabel, NotConfiguredError, rejectInputs } from '../shared/not-con
 import { bool, number } from '../shared/settings';
 import { BudgetStatus } from './budget-status';
 import { SHIPSTATION_CONFIG } from './config-api';
-import { mappingOf, mapToX3Of, type MappingDef } from './node-options';
+import { mappingOf, mapToX3Of, type MappingDef } from './mapping-settings';
 import { PointerWebhookService } from './pointer-webhook-service';
 import type { ApiVersion } from './resource-url';
 import { acceptedEvents } from './webhook-checks';

@@ -1,7 +1,9 @@
+/**
+ * The X3 mapping settings shipstation-in and shipstation-fetch share ("map to X3" and the X3 fields
+ * of the edit dialog), read into the options of mapping.ts.
+ */
 import { bool, text } from '../shared/settings';
 import type { X3MappingOptions } from './mapping';
-
-/** Settings several ShipStation nodes share: the X3 mapping fields. */
 
 export interface MappingDef {
   mapToX3?: boolean | string;
