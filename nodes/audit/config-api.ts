@@ -1,8 +1,8 @@
 /**
  * What an audit-config node offers the other nodes of the package. A connector node that has an
- * `audit` setting looks the config up with getAuditConfig() and records its own outcomes through
- * recordSafe(), and keeps its exactly-once path in getStore() (claim/complete/fail/markUnknown)
- * with instanceId as the ledger owner.
+ * `audit` setting binds it with useAudit() (nodes/shared/use-audit.ts), which records its outcomes
+ * through recordSafe() and keeps its exactly-once path in getStore() (claim/complete/fail/
+ * markUnknown) with instanceId as the ledger owner.
  */
 import { randomUUID } from 'crypto';
 import type { Node, NodeAPI } from 'node-red';

@@ -6,6 +6,7 @@ import type { Node, NodeDef } from 'node-red';
 import type { AuditStore } from '../audit/types';
 import type { NotConfiguredError } from '../shared/not-configured';
 import type { ConfigUsers } from '../shared/config-users';
+import type { AuditFallback } from '../shared/use-audit';
 import type { ConfigKind } from '../shared/use-config';
 import { number } from '../shared/settings';
 import { FEDEX_URLS, type FedexClient, type FedexClientOptions, type FedexEnvironment, type GrantType } from './client';
@@ -100,5 +101,18 @@ export function clientOptionsOf(def: Partial<FedexConfigDef>, creds: FedexConfig
     refreshMarginMs: positive(def.tokenMarginSeconds, 300) * 1000,
     lockoutMs: positive(def.lockoutMinutes, 10) * 60_000,
     timeoutMs: positive(def.timeoutSeconds, 30) * 1000,
+  };
+}
+
+/**
+ * Without an audit-config, fedex-ship and fedex-track share their FedEx config's in-memory store
+ * (the ledger and the tracked shipments fedex-track follows).
+ */
+export function fedexAuditFallback(config: FedexConfigNode): AuditFallback {
+  return {
+    warning:
+      'no audit-config selected: the ledger and tracked shipments are kept in memory for this FedEx config only, ' +
+      'so exactly-once holds until Node-RED restarts. Select an audit-config to keep them.',
+    store: () => config.fallbackStore(),
   };
 }

@@ -9,7 +9,9 @@ import { failMessage, handleInput, type Msg } from '../shared/red';
 import { number } from '../shared/settings';
 import type { ShipOverrides } from './mapping';
 import type { X3Info, X3Record } from './x3-documents';
-import { attachConfig, bindAudit } from './node-support';
+import { useAudit } from '../shared/use-audit';
+import { useTokenConfig } from '../shared/use-token-config';
+import { FEDEX_CONFIG, fedexAuditFallback } from './config-api';
 import { SHIP_OPERATION, ShipService, type ShipOutcome } from './ship-service';
 import { CANCEL_OPERATION } from './ship-cancel';
 import { shipSettingsOf, type FedexShipDef } from './ship-settings';
@@ -39,19 +41,19 @@ export = function (RED: NodeAPI): void {
   }
 
   function setup(node: Node, def: FedexShipDef): void {
-    const ctx = attachConfig(RED, node, def.fedex);
+    const ctx = useTokenConfig(RED, node, FEDEX_CONFIG, def.fedex, (c) => c.client);
     if (!ctx) return;
     let service: ShipService;
     let persistent = true;
     try {
-      const audit = bindAudit(RED, node, def.audit, ctx);
+      const audit = useAudit(RED, node, ctx.work, def.audit, fedexAuditFallback(ctx.config));
       persistent = audit.persistent;
       service = new ShipService({
         client: ctx.config.client,
-        store: audit.store,
+        store: audit.store()!,
         owner: audit.owner,
         settings: shipSettingsOf(def),
-        record: audit.record,
+        record: (e) => audit.record(e),
         nodeId: node.id,
         labels: audit.labels,
         reconcileDelayMs: number(def.reconcileDelaySeconds, 30, { min: 0 }) * 1000,

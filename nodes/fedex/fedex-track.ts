@@ -7,7 +7,9 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { failMessage, handleInput } from '../shared/red';
 import { bool, number } from '../shared/settings';
 import { shortTime } from '../shared/node-status';
-import { attachConfig, bindAudit } from './node-support';
+import { useAudit } from '../shared/use-audit';
+import { useTokenConfig } from '../shared/use-token-config';
+import { FEDEX_CONFIG, fedexAuditFallback } from './config-api';
 import { isWholeRunFailure, numbersOf, runError, TrackService } from './track-service';
 import { x3FromCorrelation } from './tracking';
 
@@ -26,17 +28,17 @@ export = function (RED: NodeAPI): void {
   }
 
   function setup(node: Node, def: FedexTrackDef): void {
-    const ctx = attachConfig(RED, node, def.fedex);
+    const ctx = useTokenConfig(RED, node, FEDEX_CONFIG, def.fedex, (c) => c.client);
     if (!ctx) return;
     let service: TrackService;
     try {
-      const audit = bindAudit(RED, node, def.audit, ctx);
+      const audit = useAudit(RED, node, ctx.work, def.audit, fedexAuditFallback(ctx.config));
       service = new TrackService({
         client: ctx.config.client,
-        store: audit.store,
+        store: audit.store()!,
         includeDetailedScans: bool(def.includeDetailedScans, true),
         openLimit: Math.floor(number(def.openLimit, 300, { above: 0 })),
-        record: audit.record,
+        record: (e) => audit.record(e),
         nodeId: node.id,
       });
     } catch (err) {

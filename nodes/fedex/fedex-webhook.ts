@@ -5,12 +5,13 @@
  * answered 503, so FedEx keeps it (retries, then its missed-events queue) instead of losing it.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { getAuditConfig } from '../audit/config-api';
 import type { AuditStore } from '../audit/types';
 import { bool } from '../shared/settings';
 import { registerWebhookRoute, type WebhookRoute } from '../shared/webhook-route';
 import { shortTime } from '../shared/node-status';
-import { attachConfig } from './node-support';
+import { useAudit } from '../shared/use-audit';
+import { useTokenConfig } from '../shared/use-token-config';
+import { FEDEX_CONFIG } from './config-api';
 import { x3FromCorrelation } from './tracking';
 import { TrackingWebhookService } from './tracking-webhook-service';
 
@@ -30,21 +31,21 @@ export = function (RED: NodeAPI): void {
   }
 
   function setup(node: Node, def: FedexWebhookDef): void {
-    const ctx = attachConfig(RED, node, def.fedex);
+    const ctx = useTokenConfig(RED, node, FEDEX_CONFIG, def.fedex, (c) => c.client);
     if (!ctx) return;
     const config = ctx.config;
     let intake: TrackingWebhookService | undefined;
     // its work (storing a push, applying what is stored) keeps the audit store open through a redeploy
-    const audit = ctx.work.use(getAuditConfig(RED, def.audit));
+    const audit = useAudit(RED, node, ctx.work, def.audit);
     try {
-      if (!audit) throw new Error('select an audit-config: events are stored there before FedEx is answered');
-      const store: AuditStore = audit.getStore();
+      if (!audit.config) throw new Error('select an audit-config: events are stored there before FedEx is answered');
+      const store: AuditStore = audit.config.getStore();
       intake = new TrackingWebhookService({
         store,
         secret: () => config.webhookSecret(),
         scope: `fedex-webhook:${node.id}`,
         emitAll: bool(def.emitAll, false),
-        record: (e) => audit.recordSafe(e),
+        record: (e) => audit.record(e),
         nodeId: node.id,
         onUpdate: ({ update, eventId, correlation }) => {
           const msg: NodeMessage & Record<string, unknown> = {
@@ -62,7 +63,7 @@ export = function (RED: NodeAPI): void {
       });
     } catch (err) {
       // the route still answers (503): FedEx keeps the events until this is fixed
-      ctx.board.set({ fill: 'red', shape: 'ring', text: audit ? 'audit store unavailable' : 'no audit-config' });
+      ctx.board.set({ fill: 'red', shape: 'ring', text: audit.config ? 'audit store unavailable' : 'no audit-config' });
       node.error(`fedex-webhook: ${(err as Error).message}; answering 503 to FedEx`);
     }
     if (!config.webhookSecret()) {

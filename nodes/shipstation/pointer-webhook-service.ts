@@ -6,15 +6,14 @@
  * by id + modify date in the store, so a redelivered pointer or a re-read resource emits nothing
  * twice. The node file registers the routes, shows `state()` and sends what comes out.
  */
-import { toErrorInfo } from '../core/errors';
 import type { BackoffPolicy } from '../core/retry';
 import type { AuditEntryInput, AuditStore } from '../audit/types';
 import type { WebhookRequest } from '../shared/webhook-route';
 import type { ShipStationClient } from './client';
 import type { X3MappingOptions } from './mapping';
 import { PointerInbox } from './pointer-inbox';
-import { recordMessage } from './record-message';
-import { correlationOf, normaliseRecord, recordIdentity, recordKind } from './records';
+import { emitRecord } from './record-emit';
+import { normaliseRecord, recordIdentity, recordKind } from './records';
 import type { ApiVersion } from './resource-url';
 import { checkWebhook, type IntakeRejection, type WebhookPointer } from './webhook-checks';
 import type { JwksSource } from './webhook-verify';
@@ -195,39 +194,19 @@ export class PointerWebhookService {
         // closing: a msg sent now may meet a stopped flow; unseen, the record comes at the next start
         if (signal.aborted) throw new Error('shipstation-in closed');
         if (!(await o.store.markSeen(o.scope, `${ident.id}@${ident.stamp}`))) continue;
-        const built = recordMessage({}, record, {
+        await emitRecord({}, record, {
           version: page.version,
           kind,
           resourceUrl: pointer.resourceUrl,
           event: pointer.resourceType,
           mapToX3: o.mapToX3,
           mapping: o.mapping,
+          verb: 'receive',
+          nodeId: o.nodeId,
+          record: o.record,
+          send: o.onRecord,
+          fail: o.onFailed,
         });
-        const correlation = correlationOf(kind, page.version, record);
-        const stored = { topic: built.msg.topic, payload: record, shipstation: built.msg.shipstation };
-        if (built.error) {
-          const info = toErrorInfo(built.error, 'shipstation');
-          await o.record({
-            system: 'shipstation',
-            operation: `${kind}.receive`,
-            status: 'failed',
-            correlation,
-            error: { code: info.code, message: info.message },
-            msg: stored,
-            nodeId: o.nodeId,
-          });
-          o.onFailed(built.error, built.msg);
-        } else {
-          await o.record({
-            system: 'shipstation',
-            operation: `${kind}.receive`,
-            status: 'succeeded',
-            correlation,
-            msg: { ...stored, x3Draft: built.msg.x3Draft },
-            nodeId: o.nodeId,
-          });
-          o.onRecord(built.msg);
-        }
         emitted += 1;
       }
     }

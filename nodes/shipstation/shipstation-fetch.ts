@@ -8,10 +8,10 @@
  * or which went with the deleted node.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { toErrorInfo } from '../core/errors';
 import { PollLoop } from '../core/poll-loop';
 import { stateFile } from '../core/state-file';
 import type { Watermark, WatermarkData } from '../core/watermark';
+import { useAudit } from '../shared/use-audit';
 import { useConfig } from '../shared/use-config';
 import { failMessage, handleInput, userDir, type Msg } from '../shared/red';
 import { bool, number } from '../shared/settings';
@@ -19,10 +19,10 @@ import { BudgetStatus } from './budget-status';
 import type { ResourcePage } from './client';
 import { SHIPSTATION_CONFIG } from './config-api';
 import { isFetchOperation, planFetch, type FetchOperation } from './fetch-plan';
-import { mappingOf, mapToX3Of, nodeAudit, type MappingDef } from './node-options';
+import { mappingOf, mapToX3Of, type MappingDef } from './mapping-settings';
 import { createOrderWatermark, DEFAULT_OVERLAP_MS, pollModifiedOrders } from './order-poller';
-import { recordMessage } from './record-message';
-import { correlationOf, normaliseRecord, recordKind } from './records';
+import { emitRecord } from './record-emit';
+import { normaliseRecord, recordKind } from './records';
 
 interface FetchDef extends NodeDef, MappingDef {
   server?: string;
@@ -58,7 +58,7 @@ export = function (RED: NodeAPI): void {
     const { config: cfg, work } = used;
     const client = cfg.client;
     const status = new BudgetStatus(node, client, 'v1');
-    const audit = nodeAudit(RED, node, def.audit, false);
+    const audit = useAudit(RED, node, work, def.audit);
     const operation: FetchOperation = isFetchOperation(def.operation) ? def.operation : 'orders-modified';
     const mapToX3 = mapToX3Of(def);
     const mapping = mappingOf(def);
@@ -96,33 +96,18 @@ export = function (RED: NodeAPI): void {
     ): Promise<void> => {
       // a poll still running when the node closes must not emit from a dead node
       if (closed) throw new Error('shipstation-fetch was closed');
-      const kind = recordKind(version, collection, record);
-      const built = recordMessage(base, record, { version, kind, resourceUrl, mapToX3, mapping });
-      const stored = { topic: built.msg.topic, payload: record, shipstation: built.msg.shipstation };
-      const correlation = correlationOf(kind, version, record);
-      if (built.error) {
-        const info = toErrorInfo(built.error, 'shipstation');
-        await audit.record({
-          system: 'shipstation',
-          operation: `${kind}.fetch`,
-          status: 'failed',
-          correlation,
-          error: { code: info.code, message: info.message },
-          msg: stored,
-          nodeId: node.id,
-        });
-        node.error(failMessage(built.msg as Msg, built.error, 'shipstation'), built.msg);
-        return;
-      }
-      await audit.record({
-        system: 'shipstation',
-        operation: `${kind}.fetch`,
-        status: 'succeeded',
-        correlation,
-        msg: { ...stored, x3Draft: built.msg.x3Draft },
+      await emitRecord(base, record, {
+        version,
+        kind: recordKind(version, collection, record),
+        resourceUrl,
+        mapToX3,
+        mapping,
+        verb: 'fetch',
         nodeId: node.id,
+        record: (entry) => audit.record(entry),
+        send: (m) => send(m as NodeMessage),
+        fail: (err, m) => node.error(failMessage(m as Msg, err, 'shipstation'), m),
       });
-      send(built.msg as NodeMessage);
     };
 
     const loop = new PollLoop<PollTarget>({

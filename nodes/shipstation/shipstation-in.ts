@@ -6,7 +6,7 @@
  * (checks in webhook-checks.ts, storing, fetch, retry and recovery in pointer-inbox.ts).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { getAuditConfig } from '../audit/config-api';
+import { useAudit } from '../shared/use-audit';
 import { useConfig } from '../shared/use-config';
 import { failMessage, type Msg } from '../shared/red';
 import { registerWebhookRoute, type WebhookRequest, type WebhookRoute } from '../shared/webhook-route';
@@ -14,7 +14,7 @@ import { configLabel, NotConfiguredError, rejectInputs } from '../shared/not-con
 import { bool, number } from '../shared/settings';
 import { BudgetStatus } from './budget-status';
 import { SHIPSTATION_CONFIG } from './config-api';
-import { mappingOf, mapToX3Of, nodeAudit, type MappingDef } from './node-options';
+import { mappingOf, mapToX3Of, type MappingDef } from './mapping-settings';
 import { PointerWebhookService } from './pointer-webhook-service';
 import type { ApiVersion } from './resource-url';
 import { acceptedEvents } from './webhook-checks';
@@ -59,12 +59,14 @@ export = function (RED: NodeAPI): void {
     }
     const client = cfg.client;
     const status = new BudgetStatus(node, client, version);
-    const audit = nodeAudit(RED, node, def.audit, true);
-    work.use(getAuditConfig(RED, def.audit));
+    const audit = useAudit(RED, node, work, def.audit, {
+      warning:
+        'no audit-config selected: webhook pointers and seen ids are kept in memory only, so they are lost on restart (select an audit-config for durable, exactly-once delivery)',
+    });
     const service = new PointerWebhookService({
       client,
       jwks: cfg.jwks,
-      store: audit.store!,
+      store: (audit.available() ?? audit.fallback())!,
       record: (entry) => audit.record(entry),
       nodeId: node.id,
       scope: `shipstation-in:${node.id}`,

@@ -7,13 +7,12 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ApiError, toErrorInfo, ValidationError } from '../core/errors';
 import { runExactlyOnce } from '../audit/exactly-once';
 import { replayLedgerKey } from '../audit/msg-audit';
-import { getAuditConfig } from '../audit/config-api';
+import { useAudit } from '../shared/use-audit';
 import { useConfig } from '../shared/use-config';
 import { failMessage, handleInput, type DoneFn, type Msg, type SendFn } from '../shared/red';
 import { bool } from '../shared/settings';
 import { BudgetStatus } from './budget-status';
 import { SHIPSTATION_CONFIG } from './config-api';
-import { nodeAudit } from './node-options';
 import { markShipped, updateProduct, upsertOrder } from './update-ops';
 
 interface UpdateDef extends NodeDef {
@@ -45,8 +44,8 @@ export = function (RED: NodeAPI): void {
     const client = cfg.client;
     // Writes in flight (a mark-as-shipped under its ledger claim) keep the client and the store open.
     const status = new BudgetStatus(node, client, 'v1');
-    const audit = nodeAudit(RED, node, def.audit, false);
-    const auditCfg = work.use(getAuditConfig(RED, def.audit));
+    const audit = useAudit(RED, node, work, def.audit);
+    const store = audit.available();
     const defaultOperation: UpdateOperation = isOperation(def.operation) ? def.operation : 'order';
     const merge = bool(def.mergeProduct, true);
     status.set({ fill: 'grey', shape: 'ring', text: defaultOperation });
@@ -135,8 +134,7 @@ export = function (RED: NodeAPI): void {
         const r = await markShipped(client, input);
         return { ...r.request, ...r.response, orderNumber: r.response.orderNumber ?? r.order.orderNumber };
       };
-      const store = audit.store;
-      if (!store || !auditCfg) return run();
+      if (!store) return run();
       const target = String(input.orderId ?? input.orderNumber ?? '');
       const key =
         replayLedgerKey(msg, LEDGER_OPERATION) ??
@@ -145,7 +143,7 @@ export = function (RED: NodeAPI): void {
         {
           store,
           key,
-          meta: { owner: auditCfg.instanceId, system: 'shipstation', operation: LEDGER_OPERATION },
+          meta: { owner: audit.owner, system: 'shipstation', operation: LEDGER_OPERATION },
           isOutcomeUnknown: (err) => err instanceof ApiError && err.ambiguous,
         },
         run,

@@ -11,10 +11,10 @@ import { PollLoop } from '../core/poll-loop';
 import { stateFile } from '../core/state-file';
 import { toEpochMs } from '../core/time';
 import { Watermark, type WatermarkData, type WatermarkStore } from '../core/watermark';
-import { getAuditConfig } from '../audit/config-api';
 import { followTokenStatus, StatusBoard } from '../shared/node-status';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
 import { bool, number } from '../shared/settings';
+import { useAudit } from '../shared/use-audit';
 import { useConfig } from '../shared/use-config';
 import { X3_CONFIG } from './config-api';
 import type { EntityDefinition } from './entities';
@@ -91,7 +91,7 @@ export = function (RED: NodeAPI): void {
         : def.initial === 'date' && def.initialDate?.trim()
           ? def.initialDate.trim()
           : 'source';
-    const audit = getAuditConfig(RED, def.audit);
+    const audit = useAudit(RED, node, work, def.audit);
     const client = conn.clientFor(entity, 'read');
 
     const scope = JSON.stringify([conn.settings.url, conn.folder, entity.name, entity.key, entity.stamp]);
@@ -139,10 +139,10 @@ export = function (RED: NodeAPI): void {
               }) as NodeMessage,
           );
       node.send([out]);
-      if (audit) {
+      if (audit.config) {
         await Promise.all(
           records.map((r) =>
-            audit.recordSafe({
+            audit.record({
               system: 'x3',
               operation: 'x3.poll',
               status: 'received',

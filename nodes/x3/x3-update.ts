@@ -8,14 +8,12 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ApiError, toErrorInfo, ValidationError } from '../core/errors';
 import { stateFile } from '../core/state-file';
 import { parseMapping } from '../core/template';
-import { getAuditConfig, PROCESS_INSTANCE_ID } from '../audit/config-api';
 import { correlationFromMsg } from '../audit/correlation';
 import { replayLedgerKey } from '../audit/msg-audit';
-import { openSqliteStore } from '../audit/sqlite-store';
-import type { AuditStore } from '../audit/types';
 import { followTokenStatus, StatusBoard } from '../shared/node-status';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
 import { number } from '../shared/settings';
+import { useAudit } from '../shared/use-audit';
 import { useConfig } from '../shared/use-config';
 import { X3_CONFIG } from './config-api';
 import type { EntityDefinition } from './entities';
@@ -122,7 +120,10 @@ export = function (RED: NodeAPI): void {
       return;
     }
     const unfollow = followTokenStatus(board, conn);
-    const audit = work.use(getAuditConfig(RED, def.audit));
+    const audit = useAudit(RED, node, work, def.audit, {
+      warning: 'x3-update: no audit-config selected: creates are de-duplicated in memory only, until Node-RED restarts',
+      trail: false,
+    });
     const lastWrittenFile = stateFile<{ entries: Record<string, [string, number]> }>(
       userDir(RED),
       'x3-update-writeback',
@@ -130,17 +131,9 @@ export = function (RED: NodeAPI): void {
     );
     const lastWritten = fileLastWrittenStore(lastWrittenFile);
 
-    let fallbackStore: AuditStore | undefined;
     const ledger = (): LedgerAccess | undefined => {
       if (settings.operation !== 'create' && settings.operation !== 'upsert') return undefined;
-      if (audit) return { store: audit.getStore(), owner: audit.instanceId };
-      if (!fallbackStore) {
-        node.warn(
-          'x3-update: no audit-config selected: creates are de-duplicated in memory only, until Node-RED restarts',
-        );
-        fallbackStore = openSqliteStore({ path: ':memory:' });
-      }
-      return { store: fallbackStore, owner: PROCESS_INSTANCE_ID };
+      return { store: audit.store()!, owner: audit.owner };
     };
 
     const operationName = `x3.${settings.operation}`;
@@ -231,8 +224,8 @@ export = function (RED: NodeAPI): void {
           shape: 'dot',
           text: `${verb} ${keys.length === 1 ? keys[0] : `${keys.length} records`}`,
         });
-        if (audit) {
-          await audit.recordSafe({
+        if (audit.config) {
+          await audit.record({
             system: 'x3',
             operation: operationName,
             status: 'succeeded',
@@ -259,10 +252,10 @@ export = function (RED: NodeAPI): void {
           const info = toErrorInfo(err, 'x3');
           board.set({ fill: 'red', shape: 'ring', text: info.code });
           const failed = failMessage(msg, err, 'x3');
-          if (audit) {
+          if (audit.config) {
             const { error: _error, ...replayable } = msg;
             void _error;
-            await audit.recordSafe({
+            await audit.record({
               system: 'x3',
               operation: operationName,
               status: 'failed',
@@ -296,13 +289,10 @@ export = function (RED: NodeAPI): void {
           unfollow();
           if (removed) lastWritten.remove();
           board.clear();
-          return fallbackStore?.close();
+          return audit.close();
         })
         .catch(() => undefined)
-        .finally(() => {
-          fallbackStore = undefined;
-          done();
-        });
+        .finally(() => done());
     });
   }
 
