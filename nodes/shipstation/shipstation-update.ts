@@ -134,7 +134,20 @@ export = function (RED: NodeAPI): void {
         const r = await markShipped(client, input);
         return { ...r.request, ...r.response, orderNumber: r.response.orderNumber ?? r.order.orderNumber };
       };
-      if (!store) return run();
+      if (!store) {
+        // an audit-config is selected but its store is down: without the ledger a retry or a
+        // replay could create a second fulfilment, so nothing is marked shipped until it is back
+        if (audit.config) {
+          throw new ApiError({
+            system: 'shipstation',
+            code: 'LEDGER_UNAVAILABLE',
+            message:
+              'the audit store holding the mark-as-shipped ledger is not available: the order is not marked shipped',
+            retryable: true,
+          });
+        }
+        return run();
+      }
       const target = String(input.orderId ?? input.orderNumber ?? '');
       const key =
         replayLedgerKey(msg, LEDGER_OPERATION) ??

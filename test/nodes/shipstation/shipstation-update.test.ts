@@ -105,6 +105,21 @@ describe('shipstation-update node', function () {
     assert.equal(sim.state.store.orders.get(open.orderId)?.orderStatus, 'shipped');
   });
 
+  it('refuses to mark an order shipped when its audit-config cannot open the ledger: nothing is sent', async () => {
+    const open = sim.createOrder(importedOrder('X3-103'));
+    const broken = flow({ operation: 'markShipped' }).map((n) =>
+      n.id === 'audit' ? { ...n, path: undefined, backend: 'postgres', connection: 'postgres://x' } : n,
+    );
+    await helper.load(modules, broken, credentials());
+    const caught = collect(helper.getNode('caught'), 1);
+    const body = { orderId: open.orderId, carrierCode: 'usps', trackingNumber: '9400TEST', shipDate: '2026-11-02' };
+    helper.getNode('up').receive({ payload: body });
+    const [msg] = await caught;
+    assert.equal((msg.error as Json).code, 'LEDGER_UNAVAILABLE', JSON.stringify(msg.error));
+    assert.equal(writes().filter((w) => w.includes('markasshipped')).length, 0, 'no fulfilment without the ledger');
+    assert.equal(sim.state.store.orders.get(open.orderId)?.orderStatus, 'awaiting_shipment');
+  });
+
   it('updates a product by SKU, merged over the current one', async () => {
     await helper.load(modules, flow({ operation: 'product' }), credentials());
     const out = collect(helper.getNode('out'), 1);
