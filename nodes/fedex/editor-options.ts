@@ -1,6 +1,6 @@
 /**
  * The FedEx values the fedex-ship edit dialog offers, taken from the vocabulary the request
- * schemas check (schemas.ts), so the dialog never offers a value the node would refuse and a new
+ * schemas check (vocabulary.ts), so the dialog never offers a value the node would refuse and a new
  * value is added in one place. The build (scripts/copy-assets.ts) writes them into
  * resources/fedex-options.js, which the dialog loads.
  */

@@ -67,8 +67,6 @@ import {
 } from './ship-reconcile';
 import { ShipCancel, type CancelClient, type CancelInput, type CancelOutcome } from './ship-cancel';
 
-export { generationKey };
-
 export const SHIP_OPERATION = 'ship.create';
 export const DEFAULT_MAX_CREATE_ATTEMPTS = 4;
 
