@@ -18,13 +18,7 @@ export interface CustomsData {
 }
 
 export type CommodityField =
-  | 'description'
-  | 'quantity'
-  | 'unitPrice'
-  | 'harmonizedCode'
-  | 'countryOfManufacture'
-  | 'weight'
-  | 'partNumber';
+  'description' | 'quantity' | 'unitPrice' | 'harmonizedCode' | 'countryOfManufacture' | 'weight' | 'partNumber';
 
 /** A commodity before validation: any value may be missing; `sources` says where each was read. */
 export interface CommodityDraft {
@@ -129,7 +123,10 @@ export function deriveCommodities(
 
     const description =
       text(master?.[fields.productDescription]) ?? text(line[fields.lineDescription]) ?? product ?? undefined;
-    sources.description = master?.[fields.productDescription] !== undefined ? productField(fields.productDescription) : `${fields.lineDescription} (${label})`;
+    sources.description =
+      master?.[fields.productDescription] !== undefined
+        ? productField(fields.productDescription)
+        : `${fields.lineDescription} (${label})`;
 
     const quantity = num(line[fields.lineQuantity]);
     sources.quantity = `${fields.lineQuantity} (${label})`;

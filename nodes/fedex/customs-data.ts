@@ -56,9 +56,9 @@ export class CustomsDataReader {
   ): Promise<CustomsData> {
     const lines = linesOf(record, fields) ?? [];
     const products = productsFrom(given.products);
-    const wanted = [
-      ...new Set(lines.map((l) => text(l[fields.lineProduct])).filter((c): c is string => !!c)),
-    ].filter((c) => !products.has(c));
+    const wanted = [...new Set(lines.map((l) => text(l[fields.lineProduct])).filter((c): c is string => !!c))].filter(
+      (c) => !products.has(c),
+    );
     const queue = [...wanted];
     const worker = async (): Promise<void> => {
       for (let code = queue.shift(); code !== undefined; code = queue.shift()) {

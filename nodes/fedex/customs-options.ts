@@ -34,7 +34,14 @@ export interface CustomsFieldMap {
 
 export type CustomsDocuments = 'generate' | 'upload-later' | 'none';
 export type DutiesPaymentType = 'SENDER' | 'RECIPIENT' | 'THIRD_PARTY';
-export const SHIPMENT_PURPOSES = ['SOLD', 'NOT_SOLD', 'GIFT', 'SAMPLE', 'REPAIR_AND_RETURN', 'PERSONAL_EFFECTS'] as const;
+export const SHIPMENT_PURPOSES = [
+  'SOLD',
+  'NOT_SOLD',
+  'GIFT',
+  'SAMPLE',
+  'REPAIR_AND_RETURN',
+  'PERSONAL_EFFECTS',
+] as const;
 export const TERMS_OF_SALE = ['DDP', 'DAP', 'FCA', 'CPT', 'CIP', 'EXW', 'FOB', 'CFR', 'CIF', 'DPU'] as const;
 export const DUTIES_PAYMENT_TYPES = ['SENDER', 'RECIPIENT', 'THIRD_PARTY'] as const;
 export const CUSTOMS_DOCUMENTS = ['generate', 'upload-later', 'none'] as const;

@@ -31,7 +31,11 @@ export function harmonizedDigits(code: string): string | undefined {
   return /^\d{6,10}$/.test(digits) ? digits : undefined;
 }
 
-export function commodityProblems(drafts: CommodityDraft[], currency: string | undefined, currencySource: string): Problem[] {
+export function commodityProblems(
+  drafts: CommodityDraft[],
+  currency: string | undefined,
+  currencySource: string,
+): Problem[] {
   const problems: Problem[] = [];
   if (!currency || !/^[A-Z]{3}$/.test(currency))
     problems.push({
@@ -39,12 +43,22 @@ export function commodityProblems(drafts: CommodityDraft[], currency: string | u
       message: `currency is ${currency ? `'${currency}', not a three-letter code` : 'missing'} (${currencySource})`,
     });
   if (drafts.length === 0)
-    problems.push({ field: 'lines', message: 'an international shipment needs at least one commodity (delivery line)' });
+    problems.push({
+      field: 'lines',
+      message: 'an international shipment needs at least one commodity (delivery line)',
+    });
   for (const d of drafts) {
     const src = d.sources;
-    if (!d.description) problems.push({ field: src.description ?? 'description', message: `${d.label}: description missing (${src.description})` });
+    if (!d.description)
+      problems.push({
+        field: src.description ?? 'description',
+        message: `${d.label}: description missing (${src.description})`,
+      });
     if (!d.harmonizedCode)
-      problems.push({ field: src.harmonizedCode ?? 'harmonizedCode', message: `${d.label}: harmonized code missing (${src.harmonizedCode})` });
+      problems.push({
+        field: src.harmonizedCode ?? 'harmonizedCode',
+        message: `${d.label}: harmonized code missing (${src.harmonizedCode})`,
+      });
     else if (!harmonizedDigits(d.harmonizedCode))
       problems.push({
         field: src.harmonizedCode ?? 'harmonizedCode',
@@ -61,11 +75,20 @@ export function commodityProblems(drafts: CommodityDraft[], currency: string | u
         message: `${d.label}: country of manufacture '${d.countryOfManufacture}' must be a two-letter ISO code (${src.countryOfManufacture})`,
       });
     if (d.quantity === undefined || !(d.quantity > 0))
-      problems.push({ field: src.quantity ?? 'quantity', message: `${d.label}: quantity missing or not above 0 (${src.quantity})` });
+      problems.push({
+        field: src.quantity ?? 'quantity',
+        message: `${d.label}: quantity missing or not above 0 (${src.quantity})`,
+      });
     if (d.unitPrice === undefined || !(d.unitPrice > 0))
-      problems.push({ field: src.unitPrice ?? 'unitPrice', message: `${d.label}: no customs value, unit price ${d.unitPrice ?? 'missing'} (${src.unitPrice})` });
+      problems.push({
+        field: src.unitPrice ?? 'unitPrice',
+        message: `${d.label}: no customs value, unit price ${d.unitPrice ?? 'missing'} (${src.unitPrice})`,
+      });
     if (d.weight === undefined || !(d.weight > 0))
-      problems.push({ field: src.weight ?? 'weight', message: `${d.label}: no weight (product unit weight or the document's gross weight)` });
+      problems.push({
+        field: src.weight ?? 'weight',
+        message: `${d.label}: no weight (product unit weight or the document's gross weight)`,
+      });
   }
   return problems;
 }
@@ -122,10 +145,7 @@ export function destinationProblems(party: PartyLike, sources: ReadonlyMap<strin
 /** Throws one ValidationError naming the first field, listing every problem. */
 export function throwProblems(problems: Problem[]): void {
   if (!problems.length) return;
-  throw new ValidationError(
-    'fedex',
-    problems[0].field,
-    `customs: ${problems.map((p) => p.message).join('; ')}`,
-    { problems },
-  );
+  throw new ValidationError('fedex', problems[0].field, `customs: ${problems.map((p) => p.message).join('; ')}`, {
+    problems,
+  });
 }

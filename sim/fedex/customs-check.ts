@@ -43,7 +43,14 @@ export interface CustomsFacts {
   commodityCount: number;
 }
 
-function money(c: Checker, parent: Obj, key: string, path: string, required: boolean, currencies: Set<string>): number | undefined {
+function money(
+  c: Checker,
+  parent: Obj,
+  key: string,
+  path: string,
+  required: boolean,
+  currencies: Set<string>,
+): number | undefined {
   const p = join(path, key);
   const m = c.obj(parent, key, path, required);
   if (!m) return undefined;

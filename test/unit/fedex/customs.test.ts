@@ -28,7 +28,8 @@ function build(record: Record<string, unknown>, customs?: CustomsData, patch = {
 
 type Rs = Record<string, unknown> & { customsClearanceDetail: Record<string, unknown> };
 const rsOf = (b: BuiltShipment): Rs => b.request.requestedShipment as Rs;
-const commoditiesOf = (b: BuiltShipment) => rsOf(b).customsClearanceDetail.commodities as Array<Record<string, unknown>>;
+const commoditiesOf = (b: BuiltShipment) =>
+  rsOf(b).customsClearanceDetail.commodities as Array<Record<string, unknown>>;
 
 function fails(f: () => unknown): ValidationError {
   try {
@@ -86,7 +87,12 @@ describe('fedex customs (international shipments from X3)', () => {
     assert.equal(rsOf(build(torontoDelivery(), data(), ground)).serviceType, 'FEDEX_GROUND');
     const err = fails(() => build(monterreyDelivery(), data(), ground));
     assert.equal(err.field, 'internationalServiceType');
-    const economy = build(monterreyDelivery(), data(), {}, { customs: { internationalServiceType: 'INTERNATIONAL_ECONOMY' } });
+    const economy = build(
+      monterreyDelivery(),
+      data(),
+      {},
+      { customs: { internationalServiceType: 'INTERNATIONAL_ECONOMY' } },
+    );
     assert.equal(rsOf(economy).serviceType, 'INTERNATIONAL_ECONOMY');
   });
 
@@ -112,7 +118,10 @@ describe('fedex customs (international shipments from X3)', () => {
     delete record.CUR;
     const err = fails(() => build(record, data(order, products)));
     assert.match(err.message, /currency is missing \(sales order CUR\)/);
-    assert.match(err.message, /line 3000, product ITM000003: country of manufacture missing \(product master ORICRY of ITM000003\)/);
+    assert.match(
+      err.message,
+      /line 3000, product ITM000003: country of manufacture missing \(product master ORICRY of ITM000003\)/,
+    );
     assert.match(err.message, /line 2000, product ITM000002: no customs value, unit price 0 \(sales order line GROPRI/);
   });
 
@@ -130,8 +139,12 @@ describe('fedex customs (international shipments from X3)', () => {
     (order.SORDERQ as Array<Record<string, unknown>>)[0].GROPRI = 1000;
     const err = fails(() => build(monterreyDelivery(), data(order)));
     assert.equal(err.field, 'exportCompliance');
-    const ok = build(monterreyDelivery(), data(order), { customs: { ...settings().customs, exportCompliance: 'AES X20250130123456' } });
-    assert.deepEqual(rsOf(ok).customsClearanceDetail.exportDetail, { exportComplianceStatement: 'AES X20250130123456' });
+    const ok = build(monterreyDelivery(), data(order), {
+      customs: { ...settings().customs, exportCompliance: 'AES X20250130123456' },
+    });
+    assert.deepEqual(rsOf(ok).customsClearanceDetail.exportDetail, {
+      exportComplianceStatement: 'AES X20250130123456',
+    });
   });
 
   it('msg.fedex.commodities replace the derived list; documents uploaded later use POST_SHIPMENT_UPLOAD_REQUESTED', () => {
@@ -141,7 +154,15 @@ describe('fedex customs (international shipments from X3)', () => {
       { customs: { ...settings().customs, documents: 'upload-later', currency: 'CAD' } },
       {
         commodities: [
-          { description: 'Pumps', quantity: 2, unitPrice: 100, currency: 'CAD', weight: 8, harmonizedCode: '841370', countryOfManufacture: 'us' },
+          {
+            description: 'Pumps',
+            quantity: 2,
+            unitPrice: 100,
+            currency: 'CAD',
+            weight: 8,
+            harmonizedCode: '841370',
+            countryOfManufacture: 'us',
+          },
         ],
       },
     );
@@ -187,7 +208,10 @@ describe('fedex customs (international shipments from X3)', () => {
     // data on the msg: no read at all
     reads.length = 0;
     const fresh = new CustomsDataReader({ read: async () => assert.fail('no read expected') });
-    const given = await fresh.load(torontoDelivery(), DEFAULT_CUSTOMS_FIELDS, { products: Object.values(PRODUCTS), salesOrder: intlOrder() });
+    const given = await fresh.load(torontoDelivery(), DEFAULT_CUSTOMS_FIELDS, {
+      products: Object.values(PRODUCTS),
+      salesOrder: intlOrder(),
+    });
     assert.equal(given.products.size, 3);
   });
 });

@@ -6,8 +6,22 @@
 import { salesDelivery } from './fixtures';
 
 export const PRODUCTS: Record<string, Record<string, unknown>> = {
-  ITM000001: { ITMREF: 'ITM000001', DES1AXX: 'Centrifugal pump 1 HP', CUSREF: '8413.70.2004', ORICRY: 'US', ITMWEI: 4, WEU: 'LB' },
-  ITM000002: { ITMREF: 'ITM000002', DES1AXX: 'Pump seal kit', CUSREF: '8484.20.0000', ORICRY: 'MX', ITMWEI: 0.5, WEU: 'KG' },
+  ITM000001: {
+    ITMREF: 'ITM000001',
+    DES1AXX: 'Centrifugal pump 1 HP',
+    CUSREF: '8413.70.2004',
+    ORICRY: 'US',
+    ITMWEI: 4,
+    WEU: 'LB',
+  },
+  ITM000002: {
+    ITMREF: 'ITM000002',
+    DES1AXX: 'Pump seal kit',
+    CUSREF: '8484.20.0000',
+    ORICRY: 'MX',
+    ITMWEI: 0.5,
+    WEU: 'KG',
+  },
   ITM000003: { ITMREF: 'ITM000003', DES1AXX: 'Pressure gauge', CUSREF: '9026.20.4000', ORICRY: 'DE' },
 };
 
