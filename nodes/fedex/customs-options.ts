@@ -4,6 +4,9 @@
  * between installations: each is a setting; names marked [U] are assumptions to check against the
  * customer's dictionary (reference sage-x3-api.md lists no customs field of ITMMASTER).
  */
+import { SHIPMENT_PURPOSES, TIN_TYPES } from './vocabulary';
+
+export { SHIPMENT_PURPOSES, TIN_TYPES };
 
 export interface CustomsFieldMap {
   /** The delivery's lines (REST child name; records from x3-poll with lines keep it). */
@@ -34,25 +37,9 @@ export interface CustomsFieldMap {
 
 export type CustomsDocuments = 'generate' | 'upload-later' | 'none';
 export type DutiesPaymentType = 'SENDER' | 'RECIPIENT' | 'THIRD_PARTY';
-export const SHIPMENT_PURPOSES = [
-  'SOLD',
-  'NOT_SOLD',
-  'GIFT',
-  'SAMPLE',
-  'REPAIR_AND_RETURN',
-  'PERSONAL_EFFECTS',
-] as const;
 export const TERMS_OF_SALE = ['DDP', 'DAP', 'FCA', 'CPT', 'CIP', 'EXW', 'FOB', 'CFR', 'CIF', 'DPU'] as const;
 export const DUTIES_PAYMENT_TYPES = ['SENDER', 'RECIPIENT', 'THIRD_PARTY'] as const;
 export const CUSTOMS_DOCUMENTS = ['generate', 'upload-later', 'none'] as const;
-export const TIN_TYPES = [
-  'BUSINESS_NATIONAL',
-  'BUSINESS_STATE',
-  'BUSINESS_UNION',
-  'FEDERAL',
-  'PERSONAL_NATIONAL',
-  'PERSONAL_STATE',
-] as const;
 
 export interface CustomsSettings {
   /**

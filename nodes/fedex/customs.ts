@@ -54,9 +54,14 @@ export interface BuiltCustoms {
   currency: string;
 }
 
+/** International Priority / Economy: the services that are international wherever they go. */
+export function isInternationalService(serviceType: string): boolean {
+  return serviceType === 'FEDEX_INTERNATIONAL_PRIORITY' || serviceType === 'INTERNATIONAL_ECONOMY';
+}
+
 /** FedEx's International Ground crosses one border: US -> Canada (reference §3, issue 16). */
 export function serviceCrossesBorder(serviceType: string, recipientCountry: string): boolean {
-  if (serviceType === 'FEDEX_INTERNATIONAL_PRIORITY' || serviceType === 'INTERNATIONAL_ECONOMY') return true;
+  if (isInternationalService(serviceType)) return true;
   return serviceType === 'FEDEX_GROUND' && recipientCountry === 'CA';
 }
 

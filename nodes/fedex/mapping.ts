@@ -23,7 +23,7 @@ import { mergeSettings, type PartyInput, type ShipSettings } from './ship-option
 import { applyPartyInput, normalisePhone, partyFromInput, partyFromX3, stripUsCountryPrefix } from './parties';
 import { notePackageSources, planPackages, type PackageInput } from './packages';
 import { noteReferenceSources, renderReferences } from './references';
-import { buildCustoms, serviceCrossesBorder } from './customs';
+import { buildCustoms, isInternationalService, serviceCrossesBorder } from './customs';
 import type { CustomsData } from './commodities';
 import { mergeCustoms, type CommodityInput, type CustomsMsgInput } from './customs-options';
 
@@ -248,7 +248,7 @@ export function buildShipment(input: MappingInput): BuiltShipment {
   const customsSettings = mergeCustoms(settings.customs, overrides?.customs);
   // The node's service is a domestic one unless it is an international service itself; the
   // customs setting (or msg.fedex.customs) picks the service across the border.
-  if (international && !serviceCrossesBorder(serviceType, 'international'))
+  if (international && !isInternationalService(serviceType))
     serviceType = customsSettings.internationalServiceType || serviceType;
   if (international && !serviceCrossesBorder(serviceType, recipientCountry ?? ''))
     throw new ValidationError(
