@@ -37,6 +37,19 @@ export function productsFrom(value: unknown, keyField = 'ITMREF'): Map<string, X
   return out;
 }
 
+/**
+ * The x3-config entity override that makes its product reads return the customs fields (a field
+ * mapping per GraphQL property; x3-config's own product definition otherwise).
+ */
+export function productReadOverride(fields: CustomsFieldMap): { fields: Record<string, { x3: string }> } | undefined {
+  const out: Record<string, { x3: string }> = {};
+  if (fields.productHarmonizedCodeGraphql && fields.productHarmonizedCode)
+    out[fields.productHarmonizedCodeGraphql] = { x3: fields.productHarmonizedCode };
+  if (fields.productOriginGraphql && fields.productOrigin)
+    out[fields.productOriginGraphql] = { x3: fields.productOrigin };
+  return Object.keys(out).length ? { fields: out } : undefined;
+}
+
 export class CustomsDataReader {
   private readonly products = new Map<string, X3Record>();
   private readonly pending = new Map<string, Promise<X3Record | undefined>>();

@@ -31,6 +31,12 @@ export interface CustomsFieldMap {
   productHarmonizedCode: string;
   /** Country of origin (manufacture) of the product [U]. */
   productOrigin: string;
+  /**
+   * The GraphQL properties of those two product fields [U]: added to the product reads of the
+   * x3-config (REST and SOAP read the X3 names); '' = the x3-config's product definition as it is.
+   */
+  productHarmonizedCodeGraphql: string;
+  productOriginGraphql: string;
   productWeight: string;
   productWeightUnit: string;
 }
@@ -82,6 +88,8 @@ export const DEFAULT_CUSTOMS_FIELDS: CustomsFieldMap = {
   productDescription: 'DES1AXX',
   productHarmonizedCode: 'CUSREF',
   productOrigin: 'ORICRY',
+  productHarmonizedCodeGraphql: 'yCustomsCode',
+  productOriginGraphql: 'yOriginCountry',
   productWeight: 'ITMWEI',
   productWeightUnit: 'WEU',
 };

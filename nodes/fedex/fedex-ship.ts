@@ -17,7 +17,7 @@ import { CANCEL_OPERATION } from './ship-cancel';
 import { shipSettingsOf, type FedexShipDef } from './ship-settings';
 import { findConfig } from '../shared/use-config';
 import { X3_CONFIG } from '../x3/config-api';
-import { CustomsDataReader } from './customs-data';
+import { CustomsDataReader, productReadOverride } from './customs-data';
 
 function obj(v: unknown): Record<string, unknown> | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
@@ -54,11 +54,13 @@ export = function (RED: NodeAPI): void {
       // International shipments read their sales order and products through an x3-config, when
       // one is set; the product cache lives as long as this node (one deploy).
       const x3 = ctx.work.use(def.x3 ? findConfig(RED, X3_CONFIG, def.x3) : undefined);
+      const settings = shipSettingsOf(def);
+      const productOverride = productReadOverride(settings.customs.fields);
       const customsData = new CustomsDataReader(
         x3 && {
           read: (entity, key, signal) => {
             const conn = x3.getConnection();
-            const edef = conn.entity(entity);
+            const edef = conn.entity(entity, entity === 'product' ? productOverride : undefined);
             return conn.clientFor(edef, 'read').read(edef, key, { withLines: entity === 'salesOrder', signal });
           },
         },
@@ -68,7 +70,7 @@ export = function (RED: NodeAPI): void {
         client: ctx.config.client,
         store: audit.store()!,
         owner: audit.owner,
-        settings: shipSettingsOf(def),
+        settings,
         record: (e) => audit.record(e),
         nodeId: node.id,
         labels: audit.labels,
