@@ -119,7 +119,10 @@ export function deriveCommodities(
     const label = `line ${lineLabel}${product ? `, product ${product}` : ''}`;
     const master = product ? data.products.get(product) : undefined;
     const sources: Partial<Record<CommodityField, string>> = {};
-    const productField = (f: string): string => `product master ${f} of ${product ?? '?'}`;
+    const productField = (f: string): string =>
+      master
+        ? `product master ${f} of ${product ?? '?'}`
+        : `product master ${f} of ${product ?? '?'} (product not read)`;
 
     const description =
       text(master?.[fields.productDescription]) ?? text(line[fields.lineDescription]) ?? product ?? undefined;
