@@ -54,6 +54,7 @@ export = function (RED: NodeAPI): void {
       // International shipments read their sales order and products through an x3-config, when
       // one is set; the product cache lives as long as this node (one deploy).
       const x3 = ctx.work.use(def.x3 ? findConfig(RED, X3_CONFIG, def.x3) : undefined);
+      if (def.x3 && !x3) node.warn('fedex-ship: the x3-config for customs data is missing or disabled');
       const settings = shipSettingsOf(def);
       const productOverride = productReadOverride(settings.customs.fields);
       const customsData = new CustomsDataReader(
