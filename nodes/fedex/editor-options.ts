@@ -9,6 +9,7 @@ import {
   FREIGHT_CLASSES,
   FREIGHT_ROLES,
   IMAGE_TYPES,
+  INTERNATIONAL_SERVICE_TYPES,
   LABEL_RESPONSE_OPTIONS,
   LABEL_STOCK_TYPES,
   LTL_SERVICE_TYPES,
@@ -16,9 +17,12 @@ import {
   PARCEL_SERVICE_TYPES,
   PAYMENT_TYPES,
   PICKUP_TYPES,
+  SHIPMENT_PURPOSES,
   SUB_PACKAGING_TYPES,
+  TIN_TYPES,
   WEIGHT_UNITS,
 } from './vocabulary';
+import { CUSTOMS_DOCUMENTS, DUTIES_PAYMENT_TYPES } from './customs-options';
 
 /** fedex-ship setting (its <select id="node-input-<setting>">) -> the values FedEx accepts. */
 export const FEDEX_SHIP_OPTIONS: Readonly<Record<string, readonly string[]>> = {
@@ -35,6 +39,11 @@ export const FEDEX_SHIP_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   paymentType: PAYMENT_TYPES,
   weightUnit: WEIGHT_UNITS,
   dimUnits: DIMENSION_UNITS,
+  customsServiceType: INTERNATIONAL_SERVICE_TYPES,
+  customsDocuments: CUSTOMS_DOCUMENTS,
+  customsPurpose: SHIPMENT_PURPOSES,
+  customsDutiesPayment: DUTIES_PAYMENT_TYPES,
+  customsTaxIdType: TIN_TYPES,
 };
 
 /**
@@ -52,6 +61,9 @@ export const FEDEX_SHIP_NAMED_OPTIONS: readonly string[] = [
   'labelImageType',
   'labelResponse',
   'paymentType',
+  'customsServiceType',
+  'customsDocuments',
+  'customsDutiesPayment',
 ];
 
 /** The editor resource: adds the lists to window.SageX3Shipping (see resources/editor.js). */

@@ -15,6 +15,9 @@ import { FEDEX_CONFIG, fedexAuditFallback } from './config-api';
 import { SHIP_OPERATION, ShipService, type ShipOutcome } from './ship-service';
 import { CANCEL_OPERATION } from './ship-cancel';
 import { shipSettingsOf, type FedexShipDef } from './ship-settings';
+import { findConfig } from '../shared/use-config';
+import { X3_CONFIG } from '../x3/config-api';
+import { CustomsDataReader, productReadOverride } from './customs-data';
 
 function obj(v: unknown): Record<string, unknown> | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
@@ -48,11 +51,27 @@ export = function (RED: NodeAPI): void {
     try {
       const audit = useAudit(RED, node, ctx.work, def.audit, fedexAuditFallback(ctx.config));
       persistent = audit.persistent;
+      // International shipments read their sales order and products through an x3-config, when
+      // one is set; the product cache lives as long as this node (one deploy).
+      const x3 = ctx.work.use(def.x3 ? findConfig(RED, X3_CONFIG, def.x3) : undefined);
+      if (def.x3 && !x3) node.warn('fedex-ship: the x3-config for customs data is missing or disabled');
+      const settings = shipSettingsOf(def);
+      const productOverride = productReadOverride(settings.customs.fields);
+      const customsData = new CustomsDataReader(
+        x3 && {
+          read: (entity, key, signal) => {
+            const conn = x3.getConnection();
+            const edef = conn.entity(entity, entity === 'product' ? productOverride : undefined);
+            return conn.clientFor(edef, 'read').read(edef, key, { withLines: entity === 'salesOrder', signal });
+          },
+        },
+      );
       service = new ShipService({
+        customsData,
         client: ctx.config.client,
         store: audit.store()!,
         owner: audit.owner,
-        settings: shipSettingsOf(def),
+        settings,
         record: (e) => audit.record(e),
         nodeId: node.id,
         labels: audit.labels,
@@ -130,6 +149,7 @@ export = function (RED: NodeAPI): void {
               overrides: input as ShipOverrides,
               idempotencyKey: replayLedgerKey(msg, SHIP_OPERATION),
               reship: input.reship === true,
+              customsGiven: { products: input.products, salesOrder: input.salesOrder },
               view: { msg },
               auditMsg: auditSnapshot(msg),
               signal,

@@ -23,12 +23,19 @@ import { mergeSettings, type PartyInput, type ShipSettings } from './ship-option
 import { applyPartyInput, normalisePhone, partyFromInput, partyFromX3, stripUsCountryPrefix } from './parties';
 import { notePackageSources, planPackages, type PackageInput } from './packages';
 import { noteReferenceSources, renderReferences } from './references';
+import { buildCustoms, isInternationalService, serviceCrossesBorder } from './customs';
+import type { CustomsData } from './commodities';
+import { mergeCustoms, type CommodityInput, type CustomsMsgInput } from './customs-options';
 
 export interface ShipOverrides {
   options?: Partial<ShipSettings>;
   shipper?: PartyInput;
   recipient?: PartyInput;
   packages?: PackageInput[];
+  /** Replaces the commodities derived from X3 (international shipments). */
+  commodities?: CommodityInput[];
+  /** Customs settings for this msg, the recipient's tax ids, the importer of record. */
+  customs?: CustomsMsgInput;
 }
 
 export interface MappingInput {
@@ -40,6 +47,8 @@ export interface MappingInput {
   now: number;
   /** Extra values for templates (e.g. the msg). */
   view?: Record<string, unknown>;
+  /** The X3 data customs are derived from (customs-data.ts); absent: not read yet. */
+  customs?: CustomsData;
 }
 
 export interface BuiltShipment {
@@ -55,6 +64,10 @@ export interface BuiltShipment {
   poNumber?: string;
   senderCountryCode?: string;
   shipDate: string;
+  /** The shipper's and the recipient's countries differ (customs are built, or pending). */
+  international: boolean;
+  /** International, and the customs data was not given: read it and build again. */
+  customsPending: boolean;
 }
 
 function addSources(target: Map<string, string>, prefix: string, from: Map<string, string>): void {
@@ -209,6 +222,8 @@ export function buildShipment(input: MappingInput): BuiltShipment {
       poNumber,
       senderCountryCode,
       shipDate,
+      international: false,
+      customsPending: false,
     };
   }
 
@@ -227,13 +242,27 @@ export function buildShipment(input: MappingInput): BuiltShipment {
   for (let i = 0; i < items.length; i++)
     if (description) sources.set(`${root}.requestedPackageLineItems[${i}].itemDescription`, docSource);
   const totalLb = plan.weights.reduce((s, w) => s + (w.units === 'KG' ? w.value * 2.20462 : w.value), 0);
+  const recipientCountry = text(recipient.party.address.countryCode);
+  const international = !!senderCountryCode && !!recipientCountry && senderCountryCode !== recipientCountry;
+  let serviceType = settings.serviceType;
+  const customsSettings = mergeCustoms(settings.customs, overrides?.customs);
+  // The node's service is a domestic one unless it is an international service itself; the
+  // customs setting (or msg.fedex.customs) picks the service across the border.
+  if (international && !isInternationalService(serviceType))
+    serviceType = customsSettings.internationalServiceType || serviceType;
+  if (international && !serviceCrossesBorder(serviceType, recipientCountry ?? ''))
+    throw new ValidationError(
+      'fedex',
+      'internationalServiceType',
+      `${serviceType} does not go from ${senderCountryCode} to ${recipientCountry}: choose International Priority or Economy (FedEx Ground: to Canada only) in the international service setting or msg.fedex.customs.internationalServiceType`,
+    );
   const request = {
     labelResponseOptions: settings.labelResponse,
     accountNumber: { value: input.accountNumber },
     requestedShipment: {
       shipDatestamp: shipDate,
       pickupType: settings.pickupType,
-      serviceType: settings.serviceType,
+      serviceType,
       packagingType: settings.packagingType,
       // The spec lists it as required (in pounds); FedEx's domestic samples omit it.
       totalWeight: Math.round(totalLb * 10) / 10,
@@ -242,8 +271,31 @@ export function buildShipment(input: MappingInput): BuiltShipment {
       shippingChargesPayment: payment,
       labelSpecification,
       requestedPackageLineItems: items,
-    },
+    } as Record<string, unknown>,
   };
+  const customsPending = international && !input.customs && !overrides?.commodities?.length;
+  if (international && !customsPending) {
+    const unit = plan.weights[0]?.units ?? settings.weightUnit;
+    const built = buildCustoms({
+      record,
+      settings: customsSettings,
+      data: input.customs ?? { products: new Map() },
+      commodities: overrides?.commodities,
+      shipperCountry: senderCountryCode ?? '',
+      recipient: recipient.party,
+      recipientSources: recipient.sources,
+      weightUnit: unit,
+      grossWeight: plan.weights.reduce((s, w) => s + (w.units === unit ? w.value : 0), 0),
+      accountNumber: input.accountNumber,
+      recipientTins: overrides?.customs?.recipientTins,
+      importerOfRecord: overrides?.customs?.importerOfRecord,
+    });
+    const rs = request.requestedShipment;
+    rs.customsClearanceDetail = built.customsClearanceDetail;
+    if (built.shipmentSpecialServices) rs.shipmentSpecialServices = built.shipmentSpecialServices;
+    if (built.shippingDocumentSpecification) rs.shippingDocumentSpecification = built.shippingDocumentSpecification;
+    if (built.recipientTins) (recipient.party as Record<string, unknown>).tins = built.recipientTins;
+  }
   return {
     kind: 'parcel',
     request,
@@ -255,5 +307,7 @@ export function buildShipment(input: MappingInput): BuiltShipment {
     poNumber,
     senderCountryCode,
     shipDate,
+    international,
+    customsPending,
   };
 }

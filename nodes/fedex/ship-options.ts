@@ -4,6 +4,7 @@
  */
 import type { Direction, DocumentFieldMap } from './x3-documents';
 import { isObject } from './x3-fields';
+import { DEFAULT_CUSTOMS_SETTINGS, mergeCustoms, type CustomsSettings } from './customs-options';
 import type {
   DimensionUnit,
   FREIGHT_CLASSES,
@@ -77,6 +78,8 @@ export interface ShipSettings {
   /** Used when the X3 address has no phone (FedEx requires one). */
   recipientPhoneFallback: string;
   freight: FreightSettings;
+  /** International shipments: customs and trade documents (customs-options.ts). */
+  customs: CustomsSettings;
 }
 
 export const DEFAULT_SHIP_SETTINGS: ShipSettings = {
@@ -109,6 +112,7 @@ export const DEFAULT_SHIP_SETTINGS: ShipSettings = {
     role: 'SHIPPER',
     accountNumber: '',
   },
+  customs: DEFAULT_CUSTOMS_SETTINGS,
 };
 
 /** Per-msg settings: a shallow merge, one level deeper for the nested settings. */
@@ -118,6 +122,7 @@ export function mergeSettings(base: ShipSettings, patch: Partial<ShipSettings> |
   out.fieldMap = { ...base.fieldMap, ...(isObject(patch.fieldMap) ? patch.fieldMap : {}) };
   out.ourAddress = { ...base.ourAddress, ...(isObject(patch.ourAddress) ? patch.ourAddress : {}) };
   out.freight = { ...base.freight, ...(isObject(patch.freight) ? patch.freight : {}) };
+  out.customs = mergeCustoms(base.customs, patch.customs);
   if (patch.dimensions === undefined) out.dimensions = base.dimensions;
   return out;
 }

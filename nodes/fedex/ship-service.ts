@@ -66,6 +66,10 @@ import {
   type ReferenceLookupClient,
 } from './ship-reconcile';
 import { ShipCancel, type CancelClient, type CancelInput, type CancelOutcome } from './ship-cancel';
+import { CustomsDataReader, type GivenCustomsData } from './customs-data';
+import type { CustomsData } from './commodities';
+import { mergeSettings } from './ship-options';
+import { mergeCustoms } from './customs-options';
 
 export const SHIP_OPERATION = 'ship.create';
 export const DEFAULT_MAX_CREATE_ATTEMPTS = 4;
@@ -100,6 +104,8 @@ export interface ShipInput {
   /** The msg to keep in the audit trail for replay (no secrets are ever on a msg). */
   auditMsg?: Record<string, unknown>;
   signal?: AbortSignal;
+  /** Customs data on the msg (msg.fedex.products, msg.fedex.salesOrder): no X3 read for it. */
+  customsGiven?: GivenCustomsData;
 }
 
 export interface ShipServiceOptions extends ReconcileOptions {
@@ -127,6 +133,8 @@ export interface ShipServiceOptions extends ReconcileOptions {
    */
   maxInFlight?: number;
   now?: () => number;
+  /** Reads (and caches) the X3 data of international shipments; default: only what msgs bring. */
+  customsData?: CustomsDataReader;
 }
 
 export interface ShipCounters {
@@ -261,6 +269,7 @@ export class ShipService {
     let built: BuiltShipment;
     try {
       built = this.build(input);
+      if (built.customsPending) built = this.build(input, await this.customsDataOf(input));
     } catch (err) {
       this.counters.failed += 1;
       await this.auditInput('failed', key, input, errorInfo(err));
@@ -290,7 +299,17 @@ export class ShipService {
     );
   }
 
-  private build(input: ShipInput): BuiltShipment {
+  /** The sales order and products an international shipment's customs are derived from. */
+  private async customsDataOf(input: ShipInput): Promise<CustomsData> {
+    const reader = this.options.customsData ?? (this.msgOnlyCustoms ??= new CustomsDataReader(undefined));
+    const settings = mergeSettings(this.options.settings, input.overrides?.options);
+    const fields = mergeCustoms(settings.customs, input.overrides?.customs).fields;
+    return reader.load(input.record, fields, input.customsGiven, input.signal);
+  }
+
+  private msgOnlyCustoms?: CustomsDataReader;
+
+  private build(input: ShipInput, customs?: CustomsData): BuiltShipment {
     const built = buildShipment({
       record: input.record,
       x3: input.x3,
@@ -299,7 +318,9 @@ export class ShipService {
       accountNumber: this.options.client.accountNumber,
       now: this.now(),
       view: input.view,
+      customs,
     });
+    if (built.customsPending) return built;
     if (built.kind === 'ltl') validateFreightRequest(built.request, built.sources);
     else validateShipRequest(built.request, built.sources);
     return built;

@@ -6,6 +6,15 @@ import { bool, number, text } from '../shared/settings';
 import { DEFAULT_SHIP_SETTINGS, type PartyInput, type ShipSettings } from './ship-options';
 import type { DocumentFieldMap } from './x3-documents';
 import {
+  CUSTOMS_DOCUMENTS,
+  DEFAULT_CUSTOMS_SETTINGS,
+  DUTIES_PAYMENT_TYPES,
+  SHIPMENT_PURPOSES,
+  TIN_TYPES,
+  type CustomsFieldMap,
+  type CustomsSettings,
+} from './customs-options';
+import {
   DIMENSION_UNITS,
   FREIGHT_CLASSES,
   IMAGE_TYPES,
@@ -63,6 +72,20 @@ export interface FedexShipDef extends NodeDef {
   reconcileDelaySeconds?: string | number;
   reconcileWindowSeconds?: string | number;
   reconcileLookups?: string | number;
+  /** x3-config the customs data (sales order, product master) is read with. */
+  x3?: string;
+  customsServiceType?: string;
+  customsCurrency?: string;
+  customsTermsOfSale?: string;
+  customsPurpose?: string;
+  customsDutiesPayment?: string;
+  customsDutiesAccount?: string;
+  customsDocumentOnly?: boolean | string;
+  customsDocuments?: string;
+  customsExportCompliance?: string;
+  customsTaxIdField?: string;
+  customsTaxIdType?: string;
+  customsFields?: string;
 }
 
 function pick<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -88,6 +111,45 @@ export function parseFieldMap(text: string | undefined): DocumentFieldMap {
     else throw new Error(`field map: "${k}" must name an X3 field (or a list of fields)`);
   }
   return out as DocumentFieldMap;
+}
+
+/** The customs field map setting: JSON {"productHarmonizedCode": "ZHSCODE", …} over the defaults. */
+export function parseCustomsFields(json: string | undefined): CustomsFieldMap {
+  const base = DEFAULT_CUSTOMS_SETTINGS.fields;
+  if (!json || !json.trim()) return base;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (err) {
+    throw new Error(`customs fields are not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new Error('customs fields must be a JSON object of setting: X3 field name');
+  const out: CustomsFieldMap = { ...base };
+  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!(k in base)) throw new Error(`customs fields: unknown "${k}" (one of ${Object.keys(base).join(', ')})`);
+    if (typeof v !== 'string') throw new Error(`customs fields: "${k}" must name an X3 field`);
+    (out as unknown as Record<string, string>)[k] = v.trim();
+  }
+  return out;
+}
+
+export function customsSettingsOf(def: FedexShipDef): CustomsSettings {
+  const d = DEFAULT_CUSTOMS_SETTINGS;
+  return {
+    internationalServiceType: text(def.customsServiceType, d.internationalServiceType),
+    currency: text(def.customsCurrency, d.currency).toUpperCase(),
+    termsOfSale: text(def.customsTermsOfSale, d.termsOfSale).toUpperCase(),
+    shipmentPurpose: pick(def.customsPurpose, SHIPMENT_PURPOSES, d.shipmentPurpose),
+    dutiesPaymentType: pick(def.customsDutiesPayment, DUTIES_PAYMENT_TYPES, d.dutiesPaymentType),
+    dutiesAccountNumber: text(def.customsDutiesAccount, ''),
+    documentOnly: bool(def.customsDocumentOnly, d.documentOnly),
+    documents: pick(def.customsDocuments, CUSTOMS_DOCUMENTS, d.documents),
+    exportCompliance: text(def.customsExportCompliance, ''),
+    recipientTaxIdField: text(def.customsTaxIdField, ''),
+    recipientTaxIdType: pick(def.customsTaxIdType, TIN_TYPES, d.recipientTaxIdType),
+    fields: parseCustomsFields(def.customsFields),
+  };
 }
 
 export function shipSettingsOf(def: FedexShipDef): ShipSettings {
@@ -141,5 +203,6 @@ export function shipSettingsOf(def: FedexShipDef): ShipSettings {
       role: pick(def.freightRole, ['SHIPPER', 'CONSIGNEE'] as const, d.freight.role),
       accountNumber: text(def.freightAccount, ''),
     },
+    customs: customsSettingsOf(def),
   };
 }

@@ -53,6 +53,30 @@ export const PARCEL_SERVICE_TYPES = [
   'INTERNATIONAL_ECONOMY',
 ] as const;
 export const LTL_SERVICE_TYPES = ['FEDEX_FREIGHT_ECONOMY', 'FEDEX_FREIGHT_PRIORITY'] as const;
+/** Parcel services across a border (customs): International Ground is FEDEX_GROUND to Canada. */
+export const INTERNATIONAL_SERVICE_TYPES = [
+  'FEDEX_INTERNATIONAL_PRIORITY',
+  'INTERNATIONAL_ECONOMY',
+  'FEDEX_GROUND',
+] as const;
+/** CommercialInvoice.shipmentPurpose. */
+export const SHIPMENT_PURPOSES = [
+  'SOLD',
+  'NOT_SOLD',
+  'GIFT',
+  'SAMPLE',
+  'REPAIR_AND_RETURN',
+  'PERSONAL_EFFECTS',
+] as const;
+/** TaxpayerIdentification.tinType. */
+export const TIN_TYPES = [
+  'BUSINESS_NATIONAL',
+  'BUSINESS_STATE',
+  'BUSINESS_UNION',
+  'FEDERAL',
+  'PERSONAL_NATIONAL',
+  'PERSONAL_STATE',
+] as const;
 export const PACKAGING_TYPES = [
   'YOUR_PACKAGING',
   'FEDEX_ENVELOPE',

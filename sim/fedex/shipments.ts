@@ -74,6 +74,8 @@ interface CommitInput {
   shipmentReferences: SimReference[];
   customerTransactionId?: string;
   createdAt?: number;
+  /** Trade documents FedEx generates (COMMERCIAL_INVOICE, …), PDF. */
+  tradeDocuments?: string[];
 }
 
 /** Allocates numbers, renders labels and plans the journey; the shipment is then stored. */
@@ -172,6 +174,13 @@ export function commitShipment(rt: SimRuntime, input: CommitInput): SimShipment 
         createdAt,
       ),
     );
+  }
+  for (const type of input.tradeDocuments ?? []) {
+    const doc = renderDocument('PDF', {
+      ...factsFor(pieces[0], type.replace(/_/g, ' ')),
+      references: allRefs.map((r) => `${r.type} ${r.value}`),
+    });
+    shipment.documents.push(makeDocument(rt, master, type, 'PDF', doc, createdAt));
   }
   if (input.kind === 'ltl') {
     const bol = renderDocument('PDF', {
@@ -378,6 +387,7 @@ export function commitParcel(
     shipmentReferences: [],
     customerTransactionId,
     createdAt,
+    tradeDocuments: req.customs?.documents,
   });
 }
 

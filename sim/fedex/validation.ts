@@ -35,6 +35,7 @@ import {
   packagingAllowed,
 } from './catalog';
 import { Checker, type FieldIssue, type Obj, isObj, join } from './checker';
+import { checkCustoms, checkTins, type CustomsFacts } from './customs-check';
 
 export type { FieldIssue } from './checker';
 
@@ -320,6 +321,8 @@ export interface ShipRequest {
   packages: NormalizedPackage[];
   pieceCount: number;
   international: boolean;
+  /** Customs facts of an international shipment (documents FedEx generates). */
+  customs?: CustomsFacts;
 }
 
 export interface ShipValidationOptions {
@@ -506,10 +509,22 @@ export function validateShipRequest(
   }
   const international =
     shipper !== undefined && recipient !== undefined && shipper.address.countryCode !== recipient.address.countryCode;
-  if (international || serviceInfo?.international) {
-    const ccPath = join(rsPath, 'customsClearanceDetail');
-    const cc = c.obj(rs, 'customsClearanceDetail', rsPath, true);
-    if (cc) c.arr(cc, 'commodities', ccPath, { required: true, minItems: 1 });
+  const customs = checkCustoms(c, rs, rsPath, {
+    international: international || serviceInfo?.international === true,
+    packageWeightUnits: new Set(packages.map((pk) => pk.weight?.units).filter((u): u is string => u !== undefined)),
+  });
+  if (Array.isArray(rs.recipients) && isObj(rs.recipients[0]))
+    checkTins(c, rs.recipients[0], join(join(rsPath, 'recipients'), 0));
+  if (international && serviceType !== undefined && serviceInfo && !serviceInfo.international) {
+    // FedEx Ground crosses one border: International Ground, US -> Canada.
+    const ground = serviceType === 'FEDEX_GROUND' && recipient?.address.countryCode === 'CA';
+    if (!ground)
+      c.add(
+        join(rsPath, 'serviceType'),
+        `${serviceType} is not offered from ${shipper?.address.countryCode} to ${recipient?.address.countryCode}`,
+        'SERVICETYPE.NOT.ALLOWED',
+        'The service type is not available for the origin and destination.',
+      );
   }
 
   if (
@@ -546,6 +561,7 @@ export function validateShipRequest(
       packages,
       pieceCount,
       international,
+      customs,
     },
   };
 }

@@ -203,7 +203,7 @@ function customFields(list: readonly CustomFieldSpec[], defaultGroup: string): F
 }
 
 export const DEFAULT_CUSTOM_FIELDS: Readonly<
-  Record<'salesOrder' | 'salesDelivery' | 'purchaseOrder', readonly CustomFieldSpec[]>
+  Record<'salesOrder' | 'salesDelivery' | 'purchaseOrder' | 'product', readonly CustomFieldSpec[]>
 > = {
   salesOrder: [
     { x3: 'YTRACKNUM', gql: 'yTrackingNumber', title: 'Tracking number', maxLength: 40 },
@@ -217,10 +217,13 @@ export const DEFAULT_CUSTOM_FIELDS: Readonly<
     { x3: 'YTRACKNUM', gql: 'yTrackingNumber', title: 'Tracking number', maxLength: 40 },
     { x3: 'YTRKSTA', gql: 'yTrackingStatus', title: 'Shipping status', maxLength: 30 },
   ],
+  // Installations keep a product's customs code and origin country in fields of their own
+  // (names differ per installation): none by default, e.g. [{x3: 'CUSREF', gql: 'yCustomsCode', …}].
+  product: [],
 };
 
 export type CustomFieldOptions = Partial<
-  Record<'salesOrder' | 'salesDelivery' | 'purchaseOrder', readonly CustomFieldSpec[]>
+  Record<'salesOrder' | 'salesDelivery' | 'purchaseOrder' | 'product', readonly CustomFieldSpec[]>
 >;
 
 /** Builds the dictionary for one simulator instance (custom fields differ per install). */
@@ -565,6 +568,7 @@ export function buildEntityDefs(custom: CustomFieldOptions = {}): Record<EntityN
       { x3: 'BASPRI', gql: 'basePrice', kind: 'decimal', title: 'Base price', soapGroup: 'ITM1_1' },
       { x3: 'ITMWEI', gql: 'weight', kind: 'decimal', title: 'Product weight', soapGroup: 'ITM1_1' },
       ref('WEU', 'weightUnit', 'Weight unit', 'ITM1_1', 'unit', 3, { defaultValue: 'LB' }),
+      ...customFields(cf.product, 'ITM1_1'),
       ...stamps('ITM3_1'),
     ],
   };
