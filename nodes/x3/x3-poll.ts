@@ -164,9 +164,11 @@ export = function (RED: NodeAPI): void {
       maxBackoffMs: MAX_BACKOFF_MS,
       run: async (_context, signal) => {
         board.set({ fill: 'blue', shape: 'dot', text: 'polling' });
+        // the entity as this X3 names it (discovered once per deploy, again after a mismatch)
+        const resolved = await conn.resolve(entity);
         const result = await pollOnce({
           client,
-          def: entity,
+          def: resolved,
           watermark,
           pageSize,
           filter,

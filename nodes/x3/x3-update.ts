@@ -170,7 +170,8 @@ export = function (RED: NodeAPI): void {
         const outcome = await runUpdate(
           {
             gateway: conn,
-            def: entity,
+            // the entity as this X3 names it: selections and writes follow its schema
+            def: await conn.resolve(entity),
             settings,
             lastWritten,
             ledger: ledger(),
