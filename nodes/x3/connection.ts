@@ -176,9 +176,14 @@ export class X3Connection {
     const soapPossible =
       settings.soap.auth === 'token' ? !!this.tokenCache : !!(credentials.username && credentials.password);
     this.schema = new SchemaCache({
-      graphql: { run: (query, variables) => graphql.execute(query, variables, true), prefix: settings.graphqlPrefix },
+      graphql: {
+        run: (query, variables) => this.noted(graphql.execute(query, variables, true)),
+        prefix: settings.graphqlPrefix,
+      },
       rest: {
-        get: async (url) => (await apiHttp.request<unknown>({ method: 'GET', url, headers: { accept: 'application/json' } })).data,
+        get: async (url) =>
+          (await this.noted(apiHttp.request<unknown>({ method: 'GET', url, headers: { accept: 'application/json' } })))
+            .data,
         classUrl: (def) =>
           `${settings.restPath.replace(/\/$/, '')}/${encodeURIComponent(settings.folder)}/${encodeURIComponent(def.rest.class)}`,
       },
@@ -186,7 +191,7 @@ export class X3Connection {
         ? {
             soap: {
               describe: async (publication: string) =>
-                (await this.soap.call({ operation: 'getDescription', publicName: publication })).result,
+                (await this.noted(this.soap.call({ operation: 'getDescription', publicName: publication }))).result,
             },
           }
         : {}),
@@ -310,6 +315,18 @@ export class X3Connection {
 
   client(style: ApiStyle): X3Client {
     return this.clients[style];
+  }
+
+  /** A schema read's outcome reaches the credential status like any call's. */
+  private async noted<T>(p: Promise<T>): Promise<T> {
+    try {
+      const v = await p;
+      this.noteOutcome();
+      return v;
+    } catch (err) {
+      this.noteOutcome(err);
+      throw err;
+    }
   }
 
   /** SOAP `run` of a published subprogram (credential outcomes reach the status like any call). */

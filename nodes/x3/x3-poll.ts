@@ -77,6 +77,8 @@ export = function (RED: NodeAPI): void {
       return;
     }
     const unfollow = followTokenStatus(board, conn);
+    // the schema is read at deploy; a failure here is reported by the first poll
+    conn.resolve(entity).catch(() => undefined);
 
     const intervalMs = number(def.interval, 60, { min: 1 }) * 1000;
     const overlapMs = number(def.overlap, 120, { min: 0 }) * 1000;
