@@ -72,24 +72,35 @@
       var g = r.graphql;
       var lines = [];
       if (g) {
-        lines.push('GraphQL ' + g.package + '.' + g.node + (g.type ? ' (' + g.type + ')' : '') + (g.found ? '' : ': not found'));
+        lines.push(
+          'GraphQL ' + g.package + '.' + g.node + (g.type ? ' (' + g.type + ')' : '') + (g.found ? '' : ': not found'),
+        );
         (g.fields || []).concat(g.lines || []).forEach(function (f) {
           if (f.match === 'missing') missing++;
           var found =
-            f.match === 'missing' ? 'MISSING' + (f.required ? ' (required)' : ' (left out)') : f.parts ? f.parts.join(' + ') : f.property;
+            f.match === 'missing'
+              ? 'MISSING' + (f.required ? ' (required)' : ' (left out)')
+              : f.parts
+                ? f.parts.join(' + ')
+                : f.property;
           var line = '  ' + f.x3 + ' -> ' + found + HOW[f.match];
           if (f.match !== 'missing' && f.match !== 'custom' && f.wanted && f.wanted !== f.property && !f.parts)
             line += ', catalogue ' + f.wanted;
-          if (f.suggestions && f.suggestions.length) line += ': X3 does not have it. Did you mean ' + f.suggestions.join(', ') + '?';
+          if (f.suggestions && f.suggestions.length)
+            line += ': X3 does not have it. Did you mean ' + f.suggestions.join(', ') + '?';
           lines.push(line);
         });
       }
       if (r.soap) {
-        lines.push('SOAP ' + r.soap.publication + (r.soap.custom.length ? ', custom fields ' + r.soap.custom.join(', ') : ''));
+        lines.push(
+          'SOAP ' + r.soap.publication + (r.soap.custom.length ? ', custom fields ' + r.soap.custom.join(', ') : ''),
+        );
         if (r.soap.missing.length) lines.push('  not in the publication: ' + r.soap.missing.join(', '));
       }
       if (r.rest) {
-        lines.push('REST ' + r.rest.representation + (r.rest.custom.length ? ', custom fields ' + r.rest.custom.join(', ') : ''));
+        lines.push(
+          'REST ' + r.rest.representation + (r.rest.custom.length ? ', custom fields ' + r.rest.custom.join(', ') : ''),
+        );
         if (r.rest.missing.length) lines.push('  not in the representation: ' + r.rest.missing.join(', '));
       }
       (r.notDiscovered || []).forEach(function (n) {
@@ -99,7 +110,11 @@
         lines.push('ERROR: ' + e);
       });
       $('<summary>')
-        .text(r.entity + (problems ? ': ' + problems + ' error(s)' : '') + (missing ? ', ' + missing + ' field(s) missing' : ''))
+        .text(
+          r.entity +
+            (problems ? ': ' + problems + ' error(s)' : '') +
+            (missing ? ', ' + missing + ' field(s) missing' : ''),
+        )
         .css('color', problems ? '#c02020' : '')
         .appendTo(box);
       $('<pre>').text(lines.join('\n')).css({ 'font-size': '11px', 'white-space': 'pre-wrap' }).appendTo(box);

@@ -715,9 +715,7 @@ function unmapped(def: EntityDefinition, field: string): ValidationError {
 }
 
 function mapToGraphql(def: EntityDefinition, fields: FieldMapping[], rec: X3Record, where: string): Obj {
-  const byX3 = new Map(
-    fields.filter((f) => (f.gql && !f.gql.startsWith('_')) || f.gqlParts).map((f) => [f.x3, f]),
-  );
+  const byX3 = new Map(fields.filter((f) => (f.gql && !f.gql.startsWith('_')) || f.gqlParts).map((f) => [f.x3, f]));
   const out: Obj = {};
   for (const [k, v] of Object.entries(rec)) {
     if (k.startsWith('$')) continue;

@@ -94,7 +94,10 @@ function partCandidates(gql: string, dim: number): string[][] {
   const [, prefix, what] = m;
   if (what === 'CompanyNames') {
     const contact = prefix.replace(/Customer$|Supplier$/, '');
-    return [[`${prefix}CompanyName`, `${prefix}Name`], [`${contact}ContactName`, `${prefix}ContactName`]];
+    return [
+      [`${prefix}CompanyName`, `${prefix}Name`],
+      [`${contact}ContactName`, `${prefix}ContactName`],
+    ];
   }
   return Array.from({ length: dim }, (_, i) => [`${prefix}AddressLine${i + 1}`]);
 }
@@ -156,7 +159,10 @@ function matchField(f: FieldMapping, props: Map<string, SchemaProperty>, claimed
   const take = (p: SchemaProperty, match: MatchKind): Matched => {
     claimed.add(p.name);
     const field = adapt(f, p);
-    return { field, report: { ...report, property: p.name, match, ...(field.gqlParts ? { parts: field.gqlParts } : {}) } };
+    return {
+      field,
+      report: { ...report, property: p.name, match, ...(field.gqlParts ? { parts: field.gqlParts } : {}) },
+    };
   };
   if (f.overridden) {
     const p = props.get(f.gql);
@@ -196,14 +202,18 @@ const CUSTOM_GQL = /^[yz][A-Z0-9]/;
 const CUSTOM_X3 = /^[YZ][A-Z0-9_]*$/;
 
 function normTitle(s: string | undefined): string {
-  return (s ?? '').toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+  return (s ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
 }
 
 /** The X3 name of a custom GraphQL property: named in its description, or the field with its title. */
 function customX3Name(p: SchemaProperty, dictionary: DictionarySchema[], taken: Set<string>): string | undefined {
   const candidates = new Map<string, string | undefined>();
   for (const d of dictionary)
-    for (const f of d.fields.values()) if (CUSTOM_X3.test(f.name)) candidates.set(f.name, candidates.get(f.name) ?? f.title);
+    for (const f of d.fields.values())
+      if (CUSTOM_X3.test(f.name)) candidates.set(f.name, candidates.get(f.name) ?? f.title);
   for (const name of candidates.keys()) if (!taken.has(name) && namesField(p.description, name)) return name;
   const title = normTitle(p.description);
   if (!title) return undefined;
@@ -377,7 +387,9 @@ export function resolveEntity(def: EntityDefinition, found: DiscoveredEntity, re
   if (found.rest) out = resolveDictionary(out, found.rest, 'rest', report);
   if (found.graphql) {
     // custom dictionary fields are matched again by GraphQL: start from the catalogue's list
-    const customs = out.fields.filter((f) => !def.fields.includes(f) && !f.gql && !def.fields.some((d) => d.x3 === f.x3));
+    const customs = out.fields.filter(
+      (f) => !def.fields.includes(f) && !f.gql && !def.fields.some((d) => d.x3 === f.x3),
+    );
     const base: EntityDefinition = { ...out, fields: out.fields.filter((f) => !customs.includes(f)) };
     out = resolveGraphql(base, found.graphql, dictionary, report);
     const have = new Set(out.fields.map((f) => f.x3));
@@ -388,13 +400,19 @@ export function resolveEntity(def: EntityDefinition, found: DiscoveredEntity, re
       return group ? { ...f, soapGroup: group } : f;
     });
   } else if (found.graphqlMissing) {
-    report.graphql = { package: found.graphqlMissing.packages.join(' / '), node: def.graphql.node, found: false, fields: [] };
+    report.graphql = {
+      package: found.graphqlMissing.packages.join(' / '),
+      node: def.graphql.node,
+      found: false,
+      fields: [],
+    };
     if (readStyle === 'graphql')
       report.errors.push(
         `X3's GraphQL schema has no ${def.graphql.node} under ${found.graphqlMissing.packages.join(' or ')}: set entities.${def.name}.graphql (package, node)`,
       );
   }
-  if (readStyle !== 'graphql') report.errors = report.errors.filter((e) => !e.includes('GraphQL') && !e.includes('_id'));
+  if (readStyle !== 'graphql')
+    report.errors = report.errors.filter((e) => !e.includes('GraphQL') && !e.includes('_id'));
   return { def: out, report };
 }
 
@@ -408,7 +426,8 @@ export function refuseUnknownFields(def: EntityDefinition, style: ApiStyle, reco
   if (!face) return;
   const known = new Set(face.fields);
   const lineKnown = new Set(face.lineFields);
-  const where = style === 'soap' ? `SOAP publication ${def.soap.publication}` : `REST representation ${def.rest.representation}`;
+  const where =
+    style === 'soap' ? `SOAP publication ${def.soap.publication}` : `REST representation ${def.rest.representation}`;
   for (const [k, v] of Object.entries(record)) {
     if (k.startsWith('$')) continue;
     if (def.lines && (k === def.lines.x3 || k === 'lines')) {

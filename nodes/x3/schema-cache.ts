@@ -99,7 +99,15 @@ export class SchemaCache {
   }
 
   private cacheKey(def: EntityDefinition, faces: string[]): string {
-    return JSON.stringify([def.name, def.graphql.package, def.graphql.node, def.graphql.inputType ?? '', def.rest, def.soap.publication, faces]);
+    return JSON.stringify([
+      def.name,
+      def.graphql.package,
+      def.graphql.node,
+      def.graphql.inputType ?? '',
+      def.rest,
+      def.soap.publication,
+      faces,
+    ]);
   }
 
   /** What X3 shows for this entity on the faces its operations use. */
@@ -140,7 +148,11 @@ export class SchemaCache {
     }
     if (faces.includes('rest') && def.rest.class) {
       if (!rest) out.notDiscovered.push('rest: not configured');
-      else await attempt('rest', async () => void (out.rest = await discoverRestEntity(rest.get, rest.classUrl(def), def)));
+      else
+        await attempt(
+          'rest',
+          async () => void (out.rest = await discoverRestEntity(rest.get, rest.classUrl(def), def)),
+        );
     }
     if (faces.includes('soap') && def.soap.publication) {
       if (!soap) out.notDiscovered.push('soap: no web-service user name/password to read the publication with');
@@ -160,7 +172,8 @@ export class SchemaCache {
       p = this.discover(def).then((found) => {
         const r = resolveEntity(def, found, this.sources.readStyle);
         for (const w of r.report.warnings) this.warnOnce(w);
-        for (const n of r.report.notDiscovered) this.warnOnce(`${def.name}: schema not read (${n}): the catalogue's names are used`);
+        for (const n of r.report.notDiscovered)
+          this.warnOnce(`${def.name}: schema not read (${n}): the catalogue's names are used`);
         return r;
       });
       this.resolved.set(def, p);
@@ -185,7 +198,10 @@ export class SchemaCache {
   }
 
   /** The report for these entities; a property an override names and X3 lacks gets X3's suggestions. */
-  async report(defs: EntityDefinition[], probe?: (def: EntityDefinition, property: string) => Promise<string[]>): Promise<EntityReport[]> {
+  async report(
+    defs: EntityDefinition[],
+    probe?: (def: EntityDefinition, property: string) => Promise<string[]>,
+  ): Promise<EntityReport[]> {
     const out: EntityReport[] = [];
     for (const def of defs) {
       let r: EntityReport;

@@ -267,7 +267,13 @@ export async function discoverGraphqlEntity(
   if (!typeName) return undefined;
   const props = (await intro.properties([typeName])).get(typeName) ?? new Map<string, SchemaProperty>();
 
-  const schema: GraphqlEntitySchema = { package: found.pkg, node: def.graphql.node, typeName, properties: props, mutations: [] };
+  const schema: GraphqlEntitySchema = {
+    package: found.pkg,
+    node: def.graphql.node,
+    typeName,
+    properties: props,
+    mutations: [],
+  };
   const linesProp = def.lines ? props.get(def.lines.gql) : undefined;
   if (linesProp?.shape === 'collection') {
     const el = await intro.elementTypeName(linesProp.typeName);

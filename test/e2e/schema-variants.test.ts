@@ -45,7 +45,9 @@ async function runVariant(variant: SchemaVariant): Promise<Outcome> {
       customers: 2,
     });
     const labelled = await waitFor(`${variant}: tracking numbers in X3`, async () => {
-      const docs = (await x3Records(e.sims.x3.url, 'salesDelivery')).filter((d) => deliveries.includes(String(d.SDHNUM)));
+      const docs = (await x3Records(e.sims.x3.url, 'salesDelivery')).filter((d) =>
+        deliveries.includes(String(d.SDHNUM)),
+      );
       return docs.length === deliveries.length && docs.every((d) => d.YTRACKNUM) ? docs : undefined;
     });
     const imported = await waitFor(`${variant}: sales orders in X3`, async () => {
@@ -71,7 +73,11 @@ async function runVariant(variant: SchemaVariant): Promise<Outcome> {
       assert.equal(shipments[0].recipient.city, d.BPDCTY, `${variant}: shipped to the X3 ship-to address`);
     }
     const strip = (r: Rec, drop: string[]): Rec =>
-      Object.fromEntries(Object.entries(r).filter(([k]) => !drop.includes(k)).sort(([a], [b]) => a.localeCompare(b)));
+      Object.fromEntries(
+        Object.entries(r)
+          .filter(([k]) => !drop.includes(k))
+          .sort(([a], [b]) => a.localeCompare(b)),
+      );
     return {
       writes,
       deliveries: labelled.map((d) => strip(d, ['YTRACKNUM', 'CREDATTIM', 'UPDDATTIM'])),
@@ -94,9 +100,18 @@ describe('e2e: examples 01 and 05 against every X3 schema variant, without an en
     const outcomes: Partial<Record<SchemaVariant, Outcome>> = {};
     for (const variant of SCHEMA_VARIANTS) outcomes[variant] = await runVariant(variant);
     const ref = outcomes.current!;
-    assert.ok(ref.writes.some((w) => w.startsWith('salesDelivery/update/soap/')), ref.writes.join('\n'));
-    assert.ok(ref.writes.some((w) => w.startsWith('salesOrder/create/soap/')), ref.writes.join('\n'));
-    assert.ok(ref.writes.some((w) => w.startsWith('customer/create/graphql/')), ref.writes.join('\n'));
+    assert.ok(
+      ref.writes.some((w) => w.startsWith('salesDelivery/update/soap/')),
+      ref.writes.join('\n'),
+    );
+    assert.ok(
+      ref.writes.some((w) => w.startsWith('salesOrder/create/soap/')),
+      ref.writes.join('\n'),
+    );
+    assert.ok(
+      ref.writes.some((w) => w.startsWith('customer/create/graphql/')),
+      ref.writes.join('\n'),
+    );
     for (const variant of SCHEMA_VARIANTS) {
       assert.deepEqual(outcomes[variant]!.writes, ref.writes, `${variant}: the same X3 writes`);
       assert.deepEqual(outcomes[variant]!.deliveries, ref.deliveries, `${variant}: the same deliveries`);

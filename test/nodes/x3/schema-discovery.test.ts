@@ -107,10 +107,11 @@ describe('x3-config schema discovery, through the nodes', function () {
         delete p.UPDDATTIM;
         return p;
       });
-      const writes = sim.logs.writes.filter((w) => w.via !== 'sim').map((w) => ({ entity: w.entity, key: w.key, fields: w.fields, via: w.via }));
+      const writes = sim.logs.writes
+        .filter((w) => w.via !== 'sim')
+        .map((w) => ({ entity: w.entity, key: w.key, fields: w.fields, via: w.via }));
       seen[variant] = { records, writes };
-      for (const d of open)
-        assert.equal(d.values.YTRACKNUM, `T-${d.key}`, `${variant}: ${d.key} written back`);
+      for (const d of open) assert.equal(d.values.YTRACKNUM, `T-${d.key}`, `${variant}: ${d.key} written back`);
       await helper.unload();
       await sim.close();
       sim = undefined;
@@ -124,7 +125,7 @@ describe('x3-config schema discovery, through the nodes', function () {
     }
   });
 
-  it('a misspelt override: Catch gets the property, the entity and X3\'s suggestions; the schema is read again once', async () => {
+  it("a misspelt override: Catch gets the property, the entity and X3's suggestions; the schema is read again once", async () => {
     sim = await startSim('alternative');
     const entities = JSON.stringify({
       salesDelivery: { fields: { shipToCustomerPhone: { x3: 'BPDTEL', gql: 'shipToCustomerPhon' } } },
@@ -213,4 +214,3 @@ describe('x3-config schema discovery, through the nodes', function () {
     assert.ok(routes.includes('GET /sage-x3-shipping/x3/schema/:id x3-config.read'), routes.join('; '));
   });
 });
-

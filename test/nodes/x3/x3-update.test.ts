@@ -178,7 +178,10 @@ describe('x3-update node', () => {
     helper.getNode('upd').receive({ payload: { id: sim.store.list('customer')[0].key, x: 'y' } });
     await waitFor(() => caught.length === 1, 'refused');
     assert.equal(errorOf(caught[0]).code, 'VALIDATION');
-    assert.match(String((caught[0].error as Msg).message), /ZZNOFIELD is not in this X3's REST representation BPCUSTOMER/);
+    assert.match(
+      String((caught[0].error as Msg).message),
+      /ZZNOFIELD is not in this X3's REST representation BPCUSTOMER/,
+    );
     assert.equal(sim.logs.requests.filter((r) => r.method === 'PUT').length, 0, 'nothing sent');
   });
 

@@ -73,7 +73,11 @@ describe('X3 schema discovery and field resolution', function () {
       };
       if (v === 'xtremX3-2023') {
         // optional fields the schema lacks: one warning each, naming them
-        for (const f of absent) assert.ok(warnings.some((w) => w.includes(f)), `${f} warned: ${warnings.join('\n')}`);
+        for (const f of absent)
+          assert.ok(
+            warnings.some((w) => w.includes(f)),
+            `${f} warned: ${warnings.join('\n')}`,
+          );
       } else assert.deepEqual(warnings, []);
     }
     const ref = read.current;
