@@ -336,14 +336,16 @@ function resolveDictionary(
   d: DictionarySchema,
   face: 'rest' | 'soap',
   report: EntityReport,
+  catalogue: Set<string>,
 ): EntityDefinition {
   const out: EntityDefinition = { ...def, fields: [...def.fields] };
-  const missing = def.fields.filter((f) => !d.fields.has(f.x3)).map((f) => f.x3);
+  const missing = def.fields.filter((f) => catalogue.has(f.x3) && !d.fields.has(f.x3)).map((f) => f.x3);
   const custom: string[] = [];
   const known = new Set(def.fields.map((f) => f.x3));
   for (const f of d.fields.values()) {
-    if (known.has(f.name) || !CUSTOM_X3.test(f.name)) continue;
+    if (catalogue.has(f.name) || !CUSTOM_X3.test(f.name)) continue;
     custom.push(f.name);
+    if (known.has(f.name)) continue;
     out.fields.push({ x3: f.name, gql: '', ...(f.readOnly ? { readOnly: true } : {}) });
     known.add(f.name);
   }
@@ -383,8 +385,9 @@ export function resolveEntity(def: EntityDefinition, found: DiscoveredEntity, re
   let out: EntityDefinition = { ...def };
   const dictionary = [found.soap, found.rest].filter((d): d is DictionarySchema => !!d);
   // SOAP first: it names the groups of the custom fields GraphQL then maps
-  if (found.soap) out = resolveDictionary(out, found.soap, 'soap', report);
-  if (found.rest) out = resolveDictionary(out, found.rest, 'rest', report);
+  const catalogue = new Set(def.fields.map((f) => f.x3));
+  if (found.soap) out = resolveDictionary(out, found.soap, 'soap', report, catalogue);
+  if (found.rest) out = resolveDictionary(out, found.rest, 'rest', report, catalogue);
   if (found.graphql) {
     // custom dictionary fields are matched again by GraphQL: start from the catalogue's list
     const customs = out.fields.filter(

@@ -9,7 +9,7 @@ import type { ApiError } from '../../../nodes/core/errors';
 import type { X3Record } from '../../../nodes/x3/entities';
 import { startX3Sim, type X3Sim } from '../../../sim/x3/server';
 import { SCHEMA_VARIANTS, type SchemaVariant } from '../../../sim/x3/schema-variants';
-import { comparable, connect } from './fixtures';
+import { BASIC_CREDS, comparable, connect } from './fixtures';
 
 const T0 = Date.UTC(2025, 0, 31, 10, 0, 0);
 
@@ -46,7 +46,8 @@ describe('X3 schema discovery and field resolution', function () {
   const conns: X3Connection[] = [];
   const open = (s: X3Sim, raw: Record<string, unknown> = {}, warn?: (t: string) => void): X3Connection => {
     // no entities override: discovery finds the custom fields
-    const c = connect(s, { entities: '', ...raw }, undefined, { now: () => T0, ...(warn ? { warn } : {}) });
+    const creds = raw.auth === 'basic' ? BASIC_CREDS : undefined;
+    const c = connect(s, { entities: '', ...raw }, creds, { now: () => T0, ...(warn ? { warn } : {}) });
     conns.push(c);
     return c;
   };
@@ -156,6 +157,30 @@ describe('X3 schema discovery and field resolution', function () {
       assert.match(err.message, /stamp/);
       return true;
     });
+  });
+
+  it('REST: reads the representation\'s prototypes; a $query list without the update stamp is a clear error', async () => {
+    const s = await startX3Sim({
+      port: 0,
+      host: '127.0.0.1',
+      now: () => T0,
+      records: { customer: 2, product: 2, salesOrder: 2, salesDelivery: 2 },
+      restRepresentations: { SDELIVERY: { SDELIVERY: { queryColumns: ['SDHNUM', 'BPCORD', 'SHIDAT'] } } },
+    });
+    try {
+      const conn = open(s, { api: 'rest', auth: 'basic' });
+      const customers = await firstPage(conn, 'customer');
+      assert.ok(customers.length > 0);
+      const [report] = await conn.schemaReport(['salesOrder']);
+      assert.deepEqual(report.rest?.custom.sort(), ['YTRACKNUM', 'YTRKSTA']);
+      await assert.rejects(conn.resolve(conn.entity('salesDelivery')), (err: ApiError) => {
+        assert.equal(err.code, 'X3_SCHEMA');
+        assert.match(err.message, /SDELIVERY: its \$query list has no UPDDATTIM/);
+        return true;
+      });
+    } finally {
+      await s.close();
+    }
   });
 
   it('a misspelt override: X3 suggestions, a clear error naming property and entity, one re-discovery only', async () => {
