@@ -104,6 +104,8 @@ export interface SchemaFaces {
   graphqlType?: string;
   /** X3 fields the GraphQL schema lacks (left out of selections). */
   graphqlMissing?: string[];
+  /** X3 fields the node's create/update input type takes, when X3 has mutations for it. */
+  graphqlInput?: string[];
   rest?: { fields: string[]; lineFields: string[] };
   soap?: { fields: string[]; lineFields: string[] };
 }

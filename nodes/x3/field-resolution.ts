@@ -8,7 +8,14 @@
  * found and what is missing.
  */
 import { ValidationError } from '../core/errors';
-import type { ApiStyle, EntityDefinition, FieldMapping, LinesDefinition, X3Record } from './entities';
+import {
+  graphqlInputType as graphqlInputName,
+  type ApiStyle,
+  type EntityDefinition,
+  type FieldMapping,
+  type LinesDefinition,
+  type X3Record,
+} from './entities';
 import type { DictionarySchema, GraphqlEntitySchema, SchemaProperty } from './schema-discovery';
 
 /** How a field was found in the GraphQL schema. */
@@ -328,6 +335,12 @@ function resolveGraphql(
     ...(lineReports ? { lines: lineReports } : {}),
   };
   out.faces = { ...out.faces, graphqlType: g.typeName, graphqlMissing: missing };
+  if (g.inputFields) {
+    const input = g.inputFields;
+    out.faces.graphqlInput = out.fields
+      .filter((f) => (f.gqlParts ? f.gqlParts.every((p) => input.has(p)) : !!f.gql && input.has(f.gql)))
+      .map((f) => f.x3);
+  }
   return out;
 }
 
@@ -424,7 +437,22 @@ export function resolveEntity(def: EntityDefinition, found: DiscoveredEntity, re
  * writes are checked by the mapping itself (entities.ts `graphqlInput`).
  */
 export function refuseUnknownFields(def: EntityDefinition, style: ApiStyle, record: X3Record): void {
-  if (style === 'graphql') return;
+  if (style === 'graphql') {
+    const input = def.faces?.graphqlInput;
+    if (!input) return;
+    for (const k of Object.keys(record)) {
+      if (k.startsWith('$') || (def.lines && (k === def.lines.x3 || k === 'lines'))) continue;
+      const f = def.fields.find((m) => m.x3 === k);
+      // unmapped fields are refused by the mapping itself; read-only ones are never sent
+      if (!f || f.readOnly || (!f.gql && !f.gqlParts) || input.includes(k)) continue;
+      throw new ValidationError(
+        'x3',
+        k,
+        `${def.name}: field ${k} (${f.gqlParts?.join(', ') ?? f.gql}) is not in this X3's GraphQL input type ${graphqlInputName(def)}: nothing was sent`,
+      );
+    }
+    return;
+  }
   const face = def.faces?.[style];
   if (!face) return;
   const known = new Set(face.fields);

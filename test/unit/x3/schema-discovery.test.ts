@@ -6,7 +6,8 @@
 import { strict as assert } from 'assert';
 import type { X3Connection } from '../../../nodes/x3/connection';
 import type { ApiError } from '../../../nodes/core/errors';
-import type { X3Record } from '../../../nodes/x3/entities';
+import { builtinEntities, type EntityDefinition, type X3Record } from '../../../nodes/x3/entities';
+import { refuseUnknownFields } from '../../../nodes/x3/field-resolution';
 import { startX3Sim, type X3Sim } from '../../../sim/x3/server';
 import { SCHEMA_VARIANTS, type SchemaVariant } from '../../../sim/x3/schema-variants';
 import { BASIC_CREDS, comparable, connect } from './fixtures';
@@ -159,7 +160,7 @@ describe('X3 schema discovery and field resolution', function () {
     });
   });
 
-  it('REST: reads the representation\'s prototypes; a $query list without the update stamp is a clear error', async () => {
+  it("REST: reads the representation's prototypes; a $query list without the update stamp is a clear error", async () => {
     const s = await startX3Sim({
       port: 0,
       host: '127.0.0.1',
@@ -181,6 +182,31 @@ describe('X3 schema discovery and field resolution', function () {
     } finally {
       await s.close();
     }
+  });
+
+  it('REST: a 400 for an unknown property names it, the entity, and reads the schema again once', async () => {
+    const conn = open(sims.current!, { api: 'rest', auth: 'basic' });
+    const def = await conn.resolve(conn.entity('customer'));
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(conn.clientFor(def, 'read').findBy(def, 'ZNOPROP', 'x'), (err: ApiError) => {
+        assert.equal(err.code, 'X3_SCHEMA_MISMATCH');
+        assert.match(err.message, /X3 REST: customer has no property "ZNOPROP"/);
+        return true;
+      });
+    }
+    assert.equal(conn.schema.rediscoveries, 1);
+  });
+
+  it('GraphQL: a field the input type lacks is refused before any call, naming it', () => {
+    const def: EntityDefinition = {
+      ...builtinEntities().customer,
+      faces: { graphqlInput: ['BPCNUM', 'BPCNAM'] },
+    };
+    assert.doesNotThrow(() => refuseUnknownFields(def, 'graphql', { BPCNUM: 'C1', BPCNAM: 'x', UPDDATTIM: 'y' }));
+    assert.throws(
+      () => refuseUnknownFields(def, 'graphql', { BPCNUM: 'C1', TEL: '1' }),
+      /customer: field TEL \(telephone\) is not in this X3's GraphQL input type Customer_Input/,
+    );
   });
 
   it('a misspelt override: X3 suggestions, a clear error naming property and entity, one re-discovery only', async () => {
