@@ -399,15 +399,21 @@ export function resolveEntity(def: EntityDefinition, found: DiscoveredEntity, re
   const dictionary = [found.soap, found.rest].filter((d): d is DictionarySchema => !!d);
   // SOAP first: it names the groups of the custom fields GraphQL then maps
   const catalogue = new Set(def.fields.map((f) => f.x3));
+  // a missing key or stamp matters on the face that reads (the watermark, the records' keys)
+  const onlyIfReading = (style: ApiStyle, work: () => void): void => {
+    const before = report.errors.length;
+    work();
+    if (readStyle !== style) report.errors.splice(before);
+  };
   if (found.soap) out = resolveDictionary(out, found.soap, 'soap', report, catalogue);
-  if (found.rest) out = resolveDictionary(out, found.rest, 'rest', report, catalogue);
+  if (found.rest) onlyIfReading('rest', () => (out = resolveDictionary(out, found.rest!, 'rest', report, catalogue)));
   if (found.graphql) {
     // custom dictionary fields are matched again by GraphQL: start from the catalogue's list
     const customs = out.fields.filter(
       (f) => !def.fields.includes(f) && !f.gql && !def.fields.some((d) => d.x3 === f.x3),
     );
     const base: EntityDefinition = { ...out, fields: out.fields.filter((f) => !customs.includes(f)) };
-    out = resolveGraphql(base, found.graphql, dictionary, report);
+    onlyIfReading('graphql', () => (out = resolveGraphql(base, found.graphql!, dictionary, report)));
     const have = new Set(out.fields.map((f) => f.x3));
     for (const c of customs) if (!have.has(c.x3)) out.fields.push(c);
     // a custom field GraphQL found takes the SOAP group the description gave
@@ -427,8 +433,6 @@ export function resolveEntity(def: EntityDefinition, found: DiscoveredEntity, re
         `X3's GraphQL schema has no ${def.graphql.node} under ${found.graphqlMissing.packages.join(' or ')}: set entities.${def.name}.graphql (package, node)`,
       );
   }
-  if (readStyle !== 'graphql')
-    report.errors = report.errors.filter((e) => !e.includes('GraphQL') && !e.includes('_id'));
   return { def: out, report };
 }
 
