@@ -40,11 +40,84 @@
         success: function (res) {
           var text = res.ok ? res.message : res.message || (res.error && res.error.message) || 'failed';
           showResult(out, res.ok, text);
+          if (opts.report) ns.schemaReport($(opts.report), res.report);
         },
         error: function (xhr) {
           showResult(out, false, (xhr.responseJSON && xhr.responseJSON.message) || xhr.responseText || xhr.statusText);
         },
       });
+    });
+  };
+
+  /**
+   * X3 schema discovery's report (nodes/x3/field-resolution.ts EntityReport[]), shown under
+   * "Test connection": per entity, each X3 field -> the property found, how it matched, what is
+   * missing, X3's suggestions for a misspelt override. Text only (no HTML from the server).
+   */
+  ns.schemaReport = function (target, report) {
+    target.empty();
+    if (!Array.isArray(report)) return;
+    var HOW = {
+      catalogue: '',
+      alternative: ' (alternative name)',
+      dictionary: ' (by X3 field name)',
+      override: ' (your override)',
+      custom: ' (custom field)',
+      missing: '',
+    };
+    report.forEach(function (r) {
+      var box = $('<details>').appendTo(target);
+      var problems = (r.errors || []).length;
+      var missing = 0;
+      var g = r.graphql;
+      var lines = [];
+      if (g) {
+        lines.push(
+          'GraphQL ' + g.package + '.' + g.node + (g.type ? ' (' + g.type + ')' : '') + (g.found ? '' : ': not found'),
+        );
+        (g.fields || []).concat(g.lines || []).forEach(function (f) {
+          if (f.match === 'missing') missing++;
+          var found =
+            f.match === 'missing'
+              ? 'MISSING' + (f.required ? ' (required)' : ' (left out)')
+              : f.parts
+                ? f.parts.join(' + ')
+                : f.property;
+          var line = '  ' + f.x3 + ' -> ' + found + HOW[f.match];
+          if (f.match !== 'missing' && f.match !== 'custom' && f.wanted && f.wanted !== f.property && !f.parts)
+            line += ', catalogue ' + f.wanted;
+          if (f.suggestions && f.suggestions.length)
+            line += ': X3 does not have it. Did you mean ' + f.suggestions.join(', ') + '?';
+          lines.push(line);
+        });
+      }
+      if (r.soap) {
+        lines.push(
+          'SOAP ' + r.soap.publication + (r.soap.custom.length ? ', custom fields ' + r.soap.custom.join(', ') : ''),
+        );
+        if (r.soap.missing.length) lines.push('  not in the publication: ' + r.soap.missing.join(', '));
+      }
+      if (r.rest) {
+        lines.push(
+          'REST ' + r.rest.representation + (r.rest.custom.length ? ', custom fields ' + r.rest.custom.join(', ') : ''),
+        );
+        if (r.rest.missing.length) lines.push('  not in the representation: ' + r.rest.missing.join(', '));
+      }
+      (r.notDiscovered || []).forEach(function (n) {
+        lines.push('not read: ' + n);
+      });
+      (r.errors || []).forEach(function (e) {
+        lines.push('ERROR: ' + e);
+      });
+      $('<summary>')
+        .text(
+          r.entity +
+            (problems ? ': ' + problems + ' error(s)' : '') +
+            (missing ? ', ' + missing + ' field(s) missing' : ''),
+        )
+        .css('color', problems ? '#c02020' : '')
+        .appendTo(box);
+      $('<pre>').text(lines.join('\n')).css({ 'font-size': '11px', 'white-space': 'pre-wrap' }).appendTo(box);
     });
   };
 

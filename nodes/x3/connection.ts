@@ -9,11 +9,20 @@ import { HttpClient, type HttpClientOptions, type RetryPolicy } from '../core/ht
 import { createRateLimiter, type RequestLimiter } from '../core/limiter';
 import { TokenCache, type TokenStatus } from '../core/token-cache';
 import { resolveStyle, type PageQuery, type X3Client, type X3WriteResult } from './client';
-import { EntityCatalogue, type ApiStyle, type EntityDefinition, type EntityOperation, type X3Record } from './entities';
+import {
+  ENTITY_OPERATIONS,
+  EntityCatalogue,
+  type ApiStyle,
+  type EntityDefinition,
+  type EntityOperation,
+  type X3Record,
+} from './entities';
+import { refuseUnknownFields, type EntityReport } from './field-resolution';
 import { GraphqlX3Client, graphqlErrorText } from './graphql-client';
 import { mintConnectedAppJwt } from './jwt';
 import { oauthErrorText, refreshAccessToken, type RefreshTokenStore, memoryRefreshTokenStore } from './oauth2';
 import { RestX3Client, restErrorText } from './rest-client';
+import { SchemaCache, schemaMismatchOf } from './schema-cache';
 import { isPoolBusy, soapFaultText } from './soap';
 import { SoapX3Client } from './soap-client';
 import { checkCredentials, type X3Credentials, type X3Settings } from './settings';
@@ -33,6 +42,8 @@ export interface X3ConnectionOptions {
   now?: () => number;
   random?: () => number;
   adapter?: HttpClientOptions['adapter'];
+  /** Schema discovery's warnings (an optional field X3 lacks), one per text per deploy. */
+  warn?: (text: string) => void;
 }
 
 /** Token status for nodes using a config whose credentials carry no token (Basic). */
@@ -76,6 +87,10 @@ export class X3Connection {
   /** X3 answered 401 to the last call: shown as an auth failure until a call succeeds. */
   private refused = false;
   private readonly ownsTokenCache: boolean;
+  /** What this X3's schema has: discovered once per deploy, resolved per entity. */
+  readonly schema: SchemaCache;
+  /** Unobserved: the report's probes must not count as schema mismatches. */
+  private readonly graphqlProbe: GraphqlX3Client;
 
   constructor(private readonly options: X3ConnectionOptions) {
     const { settings, credentials } = options;
@@ -150,15 +165,42 @@ export class X3Connection {
         requestConfig: settings.soap.requestConfig,
       },
     });
-    const observe = (c: X3Client): X3Client => new ObservedClient(c, (err) => this.noteOutcome(err));
+    const observe = (c: X3Client): X3Client =>
+      new ObservedClient(c, (err) => this.noteOutcome(err), this.explainSchemaError.bind(this));
+    const graphql = new GraphqlX3Client(apiHttp, {
+      path: settings.graphqlPath,
+      folder: settings.folder,
+      prefix: settings.graphqlPrefix,
+    });
+    this.graphqlProbe = graphql;
+    const soapPossible =
+      settings.soap.auth === 'token' ? !!this.tokenCache : !!(credentials.username && credentials.password);
+    this.schema = new SchemaCache({
+      graphql: {
+        run: (query, variables) => this.noted(graphql.execute(query, variables, true)),
+        prefix: settings.graphqlPrefix,
+      },
+      rest: {
+        get: async (url) =>
+          (await this.noted(apiHttp.request<unknown>({ method: 'GET', url, headers: { accept: 'application/json' } })))
+            .data,
+        classUrl: (def) =>
+          `${settings.restPath.replace(/\/$/, '')}/${encodeURIComponent(settings.folder)}/${encodeURIComponent(def.rest.class)}`,
+      },
+      ...(soapPossible
+        ? {
+            soap: {
+              describe: async (publication: string) =>
+                (await this.noted(this.soap.call({ operation: 'getDescription', publicName: publication }))).result,
+            },
+          }
+        : {}),
+      styles: (def) => ENTITY_OPERATIONS.map((op) => this.styleFor(def, op)),
+      readStyle: settings.api,
+      warn: options.warn,
+    });
     this.clients = {
-      graphql: observe(
-        new GraphqlX3Client(apiHttp, {
-          path: settings.graphqlPath,
-          folder: settings.folder,
-          prefix: settings.graphqlPrefix,
-        }),
-      ),
+      graphql: observe(graphql),
       rest: observe(
         new RestX3Client(apiHttp, {
           url: settings.url,
@@ -203,6 +245,65 @@ export class X3Connection {
     return this.catalogue.get(name, override);
   }
 
+  /**
+   * The definition as this X3 has it (schema-cache.ts): what every selection and write is built
+   * from. Discovers the schema on first use; a missing key or stamp is an error naming it.
+   */
+  resolve(def: EntityDefinition): Promise<EntityDefinition> {
+    return this.schema.resolve(def);
+  }
+
+  /** The discovery report of these entities (Test connection, admin endpoint). */
+  schemaReport(names: string[]): Promise<EntityReport[]> {
+    const defs = names.filter((n) => this.catalogue.has(n)).map((n) => this.catalogue.get(n));
+    return this.schema.report(defs, (def, property) => this.probeProperty(def, property));
+  }
+
+  /** X3's own suggestions for a property it does not have: its answer to a query selecting it. */
+  private async probeProperty(def: EntityDefinition, property: string): Promise<string[]> {
+    const graphql = this.graphqlProbe;
+    const resolved = await this.schema.resolve(def).catch(() => def);
+    const pages = graphql.queryPages(
+      { ...resolved, graphql: { ...resolved.graphql, selection: property } },
+      { pageSize: 1 },
+    );
+    try {
+      await pages.next();
+      return [];
+    } catch (err) {
+      return schemaMismatchOf(err)?.suggestions ?? [];
+    } finally {
+      await pages.return(undefined);
+    }
+  }
+
+  /**
+   * A property X3 refused: the error names it, the entity and X3's suggestions, and the schema is
+   * read again once for it (the next call uses what X3 has now).
+   */
+  private explainSchemaError(def: EntityDefinition, err: unknown): unknown {
+    const m = schemaMismatchOf(err);
+    if (!m || !(err instanceof ApiError)) return err;
+    const again = this.schema.noteMismatch(def, m);
+    const overridden = def.fields.some((f) => f.overridden && (f.gql === m.property || f.x3 === m.property));
+    const hint = overridden
+      ? `the entities override in x3-config names it: correct it (Test connection lists what X3 has)`
+      : again
+        ? 'the schema is read again before the next call'
+        : 'the schema was already read again; map the field under "entities" in x3-config';
+    return new ApiError({
+      system: 'x3',
+      code: 'X3_SCHEMA_MISMATCH',
+      status: err.status,
+      message:
+        `X3 ${m.face === 'graphql' ? 'GraphQL' : 'REST'}: ${def.name}${m.type ? ` (type ${m.type})` : ''} has no property "${m.property}"` +
+        `${m.suggestions.length ? ` (did you mean ${m.suggestions.map((x) => `"${x}"`).join(', ')}?)` : ''}; ${hint}`,
+      retryable: false,
+      details: { entity: def.name, property: m.property, type: m.type, suggestions: m.suggestions, rediscovery: again },
+      cause: err,
+    });
+  }
+
   styleFor(def: EntityDefinition, operation: EntityOperation): ApiStyle {
     return resolveStyle(this.options.settings.routes, def, this.options.settings.api, operation);
   }
@@ -214,6 +315,18 @@ export class X3Connection {
 
   client(style: ApiStyle): X3Client {
     return this.clients[style];
+  }
+
+  /** A schema read's outcome reaches the credential status like any call's. */
+  private async noted<T>(p: Promise<T>): Promise<T> {
+    try {
+      const v = await p;
+      this.noteOutcome();
+      return v;
+    } catch (err) {
+      this.noteOutcome(err);
+      throw err;
+    }
   }
 
   /** SOAP `run` of a published subprogram (credential outcomes reach the status like any call). */
@@ -239,7 +352,9 @@ export class X3Connection {
    */
   async test(): Promise<string> {
     const parts: string[] = [];
-    const def = this.entity('customer');
+    const catalogued = this.entity('customer');
+    // what this X3 calls the customer's properties: the catalogue's names may not be its names
+    const def = await this.resolve(catalogued).catch(() => catalogued);
     const style = this.settings.api;
     const pages = this.clients[style].queryPages(def, { pageSize: 1 });
     try {
@@ -310,43 +425,47 @@ class ObservedClient implements X3Client {
   constructor(
     private readonly inner: X3Client,
     private readonly note: (err?: unknown) => void,
+    private readonly explain: (def: EntityDefinition, err: unknown) => unknown,
   ) {
     this.style = inner.style;
   }
 
-  private async watch<T>(p: Promise<T>): Promise<T> {
+  private async watch<T>(def: EntityDefinition, p: Promise<T>): Promise<T> {
     try {
       const v = await p;
       this.note();
       return v;
     } catch (err) {
       this.note(err);
-      throw err;
+      throw this.explain(def, err);
     }
   }
 
   async *queryPages(def: EntityDefinition, q: PageQuery): AsyncGenerator<X3Record[], void, void> {
     const it = this.inner.queryPages(def, q);
     for (;;) {
-      const r = await this.watch(it.next());
+      const r = await this.watch(def, it.next());
       if (r.done) return;
       yield r.value;
     }
   }
 
   read(def: EntityDefinition, key: string, options?: { withLines?: boolean }): Promise<X3Record | undefined> {
-    return this.watch(this.inner.read(def, key, options));
+    return this.watch(def, this.inner.read(def, key, options));
   }
 
   findBy(def: EntityDefinition, field: string, value: string): Promise<X3Record | undefined> {
-    return this.watch(this.inner.findBy(def, field, value));
+    return this.watch(def, this.inner.findBy(def, field, value));
   }
 
-  create(def: EntityDefinition, record: X3Record): Promise<X3WriteResult> {
-    return this.watch(this.inner.create(def, record));
+  async create(def: EntityDefinition, record: X3Record): Promise<X3WriteResult> {
+    // a field this X3's face lacks is refused before any call
+    refuseUnknownFields(def, this.style, record);
+    return this.watch(def, this.inner.create(def, record));
   }
 
-  update(def: EntityDefinition, key: string, changes: X3Record): Promise<X3WriteResult> {
-    return this.watch(this.inner.update(def, key, changes));
+  async update(def: EntityDefinition, key: string, changes: X3Record): Promise<X3WriteResult> {
+    refuseUnknownFields(def, this.style, changes);
+    return this.watch(def, this.inner.update(def, key, changes));
   }
 }

@@ -45,6 +45,13 @@ export interface FieldMapping {
   readOnly?: boolean;
   /** SOAP group (GRP ID) that carries the field in the publication. */
   soapGroup?: string;
+  /**
+   * A dimensioned field that this X3 shows as one scalar property per element (e.g.
+   * `shipToCustomerAddressLine1..3`) instead of a sub-node collection; set by field-resolution.ts.
+   */
+  gqlParts?: string[];
+  /** Given in the user's entity override: field resolution keeps it as it is. */
+  overridden?: boolean;
 }
 
 export interface LinesDefinition {
@@ -87,6 +94,20 @@ export interface EntityDefinition {
   };
   fields: FieldMapping[];
   lines?: LinesDefinition;
+  /** What X3's schema showed for this entity (field-resolution.ts); absent = not discovered. */
+  faces?: SchemaFaces;
+}
+
+/** X3 fields each API face of this X3 has, as discovered; a write naming another is refused. */
+export interface SchemaFaces {
+  /** GraphQL type of the node, for messages. */
+  graphqlType?: string;
+  /** X3 fields the GraphQL schema lacks (left out of selections). */
+  graphqlMissing?: string[];
+  /** X3 fields the node's create/update input type takes, when X3 has mutations for it. */
+  graphqlInput?: string[];
+  rest?: { fields: string[]; lineFields: string[] };
+  soap?: { fields: string[]; lineFields: string[] };
 }
 
 /** A record keyed by X3 dictionary names; lines under the lines definition's `x3` name. */
@@ -367,14 +388,18 @@ function str(v: unknown, where: string): string {
 }
 
 function parseFieldMapping(gql: string, v: unknown, where: string): FieldMapping {
-  if (typeof v === 'string') return { x3: str(v, where), gql };
+  if (typeof v === 'string') return { x3: str(v, where), gql, overridden: true };
   if (!isObj(v))
     throw new ValidationError('x3', where, `${where} must be an X3 field name or an object {x3, kind, ...}`);
   const kind = v.kind === undefined ? undefined : String(v.kind);
   if (kind !== undefined && !FIELD_KINDS.includes(kind as FieldKind)) {
     throw new ValidationError('x3', `${where}.kind`, `${where}.kind must be one of ${FIELD_KINDS.join(', ')}`);
   }
-  const m: FieldMapping = { x3: str(v.x3, `${where}.x3`), gql: typeof v.gql === 'string' && v.gql ? v.gql : gql };
+  const m: FieldMapping = {
+    x3: str(v.x3, `${where}.x3`),
+    gql: typeof v.gql === 'string' && v.gql ? v.gql : gql,
+    overridden: true,
+  };
   if (kind) m.kind = kind as FieldKind;
   if (typeof v.refProperty === 'string') m.refProperty = v.refProperty;
   if (typeof v.dimProperty === 'string') m.dimProperty = v.dimProperty;
@@ -541,6 +566,7 @@ export function graphqlInputType(def: EntityDefinition): string {
 export const LINES_PAGE_SIZE = 1000;
 
 function fieldSelection(f: FieldMapping): string {
+  if (f.gqlParts) return f.gqlParts.join(' ');
   switch (f.kind) {
     case 'ref':
       return `${f.gql} { ${f.refProperty ?? '_id'} }`;
@@ -555,10 +581,10 @@ function fieldSelection(f: FieldMapping): string {
 export function graphqlSelection(def: EntityDefinition, withLines: boolean): string {
   if (def.graphql.selection) return def.graphql.selection;
   const parts = new Set<string>(['_id', def.graphql.stamp]);
-  for (const f of def.fields) if (f.gql) parts.add(fieldSelection(f));
+  for (const f of def.fields) if (f.gql || f.gqlParts) parts.add(fieldSelection(f));
   if (withLines && def.lines) {
     const inner = def.lines.fields
-      .filter((f) => f.gql)
+      .filter((f) => f.gql || f.gqlParts)
       .map(fieldSelection)
       .join(' ');
     parts.add(`${def.lines.gql} { query(first: ${LINES_PAGE_SIZE}) { edges { node { ${inner} } } } }`);
@@ -624,13 +650,18 @@ function mapNode(fields: FieldMapping[], node: Obj, skip?: string): X3Record {
   const out: X3Record = {};
   let byGql = byGqlCache.get(fields);
   if (!byGql) {
-    byGql = new Map(fields.filter((f) => f.gql).map((f) => [f.gql, f]));
+    byGql = new Map(fields.filter((f) => f.gql && !f.gqlParts).map((f) => [f.gql, f]));
+    for (const f of fields) for (const p of f.gqlParts ?? []) byGql.set(p, f);
     byGqlCache.set(fields, byGql);
   }
   // for..in rather than Object.entries: a poll maps every record, so no per-property arrays
   for (const prop in node) {
     if (prop === skip || prop === '_id' || prop === '__typename') continue;
     const f = byGql.get(prop);
+    if (f?.gqlParts) {
+      if (!(f.x3 in out)) out[f.x3] = trimDim(f.gqlParts.map((p) => node[p] ?? ''));
+      continue;
+    }
     out[f ? f.x3 : prop] = f ? fromGraphqlValue(f, node[prop]) : node[prop];
   }
   return out;
@@ -670,6 +701,14 @@ function toGraphqlValue(f: FieldMapping, v: unknown): unknown {
 }
 
 function unmapped(def: EntityDefinition, field: string): ValidationError {
+  const name = field.replace(/^.*\./, '');
+  if (def.faces?.graphqlMissing?.includes(name)) {
+    return new ValidationError(
+      'x3',
+      field,
+      `X3 field ${field} of ${def.name} is not in this X3's GraphQL schema (type ${def.faces.graphqlType ?? def.graphql.node}): nothing was sent; map it under "entities.${def.name}.fields" in x3-config if X3 has it under another name, or route this operation to SOAP`,
+    );
+  }
   return new ValidationError(
     'x3',
     field,
@@ -678,13 +717,25 @@ function unmapped(def: EntityDefinition, field: string): ValidationError {
 }
 
 function mapToGraphql(def: EntityDefinition, fields: FieldMapping[], rec: X3Record, where: string): Obj {
-  const byX3 = new Map(fields.filter((f) => f.gql && !f.gql.startsWith('_')).map((f) => [f.x3, f]));
+  const byX3 = new Map(fields.filter((f) => (f.gql && !f.gql.startsWith('_')) || f.gqlParts).map((f) => [f.x3, f]));
   const out: Obj = {};
   for (const [k, v] of Object.entries(rec)) {
     if (k.startsWith('$')) continue;
     const f = byX3.get(k);
     if (!f) throw unmapped(def, where ? `${where}.${k}` : k);
     if (f.readOnly) continue;
+    if (f.gqlParts) {
+      const list = Array.isArray(v) ? v : [v];
+      if (list.length > f.gqlParts.length && list.slice(f.gqlParts.length).some((x) => x !== '' && x != null)) {
+        throw new ValidationError(
+          'x3',
+          where ? `${where}.${k}` : k,
+          `${k} of ${def.name} has ${list.length} elements; this X3 has ${f.gqlParts.length} (${f.gqlParts.join(', ')})`,
+        );
+      }
+      f.gqlParts.forEach((p, i) => (out[p] = list[i] === null || list[i] === undefined ? '' : String(list[i])));
+      continue;
+    }
     out[f.gql] = toGraphqlValue(f, v);
   }
   return out;
@@ -711,7 +762,7 @@ export function graphqlInput(def: EntityDefinition, rec: X3Record): Obj {
 export function graphqlField(def: EntityDefinition, x3Field: string): FieldMapping {
   if (x3Field === def.key) return { x3: def.key, gql: '_id' };
   if (x3Field === def.stamp) return { x3: def.stamp, gql: def.graphql.stamp };
-  const f = def.fields.find((m) => m.x3 === x3Field && m.gql);
+  const f = def.fields.find((m) => m.x3 === x3Field && m.gql && !m.gqlParts);
   if (!f) throw unmapped(def, x3Field);
   return f;
 }

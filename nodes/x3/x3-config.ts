@@ -19,6 +19,7 @@ import { userDir } from '../shared/red';
 import { findConfig } from '../shared/use-config';
 import { X3_CONFIG, X3_CONFIG_TYPE, type X3ConfigApi } from './config-api';
 import { X3Connection } from './connection';
+import type { EntityReport } from './field-resolution';
 import { fileRefreshTokenStore, type PersistedRefreshToken } from './oauth2';
 import { credentialKeysOf, missingX3Settings, parseX3Settings, secretScopeOf, type X3Credentials } from './settings';
 
@@ -59,6 +60,7 @@ export = function (RED: NodeAPI): void {
           credentials: creds,
           refreshTokenStore: fileRefreshTokenStore(refreshTokenFile(RED, node.id), creds.refreshToken),
           retry: retrySetting(RED),
+          warn: (text) => node.warn(text),
         });
         bindSecretScope(node, secretScopeOf(settings));
       } catch (err) {
@@ -93,6 +95,17 @@ export = function (RED: NodeAPI): void {
     },
   });
 
+  /** Entities the deployed x3-poll/x3-update nodes of this config use; all known ones when none. */
+  function entitiesInUse(id: string | undefined, connection: X3Connection): string[] {
+    const names = new Set<string>();
+    RED.nodes.eachNode((n) => {
+      const node = n as unknown as { type?: string; server?: string; entity?: string };
+      if ((node.type === 'x3-poll' || node.type === 'x3-update') && node.server === id && node.entity)
+        names.add(node.entity);
+    });
+    return names.size ? [...names] : connection.catalogue.names();
+  }
+
   /** The deployed node's OAuth2 token cache when the test uses exactly its client and refresh token. */
   function deployedTokenCache(id: string | undefined, creds: X3Credentials): X3Connection['tokenCache'] {
     let connection: X3Connection | undefined;
@@ -110,6 +123,21 @@ export = function (RED: NodeAPI): void {
       creds.refreshToken === stored.refreshToken;
     return same ? connection?.tokenCache : undefined;
   }
+
+  // The deployed config's discovery report, for the operator console: read-only, no secrets in it.
+  registerAdminRoute(RED, 'get', '/x3/schema/:id', 'x3-config.read', async (req) => {
+    const id = req.params.id;
+    let connection: X3Connection | undefined;
+    try {
+      connection = findConfig(RED, X3_CONFIG, id)?.getConnection();
+    } catch (err) {
+      return { body: { ok: false, message: toErrorInfo(err, 'x3').message } };
+    }
+    if (!connection) return { status: 404, body: { ok: false, message: `no deployed x3-config ${id}` } };
+    const entity = typeof req.query.entity === 'string' && req.query.entity ? [req.query.entity] : undefined;
+    const report = await connection.schemaReport(entity ?? entitiesInUse(id, connection));
+    return { body: { ok: true, report } };
+  });
 
   registerAdminRoute(RED, 'post', '/x3/test', 'x3-config.write', async (req) => {
     const body = (req.body ?? {}) as {
@@ -147,7 +175,9 @@ export = function (RED: NodeAPI): void {
         retry: { maxRetries: 0 },
       });
       const message = await connection.test();
-      const result: TestConnectionResult = { ok: true, message };
+      // per entity the flows using this config read or write: how each field was found
+      const report = await connection.schemaReport(entitiesInUse(id, connection));
+      const result: TestConnectionResult & { report: EntityReport[] } = { ok: true, message, report };
       return { body: result };
     } catch (err) {
       const result: TestConnectionResult = { ok: false, message: toErrorInfo(err, 'x3').message };

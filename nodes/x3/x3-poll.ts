@@ -77,6 +77,8 @@ export = function (RED: NodeAPI): void {
       return;
     }
     const unfollow = followTokenStatus(board, conn);
+    // the schema is read at deploy; a failure here is reported by the first poll
+    conn.resolve(entity).catch(() => undefined);
 
     const intervalMs = number(def.interval, 60, { min: 1 }) * 1000;
     const overlapMs = number(def.overlap, 120, { min: 0 }) * 1000;
@@ -164,9 +166,11 @@ export = function (RED: NodeAPI): void {
       maxBackoffMs: MAX_BACKOFF_MS,
       run: async (_context, signal) => {
         board.set({ fill: 'blue', shape: 'dot', text: 'polling' });
+        // the entity as this X3 names it (discovered once per deploy, again after a mismatch)
+        const resolved = await conn.resolve(entity);
         const result = await pollOnce({
           client,
-          def: entity,
+          def: resolved,
           watermark,
           pageSize,
           filter,

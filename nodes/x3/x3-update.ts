@@ -120,6 +120,8 @@ export = function (RED: NodeAPI): void {
       return;
     }
     const unfollow = followTokenStatus(board, conn);
+    // the schema is read at deploy; a failure here is reported by the first msg
+    if (fixedEntity) conn.resolve(fixedEntity).catch(() => undefined);
     const audit = useAudit(RED, node, work, def.audit, {
       warning: 'x3-update: no audit-config selected: creates are de-duplicated in memory only, until Node-RED restarts',
       trail: false,
@@ -170,7 +172,8 @@ export = function (RED: NodeAPI): void {
         const outcome = await runUpdate(
           {
             gateway: conn,
-            def: entity,
+            // the entity as this X3 names it: selections and writes follow its schema
+            def: await conn.resolve(entity),
             settings,
             lastWritten,
             ledger: ledger(),

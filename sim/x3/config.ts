@@ -1,5 +1,6 @@
 /** Options, live knobs and their defaults for the simulated X3 server. */
 import type { CustomFieldOptions, EntityName } from './entities';
+import type { SchemaVariant } from './schema-variants';
 
 export type AuthMethod = 'jwt' | 'oauth2' | 'basic';
 
@@ -94,6 +95,9 @@ export interface X3SimOptions extends Partial<Omit<X3SimKnobs, 'licence'>> {
   sleep?: (ms: number) => Promise<void>;
   auth?: DeepPartial<AuthSettings>;
   graphqlPackagePrefix?: 'x3' | 'xtremX3';
+  /** GraphQL names of another release or installation (schema-variants.ts); default `current`. */
+  schemaVariant?: SchemaVariant;
+  /** Site-specific fields (Y..., Z...) per document, on every face (default: YTRACKNUM and YTRKSTA). */
   customFields?: CustomFieldOptions;
   /** Extra representations per REST class, or restricted query columns of standard ones. */
   restRepresentations?: Record<string, Record<string, RestRepresentationSettings>>;

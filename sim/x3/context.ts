@@ -36,6 +36,9 @@ export function diagnoses(
 export function trackRequest(ctx: SimContext, face: Face, req: Request, res: Response, delay: { ms: number }): void {
   const at = toX3Stamp(ctx.serverNow());
   res.on('finish', () => {
+    const body: unknown = req.body;
+    const query = body && typeof body === 'object' ? (body as Record<string, unknown>).query : undefined;
+    const operation = typeof query === 'string' ? /^\s*(?:query|mutation)\s+(\w+)/.exec(query)?.[1] : undefined;
     ctx.logs.addRequest({
       at,
       face,
@@ -43,6 +46,7 @@ export function trackRequest(ctx: SimContext, face: Face, req: Request, res: Res
       path: req.originalUrl.split('?')[0],
       status: res.statusCode,
       delayMs: delay.ms,
+      ...(face === 'graphql' && operation ? { operation } : {}),
     });
   });
 }

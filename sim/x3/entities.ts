@@ -78,6 +78,15 @@ export interface FieldSpec {
   mandatory?: boolean;
   /** Default on create when absent. */
   defaultValue?: string | number;
+  /**
+   * GraphQL face of a dimensioned field as one scalar property per element instead of a
+   * sub-node collection (some releases: `shipToCustomerAddressLine1..3`), schema-variants.ts.
+   */
+  gqlParts?: readonly string[];
+  /** Not exposed on the GraphQL face in this schema variant (REST and SOAP still have it). */
+  gqlAbsent?: boolean;
+  /** GraphQL description of the property (default: the title). */
+  gqlDescription?: string;
 }
 
 export interface LineDef {

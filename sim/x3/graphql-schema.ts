@@ -430,6 +430,35 @@ export function buildX3Schema(deps: SchemaDeps): GraphQLSchema {
     }
   };
 
+  /**
+   * The GraphQL properties of a field list in this schema variant: absent fields left out, a
+   * dimensioned field shown as one scalar per element where the variant says so.
+   */
+  const addOutputFields = <S extends ValuesSource & { key?: string }>(
+    out: GraphQLFieldConfigMap<S, GqlContext>,
+    owner: string,
+    specs: readonly FieldSpec[],
+  ): void => {
+    for (const f of specs) {
+      if (f.gqlAbsent) continue;
+      const description = f.gqlDescription ?? f.title;
+      if (f.gqlParts) {
+        f.gqlParts.forEach((part, i) => {
+          out[part] = {
+            type: GraphQLString,
+            description: `${description} ${i + 1}`,
+            resolve: (s) => {
+              const list = s.values[f.x3];
+              return Array.isArray(list) ? (list[i] ?? '') : i === 0 ? (list ?? '') : '';
+            },
+          };
+        });
+        continue;
+      }
+      out[f.gql] = { ...(outputField(owner, f) as GraphQLFieldConfig<S, GqlContext>), description };
+    }
+  };
+
   const lineType = (ld: LineDef): GraphQLObjectType =>
     once(
       objectTypes,
@@ -441,8 +470,7 @@ export function buildX3Schema(deps: SchemaDeps): GraphQLSchema {
             const fields: GraphQLFieldConfigMap<LineSource, GqlContext> = {
               _id: { type: IdScalar, resolve: (s) => s.id },
             };
-            for (const f of ld.fields)
-              fields[f.gql] = outputField(ld.gqlType, f) as GraphQLFieldConfig<LineSource, GqlContext>;
+            addOutputFields(fields, ld.gqlType, ld.fields);
             return fields;
           },
         }),
@@ -461,8 +489,7 @@ export function buildX3Schema(deps: SchemaDeps): GraphQLSchema {
               _id: { type: IdScalar, resolve: (r) => r.key },
               _etag: { type: GraphQLString, resolve: (r) => String(r.updTick) },
             };
-            for (const f of def.fields)
-              fields[f.gql] = outputField(def.gqlType, f) as GraphQLFieldConfig<StoredRecord, GqlContext>;
+            addOutputFields(fields, def.gqlType, def.fields);
             const ld = def.lines;
             if (ld) {
               const view: FilterView = { typeName: ld.gqlType, fields: ld.fields, idField: ld.lineKey };
@@ -512,7 +539,11 @@ export function buildX3Schema(deps: SchemaDeps): GraphQLSchema {
 
   const inputFields = (owner: string, fields: readonly FieldSpec[]): GraphQLInputFieldConfigMap => {
     const out: GraphQLInputFieldConfigMap = {};
-    for (const f of fields) if (!f.readOnly) out[f.gql] = { type: inputFieldType(owner, f) };
+    for (const f of fields) {
+      if (f.readOnly || f.gqlAbsent) continue;
+      if (f.gqlParts) for (const part of f.gqlParts) out[part] = { type: GraphQLString };
+      else out[f.gql] = { type: inputFieldType(owner, f) };
+    }
     return out;
   };
 
@@ -534,8 +565,12 @@ export function buildX3Schema(deps: SchemaDeps): GraphQLSchema {
 
   const toX3 = (fields: readonly FieldSpec[], data: Record<string, unknown>): RecordInput => {
     const out: RecordInput = {};
+    for (const f of fields) {
+      if (!f.gqlParts || f.gqlAbsent || !f.gqlParts.some((p) => p in data)) continue;
+      out[f.x3] = f.gqlParts.map((p) => (typeof data[p] === 'string' ? (data[p] as string) : ''));
+    }
     for (const [k, v] of Object.entries(data)) {
-      const spec = fields.find((f) => f.gql === k);
+      const spec = fields.find((f) => f.gql === k && !f.gqlAbsent && !f.gqlParts);
       if (!spec) continue;
       if (spec.dim) {
         const prop = spec.dimProperty ?? 'value';

@@ -56,6 +56,8 @@ export interface RequestLogEntry {
   path: string;
   status: number;
   delayMs: number;
+  /** GraphQL: the operation's name (`X3Poll`, `X3Schema`...), to tell polls from schema reads. */
+  operation?: string;
 }
 
 const MAX_ENTRIES = 10_000;

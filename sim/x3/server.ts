@@ -2,7 +2,7 @@
  * Simulated Sage X3: GraphQL (/xtrem/api), REST api1, classic SOAP, OAuth2 token endpoint and
  * the /__sim inspection API over one in-memory store. See sim/x3/README.md.
  *
- * Standalone: npx tsx sim/x3/server.ts --port 8101 [--host 127.0.0.1] [--records 50] [--seed 1]
+ * Standalone: npx tsx sim/x3/server.ts --port 8101 [--host 127.0.0.1] [--records 50] [--seed 1] [--schema current|alternative|xtremX3-2023]
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AddressInfo } from 'net';
@@ -20,6 +20,7 @@ import {
 import { diagnoses, type SimContext } from './context';
 import { DEFAULT_LOOKUPS, generateX3Data, loadX3Data, STOCK_SITES } from './data';
 import { buildEntityDefs, ENTITY_NAMES } from './entities';
+import { applySchemaVariant, isSchemaVariant, SCHEMA_VARIANTS, variantPrefix } from './schema-variants';
 import { FaultInjector, LicenceMeter } from './faults';
 import { graphqlRouter } from './graphql-route';
 import { buildX3Schema } from './graphql-schema';
@@ -66,13 +67,15 @@ export async function startX3Sim(options: X3SimOptions = {}): Promise<X3Sim> {
   const authSettings = resolveAuth(options.auth);
   const publications: SoapPublications = { ...DEFAULT_PUBLICATIONS, ...(options.soap?.publications ?? {}) };
   const logs = new SimLogs();
-  const defs = buildEntityDefs(options.customFields);
+  const variant = options.schemaVariant ?? 'current';
+  const prefix = options.graphqlPackagePrefix ?? variantPrefix(variant);
+  const defs = applySchemaVariant(buildEntityDefs(options.customFields), variant);
   const store = new X3Store(defs, serverNow, logs);
   const engine = new QueryEngine(store);
   const auth = new AuthService(authSettings, serverNow, knobs, logs);
   const faults = new FaultInjector(knobs);
   const licence = new LicenceMeter(knobs, serverNow);
-  const schema = buildX3Schema({ store, engine, knobs, prefix: options.graphqlPackagePrefix ?? 'x3' });
+  const schema = buildX3Schema({ store, engine, knobs, prefix });
 
   const ctx: SimContext = {
     store,
@@ -143,7 +146,8 @@ export async function startX3Sim(options: X3SimOptions = {}): Promise<X3Sim> {
       reset,
       publicSettings: () => ({
         folders,
-        graphqlPackagePrefix: options.graphqlPackagePrefix ?? 'x3',
+        graphqlPackagePrefix: prefix,
+        schemaVariant: variant,
         publications,
         tokenPath: authSettings.oauth2.tokenPath,
         authMethods: authSettings.methods,
@@ -204,7 +208,10 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const records = Number(argValue(args, 'records') ?? 50);
   const products = Math.max(10, Math.ceil(records / 2));
+  const variant = argValue(args, 'schema') ?? 'current';
+  if (!isSchemaVariant(variant)) throw new Error(`--schema must be one of ${SCHEMA_VARIANTS.join(', ')}`);
   const sim = await startX3Sim({
+    schemaVariant: variant,
     port: Number(argValue(args, 'port') ?? 8101),
     host: argValue(args, 'host') ?? '127.0.0.1',
     dataSeed: Number(argValue(args, 'seed') ?? 1),

@@ -140,7 +140,9 @@ function resolveProperty(view: FilterView, name: string): FieldSpec {
   if (name === '_id' && view.idFields)
     return { x3: view.idField, gql: '_id', kind: 'string', title: 'Id', soapGroup: '', readOnly: true };
   const spec =
-    name === '_id' ? view.fields.find((f) => f.x3 === view.idField) : view.fields.find((f) => f.gql === name);
+    name === '_id'
+      ? view.fields.find((f) => f.x3 === view.idField)
+      : view.fields.find((f) => f.gql === name && !f.gqlAbsent && !f.gqlParts);
   if (!spec) throw new FilterSyntaxError(`property '${name}' not found on ${view.typeName}`);
   if (spec.dim)
     throw new FilterSyntaxError(`property '${name}' of ${view.typeName} is a collection and cannot be filtered`);

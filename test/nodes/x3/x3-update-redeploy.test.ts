@@ -5,6 +5,7 @@
 import { strict as assert } from 'assert';
 import auditConfigNode = require('../../../nodes/audit/audit-config');
 import type { AuditConfigNode } from '../../../nodes/audit/config-api';
+import type { X3ConfigNode } from '../../../nodes/x3/config-api';
 import configNode = require('../../../nodes/x3/x3-config');
 import updateNode = require('../../../nodes/x3/x3-update');
 import { startX3Sim, type X3Sim } from '../../../sim/x3/server';
@@ -18,6 +19,12 @@ const CREDS = {
   password: 'admin-password',
 };
 const LEDGER_KEY = 'x3.create:SEED:salesOrder:CUSORDREF=SS-2001';
+
+/** The schema read x3-update starts at deploy, done before X3 is slowed down. */
+async function schemaRead(): Promise<void> {
+  const conn = (helper.getNode('cfg') as unknown as X3ConfigNode).getConnection();
+  await conn.resolve(conn.entity('salesOrder'));
+}
 
 function flow(sim: X3Sim): Array<Record<string, unknown>> {
   return positioned([
@@ -59,6 +66,7 @@ describe('x3-update node: redeploy while a create is in flight', function () {
     await helper.load([configNode, updateNode, catchNode, auditConfigNode], flow(sim), { cfg: CREDS });
     const customer = sim.store.list('customer')[0].key;
     const product = sim.store.list('product')[0].key;
+    await schemaRead();
     // every X3 answer takes 1.5 s: the lookup by CUSORDREF, then the create
     sim.config.latencyMs = 1500;
     helper.getNode('upd').receive({
@@ -96,6 +104,7 @@ describe('x3-update node: a redeploy whose drain budget runs out with msgs queue
     await helper.load([configNode, updateNode, catchNode, auditConfigNode], flow(sim), { cfg: CREDS });
     const customer = sim.store.list('customer')[0].key;
     const product = sim.store.list('product')[0].key;
+    await schemaRead();
     sim.config.latencyMs = 1500;
     const order = (orderNumber: string) => ({
       payload: { orderNumber },

@@ -159,14 +159,30 @@ describe('x3-update node', () => {
 
   it('an X3 4xx error body (REST $diagnoses) reaches Catch with X3 text', async () => {
     const { caught } = await load(
+      { entity: 'customer', mapping: '{"BPCSHO": "{{payload.x}}"}', key: '{{payload.id}}' },
+      { api: 'rest' },
+    );
+    // longer than BPCSHO's 10 characters: X3 refuses it
+    helper.getNode('upd').receive({ payload: { id: sim.store.list('customer')[0].key, x: 'a short name too long' } });
+    await waitFor(() => caught.length === 1, 'rest 400');
+    const info = errorOf(caught[0]);
+    assert.equal(info.status, 400);
+    assert.match(String((caught[0].error as Msg).message), /BPCSHO/);
+  });
+
+  it('a write naming a field this X3 does not have is refused before any call, naming it', async () => {
+    const { caught } = await load(
       { entity: 'customer', mapping: '{"ZZNOFIELD": "{{payload.x}}"}', key: '{{payload.id}}' },
       { api: 'rest' },
     );
     helper.getNode('upd').receive({ payload: { id: sim.store.list('customer')[0].key, x: 'y' } });
-    await waitFor(() => caught.length === 1, 'rest 400');
-    const info = errorOf(caught[0]);
-    assert.equal(info.status, 400);
-    assert.match(String((caught[0].error as Msg).message), /ZZNOFIELD/);
+    await waitFor(() => caught.length === 1, 'refused');
+    assert.equal(errorOf(caught[0]).code, 'VALIDATION');
+    assert.match(
+      String((caught[0].error as Msg).message),
+      /ZZNOFIELD is not in this X3's REST representation BPCUSTOMER/,
+    );
+    assert.equal(sim.logs.requests.filter((r) => r.method === 'PUT').length, 0, 'nothing sent');
   });
 
   it('creates a sales order with lines through SOAP once (replay-safe by CUSORDREF); GraphQL and REST see it intact', async () => {
