@@ -5,8 +5,10 @@
  */
 import { promises as fs } from 'fs';
 import { dirname, isAbsolute, join, resolve } from 'path';
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { getAuditConfig, type AuditConfigNode, type ReplayTarget } from './config-api';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import { StatusBoard } from '../shared/node-status';
+import { useConfig } from '../shared/use-config';
+import { AUDIT_CONFIG, type ReplayTarget } from './config-api';
 import { MAX_PAGE_SIZE, parseAuditQuery } from './query-parse';
 import { exportJsonLines, parseReplayFilter, replayEntries } from './replay';
 import { entryFromMsg, type SinkSettings } from './sink-record';
@@ -34,12 +36,11 @@ export = function (RED: NodeAPI): void {
   }
 
   function setUp(node: Node, def: AuditSinkDef): void {
-    const cfg: AuditConfigNode | undefined = getAuditConfig(RED, def.audit);
-    if (!cfg) {
-      node.status({ fill: 'red', shape: 'ring', text: 'no audit config' });
-      node.error('audit-sink: select an audit-config (missing, disabled or deleted)');
-      return;
-    }
+    const used = useConfig(RED, node, AUDIT_CONFIG, def.audit);
+    if (!used) return;
+    const { config: cfg, work } = used;
+    // one status update per second at most: a busy sink must not flood Status nodes
+    const board = new StatusBoard(node, { throttleMs: STATUS_THROTTLE_MS });
     const settings: SinkSettings = {
       nodeId: node.id,
       system: isAuditSystem(def.system) ? def.system : undefined,
@@ -47,24 +48,16 @@ export = function (RED: NodeAPI): void {
     };
     const userDir = (RED.settings as { userDir?: string }).userDir;
     const counts = { recorded: 0, failed: 0, replayed: 0 };
-    let statusTimer: NodeJS.Timeout | undefined;
     let statusError: string | undefined;
 
-    const showStatus = (): void => {
-      statusTimer = undefined;
-      if (statusError) {
-        node.status({ fill: 'red', shape: 'ring', text: statusError });
-        return;
-      }
+    const status = (): NodeStatus => {
+      if (statusError) return { fill: 'red', shape: 'ring', text: statusError };
       const parts = [`${counts.recorded} recorded`];
       if (counts.failed) parts.push(`${counts.failed} failed`);
       if (counts.replayed) parts.push(`${counts.replayed} replayed`);
-      node.status({ fill: counts.failed ? 'yellow' : 'green', shape: 'dot', text: parts.join(', ') });
+      return { fill: counts.failed ? 'yellow' : 'green', shape: 'dot', text: parts.join(', ') };
     };
-    // one status update per second at most: a busy sink must not flood Status nodes
-    const scheduleStatus = (): void => {
-      if (!statusTimer) statusTimer = setTimeout(showStatus, STATUS_THROTTLE_MS);
-    };
+    const scheduleStatus = (): void => board.update(status);
 
     const target: ReplayTarget = {
       id: node.id,
@@ -167,7 +160,8 @@ export = function (RED: NodeAPI): void {
             return record(msg, send);
         }
       };
-      run().then(
+      // in flight for the audit-config: a redeploy closes its store only after this msg
+      work.run(run).then(
         () => done(),
         (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
       );
@@ -175,13 +169,13 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       cfg.deregisterReplayTarget(target);
-      if (statusTimer) clearTimeout(statusTimer);
-      statusTimer = undefined;
-      node.status({});
-      done();
+      void work.close().finally(() => {
+        board.clear();
+        done();
+      });
     });
 
-    showStatus();
+    board.set(status());
   }
 
   RED.nodes.registerType('audit-sink', AuditSinkNode);

@@ -11,11 +11,11 @@ import { PollLoop } from '../core/poll-loop';
 import { stateFile } from '../core/state-file';
 import { toEpochMs } from '../core/time';
 import { Watermark, type WatermarkData, type WatermarkStore } from '../core/watermark';
-import { followTokenStatus, StatusBoard } from '../shared/node-status';
+import { shortTime } from '../shared/node-status';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
 import { bool, number } from '../shared/settings';
 import { useAudit } from '../shared/use-audit';
-import { useConfig } from '../shared/use-config';
+import { useTokenConfig } from '../shared/use-token-config';
 import { X3_CONFIG } from './config-api';
 import type { EntityDefinition } from './entities';
 import { pollOnce, type PolledRecord } from './poller';
@@ -43,10 +43,6 @@ interface StoredWatermark {
 
 const MAX_BACKOFF_MS = 15 * 60_000;
 
-function clock(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 19) + 'Z';
-}
-
 function parseOverride(text: string | undefined): unknown {
   if (!text || !text.trim()) return undefined;
   try {
@@ -62,21 +58,19 @@ export = function (RED: NodeAPI): void {
     // the node is handed to helpers (status board, config users) and captured by callbacks
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
-    const used = useConfig(RED, node, X3_CONFIG, def.server);
-    if (!used) return;
-    const { config: cfg, work } = used;
-    const board = new StatusBoard(node);
-    const conn = cfg.getConnection();
+    const ctx = useTokenConfig(RED, node, X3_CONFIG, def.server, (c) => c.getConnection());
+    if (!ctx) return;
+    const { board, work } = ctx;
+    const conn = ctx.config.getConnection();
     let entity: EntityDefinition;
     try {
       entity = conn.entity(def.entity || 'salesDelivery', parseOverride(def.entityOverride));
     } catch (err) {
       board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });
       node.error(`x3-poll: ${(err as Error).message}`);
-      void work.close();
+      void ctx.release();
       return;
     }
-    const unfollow = followTokenStatus(board, conn);
 
     const intervalMs = number(def.interval, 60, { min: 1 }) * 1000;
     const overlapMs = number(def.overlap, 120, { min: 0 }) * 1000;
@@ -113,8 +107,7 @@ export = function (RED: NodeAPI): void {
     } catch (err) {
       board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });
       node.error(`x3-poll: ${(err as Error).message}`);
-      void work.close();
-      unfollow();
+      void ctx.release();
       return;
     }
 
@@ -174,14 +167,14 @@ export = function (RED: NodeAPI): void {
           emit: sendRecords,
           signal,
         });
-        board.set({ fill: 'green', shape: 'dot', text: `${result.count} new at ${clock(Date.now())}` });
+        board.set({ fill: 'green', shape: 'dot', text: `${result.count} new at ${shortTime(Date.now())}` });
       },
       timedContext: () => undefined,
       onFailure: (err, retryInMs) =>
         board.set({
           fill: 'red',
           shape: 'ring',
-          text: `${toErrorInfo(err, 'x3').code}, retry ${clock(Date.now() + retryInMs)}`,
+          text: `${toErrorInfo(err, 'x3').code}, retry ${shortTime(Date.now() + retryInMs)}`,
         }),
       onTimedError: (err) => {
         const msg: Msg = { topic: entity.name, payload: null, _msgid: RED.util.generateId() } as unknown as Msg;
@@ -216,8 +209,7 @@ export = function (RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
       const stopped = loop.close();
-      unfollow();
-      const released = work.close();
+      const released = ctx.release();
       void Promise.all([stopped, released]).then(() => {
         board.clear();
         done();

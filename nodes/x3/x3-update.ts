@@ -10,11 +10,10 @@ import { stateFile } from '../core/state-file';
 import { parseMapping } from '../core/template';
 import { correlationFromMsg } from '../audit/correlation';
 import { replayLedgerKey } from '../audit/msg-audit';
-import { followTokenStatus, StatusBoard } from '../shared/node-status';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
 import { number } from '../shared/settings';
 import { useAudit } from '../shared/use-audit';
-import { useConfig } from '../shared/use-config';
+import { useTokenConfig } from '../shared/use-token-config';
 import { X3_CONFIG } from './config-api';
 import type { EntityDefinition } from './entities';
 import { describeMessages } from './soap';
@@ -100,11 +99,10 @@ export = function (RED: NodeAPI): void {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
     // Writes and creates in flight keep the connection and the audit store open through a redeploy.
-    const used = useConfig(RED, node, X3_CONFIG, def.server);
-    if (!used) return;
-    const { config: cfg, work } = used;
-    const board = new StatusBoard(node);
-    const conn = cfg.getConnection();
+    const ctx = useTokenConfig(RED, node, X3_CONFIG, def.server, (c) => c.getConnection());
+    if (!ctx) return;
+    const { board, work } = ctx;
+    const conn = ctx.config.getConnection();
     let fixedEntity: EntityDefinition | undefined;
     let override: unknown;
     let settings: UpdateSettings;
@@ -116,10 +114,9 @@ export = function (RED: NodeAPI): void {
     } catch (err) {
       board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });
       node.error(`x3-update: ${(err as Error).message}`);
-      void work.close();
+      void ctx.release();
       return;
     }
-    const unfollow = followTokenStatus(board, conn);
     const audit = useAudit(RED, node, work, def.audit, {
       warning: 'x3-update: no audit-config selected: creates are de-duplicated in memory only, until Node-RED restarts',
       trail: false,
@@ -283,10 +280,9 @@ export = function (RED: NodeAPI): void {
     node.on('close', (removed: boolean, done: () => void) => {
       // a msg waiting out another process's claim gives up; writes in flight finish first
       closing.abort(new Error('x3-update: the node is closing'));
-      void work
-        .close()
+      void ctx
+        .release()
         .then(() => {
-          unfollow();
           if (removed) lastWritten.remove();
           board.clear();
           return audit.close();
