@@ -165,8 +165,6 @@ export = function (RED: NodeAPI): void {
       openError = undefined;
       await s?.close().catch((err: unknown) => node.warn(`audit store close failed: ${(err as Error).message}`));
     });
-    node.register = users.register;
-    node.deregister = users.deregister;
     node.track = users.track;
   }
 

@@ -65,8 +65,6 @@ export = function (RED: NodeAPI): void {
       fallback = undefined;
       return Promise.allSettled([node.client.close(), store?.close()]);
     });
-    node.register = users.register;
-    node.deregister = users.deregister;
     node.track = users.track;
   }
 

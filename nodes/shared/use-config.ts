@@ -60,7 +60,7 @@ export function useConfig<C extends ConfigUsers>(
     rejectInputs(node, problem, configProblemStatus(problem));
     return undefined;
   }
-  const work = new ConfigWork(RED, node);
+  const work = new ConfigWork(RED);
   work.use(config);
   return { config, work };
 }

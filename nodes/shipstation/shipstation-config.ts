@@ -57,8 +57,6 @@ export = function (RED: NodeAPI): void {
       jwksHttp.close();
       return node.client.close();
     });
-    node.register = users.register;
-    node.deregister = users.deregister;
     node.track = users.track;
   }
 

@@ -77,8 +77,6 @@ export = function (RED: NodeAPI): void {
       if (removed) refreshTokenFile(RED, node.id).remove();
       return connection?.close();
     });
-    node.register = users.register;
-    node.deregister = users.deregister;
     node.track = users.track;
   }
 
