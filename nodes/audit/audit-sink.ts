@@ -40,7 +40,7 @@ export = function (RED: NodeAPI): void {
     if (!used) return;
     const { config: cfg, work } = used;
     // one status update per second at most: a busy sink must not flood Status nodes
-    const board = new StatusBoard(node, { throttleMs: STATUS_THROTTLE_MS });
+    const board = new StatusBoard(RED, node, { throttleMs: STATUS_THROTTLE_MS });
     const settings: SinkSettings = {
       nodeId: node.id,
       system: isAuditSystem(def.system) ? def.system : undefined,
@@ -48,13 +48,13 @@ export = function (RED: NodeAPI): void {
     };
     const userDir = (RED.settings as { userDir?: string }).userDir;
     const counts = { recorded: 0, failed: 0, replayed: 0 };
-    let statusError: string | undefined;
+    let notRecorded = false;
 
     const status = (): NodeStatus => {
-      if (statusError) return { fill: 'red', shape: 'ring', text: statusError };
-      const parts = [`${counts.recorded} recorded`];
-      if (counts.failed) parts.push(`${counts.failed} failed`);
-      if (counts.replayed) parts.push(`${counts.replayed} replayed`);
+      if (notRecorded) return { fill: 'red', shape: 'ring', text: RED._('audit-sink.status.notRecorded') };
+      const parts = [RED._('audit-sink.status.recorded', { count: counts.recorded })];
+      if (counts.failed) parts.push(RED._('audit-sink.status.failed', { count: counts.failed }));
+      if (counts.replayed) parts.push(RED._('audit-sink.status.replayed', { count: counts.replayed }));
       return { fill: counts.failed ? 'yellow' : 'green', shape: 'dot', text: parts.join(', ') };
     };
     const scheduleStatus = (): void => board.update(status);
@@ -81,16 +81,16 @@ export = function (RED: NodeAPI): void {
         msg.audit = { ...prior, id: stored.id, status: stored.status };
         counts.recorded += 1;
         if (stored.status === 'failed') counts.failed += 1;
-        statusError = undefined;
+        notRecorded = false;
       } catch (err) {
         recordError = err instanceof Error ? err : new Error(String(err));
         msg.audit = { ...prior, status: entry.status };
-        statusError = 'not recorded';
+        notRecorded = true;
       }
       scheduleStatus();
       // the flow goes on even when the trail cannot be written; the error is reported (catchable)
       send(msg);
-      if (recordError) throw new Error(`audit entry not recorded: ${recordError.message}`);
+      if (recordError) throw new Error(RED._('audit-sink.errors.notRecorded', { error: recordError.message }));
     };
 
     const replay = async (msg: NodeMessageInFlow, send: SendFn, store: AuditStore): Promise<void> => {
@@ -99,7 +99,7 @@ export = function (RED: NodeAPI): void {
       for (const item of result.replayed) send(item.msg as NodeMessage);
       counts.replayed += result.replayed.length;
       const errors = result.skipped.filter((s) => s.reason === 'error');
-      if (errors.length) node.warn(`replay: ${errors.length} entries failed: ${errors[0].detail}`);
+      if (errors.length) node.warn(RED._('audit-sink.warn.replay', { count: errors.length, detail: errors[0].detail }));
       scheduleStatus();
     };
 

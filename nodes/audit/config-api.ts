@@ -7,6 +7,7 @@
 import { randomUUID } from 'crypto';
 import type { Node, NodeAPI } from 'node-red';
 import type { ConfigUsers } from '../shared/config-users';
+import { catalogueText } from '../shared/i18n';
 import type { ConfigKind } from '../shared/use-config';
 import type { LabelStore } from './label-store';
 import type { LedgerResolveOptions } from './ledger-resolve';
@@ -73,6 +74,7 @@ export const AUDIT_CONFIG: ConfigKind<AuditConfigApi> = {
   type: AUDIT_CONFIG_TYPE,
   offers: (node) => isAuditConfigNode(node),
   problem: () => undefined,
-  missingStatus: 'no audit config',
-  missingMessage: (userType) => `${userType}: select an audit-config (missing, disabled or deleted)`,
+  missingStatus: (RED) => catalogueText(RED, 'audit-config', 'audit-config.users.missingStatus'),
+  missingMessage: (RED, userType) =>
+    catalogueText(RED, 'audit-config', 'audit-config.users.missing', { type: userType }),
 };

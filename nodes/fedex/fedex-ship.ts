@@ -46,7 +46,7 @@ export = function (RED: NodeAPI): void {
     let service: ShipService;
     let persistent = true;
     try {
-      const audit = useAudit(RED, node, ctx.work, def.audit, fedexAuditFallback(ctx.config));
+      const audit = useAudit(RED, node, ctx.work, def.audit, fedexAuditFallback(RED, ctx.config));
       persistent = audit.persistent;
       service = new ShipService({
         client: ctx.config.client,
@@ -61,8 +61,8 @@ export = function (RED: NodeAPI): void {
         reconcileLookups: Math.max(1, Math.floor(number(def.reconcileLookups, 3, { min: 0 }))),
       });
     } catch (err) {
-      ctx.board.set({ fill: 'red', shape: 'ring', text: 'bad settings' });
-      node.error(`fedex-ship: ${(err as Error).message}`);
+      ctx.board.set({ fill: 'red', shape: 'ring', text: RED._('fedex-ship.status.badSettings') });
+      node.error(RED._('fedex-ship.errors.settings', { error: (err as Error).message }));
       void ctx.release();
       return;
     }
@@ -72,10 +72,10 @@ export = function (RED: NodeAPI): void {
     const render = () => {
       const c = service.counters;
       const ok = c.created + c.adopted;
-      const parts = [`${ok} shipped`];
-      if (c.stored) parts.push(`${c.stored} dup`);
-      if (c.cancelled) parts.push(`${c.cancelled} void`);
-      if (c.failed + c.unknown) parts.push(`${c.failed + c.unknown} err`);
+      const parts = [RED._('fedex-ship.status.shipped', { count: ok })];
+      if (c.stored) parts.push(RED._('fedex-ship.status.stored', { count: c.stored }));
+      if (c.cancelled) parts.push(RED._('fedex-ship.status.cancelled', { count: c.cancelled }));
+      if (c.failed + c.unknown) parts.push(RED._('fedex-ship.status.failed', { count: c.failed + c.unknown }));
       if (c.lastTrackingNumber) parts.push(c.lastTrackingNumber);
       const failedLast = lastError !== undefined;
       return {

@@ -8,6 +8,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Node, NodeAPI } from 'node-red';
 import { DEFAULT_DRAIN, InFlight, type DrainOptions, type DrainResult } from '../core/in-flight';
+import { commonText } from './i18n';
 import { number } from './settings';
 
 /**
@@ -52,11 +53,13 @@ export function serveConfigUsers(
       .drain(drainOptions(RED))
       .then((result) => {
         if (!result.settled) {
-          node.warn(`closing with ${result.pending} operation(s) of its nodes still unfinished`);
+          node.warn(commonText(RED, 'warn.closeUnfinished', { count: result.pending }));
         }
         return release(removed);
       })
-      .catch((err: unknown) => node.warn(`close failed: ${err instanceof Error ? err.message : String(err)}`))
+      .catch((err: unknown) =>
+        node.warn(commonText(RED, 'warn.closeFailed', { error: err instanceof Error ? err.message : String(err) })),
+      )
       .finally(() => done());
   });
   return {
@@ -99,7 +102,7 @@ export class ConfigWork {
 
   /** Counts work already started (a queue's tail, a webhook's apply chain). */
   track<T>(work: Promise<T>): Promise<T> {
-    const abort = (): void => this.aborter.abort(new Error('node closed'));
+    const abort = (): void => this.aborter.abort(new Error(commonText(this.RED, 'errors.nodeClosed')));
     for (const config of this.configs) config.track(work, abort);
     return this.own.track(work, abort);
   }
@@ -108,7 +111,7 @@ export class ConfigWork {
   async close(): Promise<DrainResult> {
     const result = await this.own.drain(drainOptions(this.RED));
     // whatever did not settle is cut off now: the configs release their resources next
-    this.aborter.abort(new Error('node closed'));
+    this.aborter.abort(new Error(commonText(this.RED, 'errors.nodeClosed')));
     this.configs.length = 0;
     return result;
   }

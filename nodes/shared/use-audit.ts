@@ -15,6 +15,7 @@ import type { LabelStore } from '../audit/label-store';
 import { openSqliteStore } from '../audit/sqlite-store';
 import type { AuditEntry, AuditEntryInput, AuditStore } from '../audit/types';
 import type { ConfigWork } from './config-users';
+import { commonText } from './i18n';
 
 export interface AuditFallback {
   /** Logged once, when the fallback store is first opened. */
@@ -79,7 +80,7 @@ export function useAudit(
       try {
         return store();
       } catch (err) {
-        node.warn(`audit store unavailable: ${(err as Error).message}`);
+        node.warn(commonText(RED, 'warn.auditStoreUnavailable', { error: (err as Error).message }));
         return undefined;
       }
     },
@@ -90,7 +91,7 @@ export function useAudit(
       try {
         return await fallbackStore.record(entry);
       } catch (err) {
-        node.warn(`audit entry not recorded: ${(err as Error).message}`);
+        node.warn(commonText(RED, 'warn.auditEntryNotRecorded', { error: (err as Error).message }));
         return undefined;
       }
     },

@@ -7,6 +7,7 @@
  */
 import type { Node, NodeAPI } from 'node-red';
 import { ConfigWork, type ConfigUsers } from './config-users';
+import type { Catalogue } from './i18n';
 import { configProblemStatus, rejectInputs } from './not-configured';
 
 /** What a node needs to know about one config node type (declared beside its config API). */
@@ -16,10 +17,10 @@ export interface ConfigKind<C extends ConfigUsers> {
   offers(node: Node & Partial<C>): boolean;
   /** Why the config cannot serve its users, if it cannot. */
   problem(config: Node & C): Error | undefined;
-  /** The status of a user whose config is missing. */
-  missingStatus: string;
+  /** The status text of a user whose config is missing. */
+  missingStatus(RED: Catalogue): string;
   /** The error a user whose config is missing logs (and fails its msgs with). */
-  missingMessage(userType: string): string;
+  missingMessage(RED: Catalogue, userType: string): string;
 }
 
 /** The config node of `kind` with this id, or undefined when unset, deleted, disabled or another type. */
@@ -49,15 +50,15 @@ export function useConfig<C extends ConfigUsers>(
 ): UsedConfig<C> | undefined {
   const config = findConfig(RED, kind, id);
   if (!config) {
-    const missing = new Error(kind.missingMessage(node.type));
-    rejectInputs(node, missing, { fill: 'red', shape: 'ring', text: kind.missingStatus });
+    const missing = new Error(kind.missingMessage(RED, node.type));
+    rejectInputs(node, missing, { fill: 'red', shape: 'ring', text: kind.missingStatus(RED) });
     node.error(missing.message);
     return undefined;
   }
   const problem = kind.problem(config);
   if (problem) {
     // the config logged it once for all its nodes
-    rejectInputs(node, problem, configProblemStatus(problem));
+    rejectInputs(node, problem, configProblemStatus(RED, problem));
     return undefined;
   }
   const work = new ConfigWork(RED);

@@ -36,7 +36,7 @@ export function useTokenConfig<C extends ConfigUsers>(
   const used = useConfig(RED, node, kind, id);
   if (!used) return undefined;
   const { config, work } = used;
-  const board = new StatusBoard(node);
+  const board = new StatusBoard(RED, node);
   const source = tokens(config);
   const unfollow = followTokenStatus(board, source);
   board.setAuth(source.tokenStatus());

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { NodeAPI } from 'node-red';
+import { commonText } from './i18n';
 
 /**
  * POST routes on RED.httpNode that keep the exact bytes of the body (signatures are computed
@@ -189,7 +190,7 @@ export function registerWebhookRoute(
   options: { limitBytes?: number } = {},
 ): WebhookRoute {
   if ((RED.settings as unknown as { httpNodeRoot?: string | false }).httpNodeRoot === false) {
-    throw new Error('HTTP node endpoints are disabled (httpNodeRoot is false in settings.js)');
+    throw new Error(commonText(RED, 'errors.httpNodeDisabled'));
   }
   const normalised = path.startsWith('/') ? path : `/${path}`;
   const app = RED.httpNode as unknown as ExpressApp;
@@ -205,7 +206,7 @@ export function registerWebhookRoute(
       : undefined;
   const owner = claimed.get(key) ?? (overlapping ? claimed.get(overlapping) : undefined);
   if (owner && owner !== nodeId) {
-    throw new Error(`path ${fullPath} is already used by node ${owner}`);
+    throw new Error(commonText(RED, 'errors.pathInUse', { path: fullPath, node: owner }));
   }
   claimed.set(key, nodeId);
   limits.set(key, options.limitBytes ?? DEFAULT_LIMIT);

@@ -10,6 +10,7 @@ import {
 } from './client';
 import type { NotConfiguredError } from '../shared/not-configured';
 import type { ConfigUsers } from '../shared/config-users';
+import { catalogueText } from '../shared/i18n';
 import type { ConfigKind } from '../shared/use-config';
 import { number } from '../shared/settings';
 import type { JwksSource } from './webhook-verify';
@@ -35,8 +36,9 @@ export const SHIPSTATION_CONFIG: ConfigKind<ShipStationConfigApi> = {
   type: SHIPSTATION_CONFIG_TYPE,
   offers: (node) => !!node.client,
   problem: (config) => config.notConfigured,
-  missingStatus: 'no shipstation-config',
-  missingMessage: (userType) => `${userType}: select a shipstation-config (missing, disabled or deleted)`,
+  missingStatus: (RED) => catalogueText(RED, 'shipstation-config', 'shipstation-config.users.missingStatus'),
+  missingMessage: (RED, userType) =>
+    catalogueText(RED, 'shipstation-config', 'shipstation-config.users.missing', { type: userType }),
 };
 
 export interface ShipStationConfigDef extends NodeDef {

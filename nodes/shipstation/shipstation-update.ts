@@ -43,7 +43,7 @@ export = function (RED: NodeAPI): void {
     const { config: cfg, work } = used;
     const client = cfg.client;
     // Writes in flight (a mark-as-shipped under its ledger claim) keep the client and the store open.
-    const status = new BudgetStatus(node, client, 'v1');
+    const status = new BudgetStatus(RED, node, client, 'v1');
     const audit = useAudit(RED, node, work, def.audit);
     const store = audit.available();
     const defaultOperation: UpdateOperation = isOperation(def.operation) ? def.operation : 'order';
@@ -107,7 +107,11 @@ export = function (RED: NodeAPI): void {
           msg: { payload: written, shipstation: info },
           nodeId: node.id,
         });
-        status.set({ fill: 'green', shape: 'dot', text: `${op} ${String(info.operation)}` });
+        status.set({
+          fill: 'green',
+          shape: 'dot',
+          text: RED._('shipstation-update.status.done', { op, operation: String(info.operation) }),
+        });
         send(msg);
         done();
       } catch (err) {
@@ -120,7 +124,14 @@ export = function (RED: NodeAPI): void {
           msg: { payload: msg.payload, operation: op },
           nodeId: node.id,
         });
-        status.set({ fill: 'red', shape: 'ring', text: e.code === 'ORDER_LOCKED' ? 'order locked' : `${op} failed` });
+        status.set({
+          fill: 'red',
+          shape: 'ring',
+          text:
+            e.code === 'ORDER_LOCKED'
+              ? RED._('shipstation-update.status.orderLocked')
+              : RED._('shipstation-update.status.failed', { op }),
+        });
         done(failMessage(msg, err, 'shipstation'));
       }
     }

@@ -11,6 +11,7 @@ import { PollLoop } from '../core/poll-loop';
 import { stateFile } from '../core/state-file';
 import { toEpochMs } from '../core/time';
 import { Watermark, type WatermarkData, type WatermarkStore } from '../core/watermark';
+import { commonText } from '../shared/i18n';
 import { shortTime } from '../shared/node-status';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
 import { bool, number } from '../shared/settings';
@@ -66,8 +67,8 @@ export = function (RED: NodeAPI): void {
     try {
       entity = conn.entity(def.entity || 'salesDelivery', parseOverride(def.entityOverride));
     } catch (err) {
-      board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });
-      node.error(`x3-poll: ${(err as Error).message}`);
+      board.set({ fill: 'red', shape: 'ring', text: commonText(RED, 'status.configurationError') });
+      node.error(RED._('x3-poll.errors.settings', { error: (err as Error).message }));
       void ctx.release();
       return;
     }
@@ -105,8 +106,8 @@ export = function (RED: NodeAPI): void {
       if (initial !== 'source' && initial !== 'all') toEpochMs(initial);
       watermark = new Watermark({ store, overlapMs, initial });
     } catch (err) {
-      board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });
-      node.error(`x3-poll: ${(err as Error).message}`);
+      board.set({ fill: 'red', shape: 'ring', text: commonText(RED, 'status.configurationError') });
+      node.error(RED._('x3-poll.errors.settings', { error: (err as Error).message }));
       void ctx.release();
       return;
     }
@@ -156,7 +157,7 @@ export = function (RED: NodeAPI): void {
       intervalMs,
       maxBackoffMs: MAX_BACKOFF_MS,
       run: async (_context, signal) => {
-        board.set({ fill: 'blue', shape: 'dot', text: 'polling' });
+        board.set({ fill: 'blue', shape: 'dot', text: RED._('x3-poll.status.polling') });
         const result = await pollOnce({
           client,
           def: entity,
@@ -167,14 +168,21 @@ export = function (RED: NodeAPI): void {
           emit: sendRecords,
           signal,
         });
-        board.set({ fill: 'green', shape: 'dot', text: `${result.count} new at ${shortTime(Date.now())}` });
+        board.set({
+          fill: 'green',
+          shape: 'dot',
+          text: RED._('x3-poll.status.polled', { count: result.count, time: shortTime(Date.now()) }),
+        });
       },
       timedContext: () => undefined,
       onFailure: (err, retryInMs) =>
         board.set({
           fill: 'red',
           shape: 'ring',
-          text: `${toErrorInfo(err, 'x3').code}, retry ${shortTime(Date.now() + retryInMs)}`,
+          text: RED._('x3-poll.status.retry', {
+            code: toErrorInfo(err, 'x3').code,
+            time: shortTime(Date.now() + retryInMs),
+          }),
         }),
       onTimedError: (err) => {
         const msg: Msg = { topic: entity.name, payload: null, _msgid: RED.util.generateId() } as unknown as Msg;
@@ -190,13 +198,7 @@ export = function (RED: NodeAPI): void {
           if (to !== 'source' && to !== 'all') toEpochMs(to);
           watermark.reset(to);
         } catch (err) {
-          done(
-            failMessage(
-              msg,
-              new Error(`x3-poll: msg.reset must be "now", "all" or an ISO date-time (${(err as Error).message})`),
-              'x3',
-            ),
-          );
+          done(failMessage(msg, new Error(RED._('x3-poll.errors.reset', { error: (err as Error).message })), 'x3'));
           return;
         }
       }
@@ -216,7 +218,7 @@ export = function (RED: NodeAPI): void {
       });
     });
 
-    board.set({ fill: 'grey', shape: 'ring', text: 'waiting' });
+    board.set({ fill: 'grey', shape: 'ring', text: RED._('x3-poll.status.waiting') });
     loop.start(0);
   }
 

@@ -13,6 +13,7 @@ import { replayLedgerKey } from '../audit/msg-audit';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
 import { number } from '../shared/settings';
 import { useAudit } from '../shared/use-audit';
+import { commonText } from '../shared/i18n';
 import { useTokenConfig } from '../shared/use-token-config';
 import { X3_CONFIG } from './config-api';
 import type { EntityDefinition } from './entities';
@@ -112,13 +113,13 @@ export = function (RED: NodeAPI): void {
       if (def.entity) fixedEntity = conn.entity(def.entity, override);
       settings = settingsOf(def);
     } catch (err) {
-      board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });
-      node.error(`x3-update: ${(err as Error).message}`);
+      board.set({ fill: 'red', shape: 'ring', text: commonText(RED, 'status.configurationError') });
+      node.error(RED._('x3-update.errors.settings', { error: (err as Error).message }));
       void ctx.release();
       return;
     }
     const audit = useAudit(RED, node, work, def.audit, {
-      warning: 'x3-update: no audit-config selected: creates are de-duplicated in memory only, until Node-RED restarts',
+      warning: RED._('x3-update.warn.auditFallback'),
       trail: false,
     });
     const lastWrittenFile = stateFile<{ entries: Record<string, [string, number]> }>(
@@ -206,20 +207,23 @@ export = function (RED: NodeAPI): void {
             details: { messages },
           });
         }
-        for (const m of warnings) node.warn(`X3 ${m.type}: ${m.text}`);
+        for (const m of warnings) node.warn(RED._('x3-update.warn.x3Message', { type: m.type, text: m.text }));
         const keys = items.map((i) => i.key);
         const verb =
           settings.operation === 'ensure'
-            ? 'found'
+            ? RED._('x3-update.status.found')
             : items.some((i) => i.created)
-              ? 'created'
+              ? RED._('x3-update.status.created')
               : items.some((i) => i.changed.length)
-                ? 'updated'
-                : 'unchanged';
+                ? RED._('x3-update.status.updated')
+                : RED._('x3-update.status.unchanged');
         board.set({
           fill: 'green',
           shape: 'dot',
-          text: `${verb} ${keys.length === 1 ? keys[0] : `${keys.length} records`}`,
+          text: RED._('x3-update.status.done', {
+            verb,
+            what: keys.length === 1 ? keys[0] : RED._('x3-update.status.records', { count: keys.length }),
+          }),
         });
         if (audit.config) {
           await audit.record({
@@ -279,7 +283,7 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       // a msg waiting out another process's claim gives up; writes in flight finish first
-      closing.abort(new Error('x3-update: the node is closing'));
+      closing.abort(new Error(RED._('x3-update.errors.closing')));
       void ctx
         .release()
         .then(() => {

@@ -3,6 +3,7 @@ import type { Node, NodeAPI } from 'node-red';
 import type { AuditConfigNode } from '../../../nodes/audit/config-api';
 import { openSqliteStore } from '../../../nodes/audit/sqlite-store';
 import type { AuditEntryInput, AuditStore } from '../../../nodes/audit/types';
+import { loadCatalogues, translator } from '../../support/catalogues';
 import { ConfigWork } from '../../../nodes/shared/config-users';
 import { useAudit } from '../../../nodes/shared/use-audit';
 
@@ -11,7 +12,11 @@ const ENTRY: AuditEntryInput = { system: 'x3', operation: 'x3.poll', status: 're
 function harness(configs: Record<string, unknown> = {}) {
   const warnings: string[] = [];
   const node = { id: 'n1', type: 'test-node', warn: (t: unknown) => warnings.push(String(t)) } as unknown as Node;
-  const RED = { settings: {}, nodes: { getNode: (id: string) => configs[id] ?? null } } as unknown as NodeAPI;
+  const RED = {
+    _: translator(),
+    settings: {},
+    nodes: { getNode: (id: string) => configs[id] ?? null },
+  } as unknown as NodeAPI;
   return { RED, node, warnings, work: new ConfigWork(RED) };
 }
 
@@ -39,6 +44,8 @@ function auditConfig(store: AuditStore | Error) {
 }
 
 describe('shared/use-audit', () => {
+  before(loadCatalogues);
+
   it("binds the selected audit-config: the node's work in flight for it, its store, owner and recordSafe", async () => {
     const store = openSqliteStore({ path: ':memory:' });
     const { cfg, tracked, recorded } = auditConfig(store);

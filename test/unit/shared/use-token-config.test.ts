@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
 import type { TokenStatus } from '../../../nodes/core/token-cache';
+import { loadCatalogues, translator } from '../../support/catalogues';
 import type { ConfigUsers } from '../../../nodes/shared/config-users';
 import type { ConfigKind } from '../../../nodes/shared/use-config';
 import { useTokenConfig } from '../../../nodes/shared/use-token-config';
@@ -29,8 +30,8 @@ const KIND: ConfigKind<FakeConfig> = {
   type: 'fake-config',
   offers: (n) => n.client !== undefined,
   problem: () => undefined,
-  missingStatus: 'no config',
-  missingMessage: (t) => `${t}: no config`,
+  missingStatus: () => 'no config',
+  missingMessage: (_RED, t) => `${t}: no config`,
 };
 
 function harness(initial: TokenStatus) {
@@ -54,11 +55,17 @@ function harness(initial: TokenStatus) {
     on: () => undefined,
     error: () => undefined,
   } as unknown as Node;
-  const RED = { settings: {}, nodes: { getNode: (id: string) => (id === 'c1' ? config : null) } } as unknown as NodeAPI;
+  const RED = {
+    _: translator(),
+    settings: {},
+    nodes: { getNode: (id: string) => (id === 'c1' ? config : null) },
+  } as unknown as NodeAPI;
   return { client, tracked, statuses, node, RED };
 }
 
 describe('shared/use-token-config', () => {
+  before(loadCatalogues);
+
   it("shows a token failure already there when the node starts; the node's work is in flight for the config", async () => {
     const h = harness({ state: 'failed' });
     const ctx = useTokenConfig(h.RED, h.node, KIND, 'c1', (c) => c.client);
