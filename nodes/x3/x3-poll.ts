@@ -19,6 +19,7 @@ import { useAudit } from '../shared/use-audit';
 import { useTokenConfig } from '../shared/use-token-config';
 import { X3_CONFIG } from './config-api';
 import type { EntityDefinition } from './entities';
+import { parseEntityOverride } from './entity-override';
 import { pollOnce, type PolledRecord } from './poller';
 
 interface PollDef extends NodeDef {
@@ -44,15 +45,6 @@ interface StoredWatermark {
 
 const MAX_BACKOFF_MS = 15 * 60_000;
 
-function parseOverride(text: string | undefined): unknown {
-  if (!text || !text.trim()) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new Error(`x3-poll: the entity override is not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 export = function (RED: NodeAPI): void {
   function X3PollNode(this: Node, def: PollDef): void {
     RED.nodes.createNode(this, def);
@@ -65,7 +57,7 @@ export = function (RED: NodeAPI): void {
     const conn = ctx.config.getConnection();
     let entity: EntityDefinition;
     try {
-      entity = conn.entity(def.entity || 'salesDelivery', parseOverride(def.entityOverride));
+      entity = conn.entity(def.entity || 'salesDelivery', parseEntityOverride(def.entityOverride));
     } catch (err) {
       board.set({ fill: 'red', shape: 'ring', text: commonText(RED, 'status.configurationError') });
       node.error(RED._('x3-poll.errors.settings', { error: (err as Error).message }));

@@ -17,6 +17,7 @@ import { commonText } from '../shared/i18n';
 import { useTokenConfig } from '../shared/use-token-config';
 import { X3_CONFIG } from './config-api';
 import type { EntityDefinition } from './entities';
+import { parseEntityOverride } from './entity-override';
 import { describeMessages } from './soap';
 import {
   runUpdate,
@@ -50,15 +51,6 @@ interface UpdateDef extends NodeDef {
   subprogram?: string;
   subprogramGroup?: string;
   audit?: string;
-}
-
-function parseOverride(text: string | undefined): unknown {
-  if (!text || !text.trim()) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new Error(`the entity override is not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
 }
 
 function settingsOf(def: UpdateDef): UpdateSettings {
@@ -108,7 +100,7 @@ export = function (RED: NodeAPI): void {
     let override: unknown;
     let settings: UpdateSettings;
     try {
-      override = parseOverride(def.entityOverride);
+      override = parseEntityOverride(def.entityOverride);
       // No entity in the settings: each msg names it in msg.topic (x3-poll sets it).
       if (def.entity) fixedEntity = conn.entity(def.entity, override);
       settings = settingsOf(def);
