@@ -1,6 +1,6 @@
 /**
  * How a node binds to the audit-config of its `audit` setting, the same way in every node: the
- * config is registered through the node's ConfigWork (its close then waits for the node's work
+ * config is used through the node's ConfigWork (its close then waits for the node's work
  * before releasing the store) and audit entries go through its recordSafe.
  *
  * The one fallback, when no audit-config is selected: a node that needs a ledger (exactly-once
@@ -27,7 +27,7 @@ export interface AuditFallback {
 }
 
 export interface AuditBinding {
-  /** The selected audit-config, registered with the node's work; undefined when none is selected. */
+  /** The selected audit-config, the node's work counted there; undefined when none is selected. */
   readonly config?: AuditConfigNode;
   /** false: the in-memory fallback (lost on restart) or no store at all. */
   readonly persistent: boolean;

@@ -2,7 +2,7 @@
  * How a node gets the config node it was given and becomes its user, the same way in every node:
  * find it by id and type (missing, disabled or deleted -> red status, one error, and each msg to
  * Catch), refuse to work when the config cannot serve (not configured, invalid settings: the
- * config logged that once for all its users), otherwise register through a ConfigWork whose
+ * config logged that once for all its users), otherwise run through a ConfigWork whose
  * operations the config's close drains before releasing its client or store.
  */
 import type { Node, NodeAPI } from 'node-red';
@@ -41,7 +41,7 @@ export interface UsedConfig<C extends ConfigUsers> {
   work: ConfigWork;
 }
 
-/** The config a node uses, registered; undefined (the node then only fails its msgs) when it cannot be used. */
+/** The config a node uses, its work counted there; undefined (the node then only fails its msgs) when it cannot be used. */
 export function useConfig<C extends ConfigUsers>(
   RED: NodeAPI,
   node: Node,

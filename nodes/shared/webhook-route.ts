@@ -1,7 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import type { NodeAPI } from 'node-red';
-import { commonText } from './i18n';
-
 /**
  * POST routes on RED.httpNode that keep the exact bytes of the body (signatures are computed
  * over them), answer what the node decides, and disappear when the node closes.
@@ -16,6 +12,9 @@ import { commonText } from './i18n';
  * as the router matched it — express compares paths case-insensitively, ignores a trailing slash
  * and decodes percent-escapes, none of which a secret in the path may tolerate.
  */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { NodeAPI } from 'node-red';
+import { commonText } from './i18n';
 
 export interface WebhookRequest {
   raw: Buffer;

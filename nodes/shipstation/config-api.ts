@@ -1,3 +1,8 @@
+/**
+ * What a shipstation-config node offers the ShipStation nodes that use it (one client, the JWKS of
+ * V2 webhooks, track), how they find it (SHIPSTATION_CONFIG), and how its settings become client
+ * options (shared by the node and its "Test connection" endpoint).
+ */
 import type { Node, NodeDef } from 'node-red';
 import {
   DEFAULT_RESERVE,

@@ -1,6 +1,6 @@
 /**
  * What an x3-config node offers the x3-poll / x3-update nodes that use it: its one connection
- * (one token cache, one limiter) and register/deregister/track, through which its close drains
+ * (one token cache, one limiter) and track, through which its close drains
  * their work in flight before releasing the connection (shared/config-users.ts).
  */
 import type { Node } from 'node-red';
