@@ -12,12 +12,10 @@ import { PollLoop } from '../core/poll-loop';
 import { stateFile } from '../core/state-file';
 import type { Watermark, WatermarkData } from '../core/watermark';
 import { useAudit } from '../shared/use-audit';
-import { useConfig } from '../shared/use-config';
 import { failMessage, handleInput, userDir, type Msg } from '../shared/red';
 import { bool, number } from '../shared/settings';
-import { BudgetStatus } from './budget-status';
 import type { ResourcePage } from './client';
-import { SHIPSTATION_CONFIG } from './config-api';
+import { useShipStationConfig } from './use-shipstation-config';
 import { isFetchOperation, planFetch, type FetchOperation } from './fetch-plan';
 import { mappingOf, mapToX3Of, type MappingDef } from './mapping-settings';
 import { createOrderWatermark, DEFAULT_OVERLAP_MS, pollModifiedOrders } from './order-poller';
@@ -53,11 +51,9 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
-    const used = useConfig(RED, node, SHIPSTATION_CONFIG, def.server);
-    if (!used) return;
-    const { config: cfg, work } = used;
-    const client = cfg.client;
-    const status = new BudgetStatus(RED, node, client, 'v1');
+    const ctx = useShipStationConfig(RED, node, def.server, 'v1');
+    if (!ctx) return;
+    const { client, work, board: status } = ctx;
     const audit = useAudit(RED, node, work, def.audit);
     const operation: FetchOperation = isFetchOperation(def.operation) ? def.operation : 'orders-modified';
     const mapToX3 = mapToX3Of(def);
@@ -209,8 +205,7 @@ export = function (RED: NodeAPI): void {
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
       const stopped = loop.close();
-      status.close();
-      const released = work.close();
+      const released = ctx.release();
       if (removed) {
         try {
           state.remove();

@@ -7,14 +7,12 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { useAudit } from '../shared/use-audit';
-import { useConfig } from '../shared/use-config';
 import { failMessage, type Msg } from '../shared/red';
 import { registerWebhookRoute, type WebhookRequest, type WebhookRoute } from '../shared/webhook-route';
 import { configLabel, NotConfiguredError, notConfiguredStatus, rejectInputs } from '../shared/not-configured';
 import { bool, number } from '../shared/settings';
-import { BudgetStatus } from './budget-status';
-import { SHIPSTATION_CONFIG } from './config-api';
 import { mappingOf, mapToX3Of, type MappingDef } from './mapping-settings';
+import { useShipStationConfig } from './use-shipstation-config';
 import { PointerWebhookService } from './pointer-webhook-service';
 import type { ApiVersion } from './resource-url';
 import { acceptedEvents } from './webhook-checks';
@@ -41,10 +39,10 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
-    const used = useConfig(RED, node, SHIPSTATION_CONFIG, def.server);
-    if (!used) return;
-    const { config: cfg, work } = used;
     const version: ApiVersion = def.version === 'v2' ? 'v2' : 'v1';
+    const ctx = useShipStationConfig(RED, node, def.server, version);
+    if (!ctx) return;
+    const { config: cfg, work, board: status } = ctx;
     const token = node.credentials?.token?.trim() || undefined;
     const path = (def.path?.trim() || '/shipstation/webhook').replace(/\/+$/, '') || '/shipstation/webhook';
     if (version === 'v1' && !token) {
@@ -54,11 +52,10 @@ export = function (RED: NodeAPI): void {
       ]);
       rejectInputs(node, problem, notConfiguredStatus(RED));
       node.warn(problem.message);
-      void work.close();
+      void ctx.release();
       return;
     }
     const client = cfg.client;
-    const status = new BudgetStatus(RED, node, client, version);
     const audit = useAudit(RED, node, work, def.audit, {
       warning: RED._('shipstation-in.warn.auditFallback'),
     });
@@ -148,11 +145,8 @@ export = function (RED: NodeAPI): void {
       void service
         .close()
         .catch(() => undefined)
-        .then(() => work.close())
-        .then(() => {
-          status.close();
-          return audit.close();
-        })
+        .then(() => ctx.release())
+        .then(() => audit.close())
         .finally(() => done());
     });
   }
