@@ -84,12 +84,16 @@ export = function (RED: NodeAPI): void {
     } catch (err) {
       openError = err instanceof Error ? err : new Error(String(err));
       const where = backend === 'sqlite' ? ` (${resolveSqlitePath(def.path, userDir)})` : '';
-      node.error(`audit store could not be opened${where}: ${openError.message}`);
+      node.error(RED._('audit-config.errors.open', { where, error: openError.message }));
     }
 
     node.getStore = (): AuditStore => {
       if (store) return store;
-      throw new Error(`audit store is not available: ${openError?.message ?? 'closed'}`);
+      throw new Error(
+        RED._('audit-config.errors.unavailable', {
+          error: openError?.message ?? RED._('audit-config.errors.closed'),
+        }),
+      );
     };
 
     // Every entry being written counts as in flight: the store does not close under it.
@@ -100,7 +104,12 @@ export = function (RED: NodeAPI): void {
             return await node.getStore().record(entry);
           } catch (err) {
             node.warn(
-              `audit entry not recorded (${entry.system} ${entry.operation} ${entry.status}): ${(err as Error).message}`,
+              RED._('audit-config.warn.notRecorded', {
+                system: entry.system,
+                operation: entry.operation,
+                status: entry.status,
+                error: (err as Error).message,
+              }),
             );
             return undefined;
           }
@@ -133,7 +142,7 @@ export = function (RED: NodeAPI): void {
         store,
         retentionDays: node.retentionDays,
         onPurged: (n, cutoff) => {
-          if (n > 0) node.log(`audit retention: deleted ${n} entries older than ${cutoff}`);
+          if (n > 0) node.log(RED._('audit-config.log.retention', { count: n, cutoff }));
         },
         also: async (nowMs) => {
           const r = await runLedgerRetention(
@@ -148,11 +157,16 @@ export = function (RED: NodeAPI): void {
           );
           if (r.labelsMoved || r.ledgerPurged || r.labelFilesPurged.files) {
             node.log(
-              `ledger retention: ${r.labelsMoved} entries' label bytes moved to files, ${r.ledgerPurged} finished entries deleted, ${r.labelFilesPurged.files} label files (${r.labelFilesPurged.bytes} bytes) deleted`,
+              RED._('audit-config.log.ledgerRetention', {
+                moved: r.labelsMoved,
+                purged: r.ledgerPurged,
+                files: r.labelFilesPurged.files,
+                bytes: r.labelFilesPurged.bytes,
+              }),
             );
           }
         },
-        onError: (err) => node.warn(`audit retention purge failed: ${(err as Error).message}`),
+        onError: (err) => node.warn(RED._('audit-config.warn.purge', { error: (err as Error).message })),
       });
     }
 
@@ -163,10 +177,10 @@ export = function (RED: NodeAPI): void {
       const s = store;
       store = undefined;
       openError = undefined;
-      await s?.close().catch((err: unknown) => node.warn(`audit store close failed: ${(err as Error).message}`));
+      await s
+        ?.close()
+        .catch((err: unknown) => node.warn(RED._('audit-config.warn.close', { error: (err as Error).message })));
     });
-    node.register = users.register;
-    node.deregister = users.deregister;
     node.track = users.track;
   }
 

@@ -5,8 +5,10 @@
  */
 import { promises as fs } from 'fs';
 import { dirname, isAbsolute, join, resolve } from 'path';
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { getAuditConfig, type AuditConfigNode, type ReplayTarget } from './config-api';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import { StatusBoard } from '../shared/node-status';
+import { useConfig } from '../shared/use-config';
+import { AUDIT_CONFIG, type ReplayTarget } from './config-api';
 import { MAX_PAGE_SIZE, parseAuditQuery } from './query-parse';
 import { exportJsonLines, parseReplayFilter, replayEntries } from './replay';
 import { entryFromMsg, type SinkSettings } from './sink-record';
@@ -34,12 +36,11 @@ export = function (RED: NodeAPI): void {
   }
 
   function setUp(node: Node, def: AuditSinkDef): void {
-    const cfg: AuditConfigNode | undefined = getAuditConfig(RED, def.audit);
-    if (!cfg) {
-      node.status({ fill: 'red', shape: 'ring', text: 'no audit config' });
-      node.error('audit-sink: select an audit-config (missing, disabled or deleted)');
-      return;
-    }
+    const used = useConfig(RED, node, AUDIT_CONFIG, def.audit);
+    if (!used) return;
+    const { config: cfg, work } = used;
+    // one status update per second at most: a busy sink must not flood Status nodes
+    const board = new StatusBoard(RED, node, { throttleMs: STATUS_THROTTLE_MS });
     const settings: SinkSettings = {
       nodeId: node.id,
       system: isAuditSystem(def.system) ? def.system : undefined,
@@ -47,24 +48,16 @@ export = function (RED: NodeAPI): void {
     };
     const userDir = (RED.settings as { userDir?: string }).userDir;
     const counts = { recorded: 0, failed: 0, replayed: 0 };
-    let statusTimer: NodeJS.Timeout | undefined;
-    let statusError: string | undefined;
+    let notRecorded = false;
 
-    const showStatus = (): void => {
-      statusTimer = undefined;
-      if (statusError) {
-        node.status({ fill: 'red', shape: 'ring', text: statusError });
-        return;
-      }
-      const parts = [`${counts.recorded} recorded`];
-      if (counts.failed) parts.push(`${counts.failed} failed`);
-      if (counts.replayed) parts.push(`${counts.replayed} replayed`);
-      node.status({ fill: counts.failed ? 'yellow' : 'green', shape: 'dot', text: parts.join(', ') });
+    const status = (): NodeStatus => {
+      if (notRecorded) return { fill: 'red', shape: 'ring', text: RED._('audit-sink.status.notRecorded') };
+      const parts = [RED._('audit-sink.status.recorded', { count: counts.recorded })];
+      if (counts.failed) parts.push(RED._('audit-sink.status.failed', { count: counts.failed }));
+      if (counts.replayed) parts.push(RED._('audit-sink.status.replayed', { count: counts.replayed }));
+      return { fill: counts.failed ? 'yellow' : 'green', shape: 'dot', text: parts.join(', ') };
     };
-    // one status update per second at most: a busy sink must not flood Status nodes
-    const scheduleStatus = (): void => {
-      if (!statusTimer) statusTimer = setTimeout(showStatus, STATUS_THROTTLE_MS);
-    };
+    const scheduleStatus = (): void => board.update(status);
 
     const target: ReplayTarget = {
       id: node.id,
@@ -88,16 +81,16 @@ export = function (RED: NodeAPI): void {
         msg.audit = { ...prior, id: stored.id, status: stored.status };
         counts.recorded += 1;
         if (stored.status === 'failed') counts.failed += 1;
-        statusError = undefined;
+        notRecorded = false;
       } catch (err) {
         recordError = err instanceof Error ? err : new Error(String(err));
         msg.audit = { ...prior, status: entry.status };
-        statusError = 'not recorded';
+        notRecorded = true;
       }
       scheduleStatus();
       // the flow goes on even when the trail cannot be written; the error is reported (catchable)
       send(msg);
-      if (recordError) throw new Error(`audit entry not recorded: ${recordError.message}`);
+      if (recordError) throw new Error(RED._('audit-sink.errors.notRecorded', { error: recordError.message }));
     };
 
     const replay = async (msg: NodeMessageInFlow, send: SendFn, store: AuditStore): Promise<void> => {
@@ -106,7 +99,7 @@ export = function (RED: NodeAPI): void {
       for (const item of result.replayed) send(item.msg as NodeMessage);
       counts.replayed += result.replayed.length;
       const errors = result.skipped.filter((s) => s.reason === 'error');
-      if (errors.length) node.warn(`replay: ${errors.length} entries failed: ${errors[0].detail}`);
+      if (errors.length) node.warn(RED._('audit-sink.warn.replay', { count: errors.length, detail: errors[0].detail }));
       scheduleStatus();
     };
 
@@ -167,7 +160,8 @@ export = function (RED: NodeAPI): void {
             return record(msg, send);
         }
       };
-      run().then(
+      // in flight for the audit-config: a redeploy closes its store only after this msg
+      work.run(run).then(
         () => done(),
         (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
       );
@@ -175,13 +169,13 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       cfg.deregisterReplayTarget(target);
-      if (statusTimer) clearTimeout(statusTimer);
-      statusTimer = undefined;
-      node.status({});
-      done();
+      void work.close().finally(() => {
+        board.clear();
+        done();
+      });
     });
 
-    showStatus();
+    board.set(status());
   }
 
   RED.nodes.registerType('audit-sink', AuditSinkNode);

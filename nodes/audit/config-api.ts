@@ -7,6 +7,8 @@
 import { randomUUID } from 'crypto';
 import type { Node, NodeAPI } from 'node-red';
 import type { ConfigUsers } from '../shared/config-users';
+import { catalogueText } from '../shared/i18n';
+import type { ConfigKind } from '../shared/use-config';
 import type { LabelStore } from './label-store';
 import type { LedgerResolveOptions } from './ledger-resolve';
 import type { AuditEntry, AuditEntryInput, AuditStore } from './types';
@@ -63,3 +65,16 @@ export function getAuditConfig(RED: NodeAPI, id: unknown): AuditConfigNode | und
   const node: unknown = RED.nodes.getNode(id);
   return isAuditConfigNode(node) ? node : undefined;
 }
+
+/**
+ * How an audit-sink finds and uses its audit-config (shared/use-config.ts). A store that could not
+ * be opened is no reason to refuse msgs: the sink passes them on and reports each one.
+ */
+export const AUDIT_CONFIG: ConfigKind<AuditConfigApi> = {
+  type: AUDIT_CONFIG_TYPE,
+  offers: (node) => isAuditConfigNode(node),
+  problem: () => undefined,
+  missingStatus: (RED) => catalogueText(RED, 'audit-config', 'audit-config.users.missingStatus'),
+  missingMessage: (RED, userType) =>
+    catalogueText(RED, 'audit-config', 'audit-config.users.missing', { type: userType }),
+};

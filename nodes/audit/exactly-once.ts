@@ -1,7 +1,7 @@
 /**
  * The exactly-once pattern over the ledger, for connector nodes whose call costs money or creates
- * a real document (x3-update create, shipstation-update mark-as-shipped; fedex-ship claims the
- * ledger itself, because an unknown outcome there is reconciled with FedEx Track):
+ * a real document (x3-update create and upsert, shipstation-update mark-as-shipped; fedex-ship
+ * claims the ledger itself, because an unknown outcome there is reconciled with FedEx Track):
  *
  *   claim(key) -> call -> complete(key, result)      success
  *                      -> fail(key, error)            the call certainly did not happen

@@ -7,8 +7,8 @@ import { isAuditStatus, isAuditSystem } from './vocabulary';
 
 export const MAX_PAGE_SIZE = 1000;
 
-const STRING_FIELDS = [
-  'id',
+/** The text filters a query and a replay filter share (beside id, system, status and the time bounds). */
+export const TEXT_FILTERS = [
   'operation',
   'x3Key',
   'trackingNumber',
@@ -16,6 +16,8 @@ const STRING_FIELDS = [
   'shipstationOrderId',
   'idempotencyKey',
 ] as const;
+
+const STRING_FIELDS = ['id', ...TEXT_FILTERS] as const;
 
 function intField(raw: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
   const v = raw[name];

@@ -15,6 +15,7 @@
  */
 import { holdOf } from './ledger-hold';
 import { containsMaskedValue, reviveBuffers } from './masking';
+import { TEXT_FILTERS } from './query-parse';
 import type { AuditMsgInfo } from './msg-audit';
 import type { AuditEntry, AuditQuery, AuditStatus, AuditStore, LedgerEntry } from './types';
 import { AUDIT_STATUSES, isAuditStatus, isAuditSystem } from './vocabulary';
@@ -26,21 +27,13 @@ export const REPLAY_LEDGER_PREFIX = 'audit.replay:';
 /** Statuses a filter may select; 'replayed' entries are replayed only by id. */
 export const REPLAYABLE_STATUSES: readonly AuditStatus[] = AUDIT_STATUSES.filter((s) => s !== 'replayed');
 
-export interface ReplayFilter {
+/** The filters of an audit query a replay takes (status defaults to 'failed' when no id is given). */
+export interface ReplayFilter extends Pick<
+  AuditQuery,
+  'status' | 'system' | 'from' | 'to' | (typeof TEXT_FILTERS)[number]
+> {
   /** Replay this one entry (any status). */
   id?: string;
-  /** Default 'failed' when no id is given. */
-  status?: AuditStatus | AuditStatus[];
-  system?: AuditQuery['system'];
-  operation?: string;
-  /** UTC ISO bounds, inclusive */
-  from?: string;
-  to?: string;
-  x3Key?: string;
-  trackingNumber?: string;
-  shipstationOrderNumber?: string;
-  shipstationOrderId?: string;
-  idempotencyKey?: string;
   /** At most this many entries per replay (default 100, max 1000), oldest first. */
   limit?: number;
   /** Replay entries stored with masked personal data (off by default: see skip reason 'masked'). */
@@ -90,14 +83,7 @@ export function parseReplayFilter(input: unknown): ReplayFilter {
     return v;
   };
   f.id = str('id');
-  for (const name of [
-    'operation',
-    'x3Key',
-    'trackingNumber',
-    'shipstationOrderNumber',
-    'shipstationOrderId',
-    'idempotencyKey',
-  ] as const) {
+  for (const name of TEXT_FILTERS) {
     const v = str(name);
     if (v !== undefined) f[name] = v;
   }

@@ -1,3 +1,8 @@
+/**
+ * The one HTTP client of every system client (X3, FedEx, ShipStation): axios with a base URL, the
+ * credentials of a TokenProvider, the config's limiter, and the one retry policy (HttpClient
+ * below says which failures are repeated); errors leave it as redacted ApiErrors.
+ */
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';

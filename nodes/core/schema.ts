@@ -1,10 +1,10 @@
-import Ajv, { type ErrorObject, type JSONSchemaType, type Schema } from 'ajv';
-import { ValidationError, type SystemName } from './errors';
-
 /**
  * The one ajv instance. The few formats we need are added here instead of pulling in
  * ajv-formats (one dependency fewer; our formats are simple).
  */
+import Ajv, { type ErrorObject, type JSONSchemaType, type Schema } from 'ajv';
+import { ValidationError, type SystemName } from './errors';
+
 export const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false, useDefaults: false });
 
 ajv.addFormat('date', /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/);

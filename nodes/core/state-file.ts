@@ -1,10 +1,10 @@
-import fs from 'node:fs';
-import path from 'node:path';
-
 /**
  * Small JSON state that must survive a restart (poll watermarks, rotated refresh tokens),
  * written atomically: a crash mid-write leaves the previous version, never half a file.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+
 export interface StateFile<T> {
   readonly path: string;
   read(): T | undefined;

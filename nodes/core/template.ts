@@ -1,10 +1,10 @@
-import Mustache from 'mustache';
-
 /**
  * Mustache rendering for references, descriptions and field mappings. HTML escaping is off:
  * these values go into JSON and XML payloads (escaped there by their own serialisers), and an
  * order number like "A&B" must reach FedEx as "A&B", not "A&amp;B".
  */
+import Mustache from 'mustache';
+
 const noEscape = { escape: (value: unknown): string => String(value) };
 
 export function renderTemplate(template: string, view: unknown): string {

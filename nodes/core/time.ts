@@ -1,3 +1,8 @@
+/**
+ * The one time conversion: UTC ISO 8601 everywhere the plugin emits or stores a time, and US
+ * Pacific wall clocks (ShipStation V1) to and from it, the repeated and skipped hours of the DST
+ * changes handled explicitly (luxon).
+ */
 import { DateTime } from 'luxon';
 
 /** ShipStation V1 sends and expects Pacific wall-clock times without an offset. */

@@ -1,3 +1,8 @@
+/**
+ * The one token cache (X3 JWT/OAuth2, FedEx OAuth): single-flight requests, refresh before expiry,
+ * invalidation on a 401, its own limiter for token requests, a lockout after repeated failures,
+ * and 'status' events that the nodes of a config show (shared/use-token-config.ts).
+ */
 import { EventEmitter } from 'node:events';
 import { ApiError, type SystemName } from './errors';
 import type { RequestLimiter } from './limiter';

@@ -1,5 +1,3 @@
-import { toEpochMs, toUtcIso } from './time';
-
 /**
  * Where a poller has got to. Each poll asks for records stamped at or after
  * `position - overlap` (late commits, clock skew and second-precision stamps all land inside
@@ -8,6 +6,8 @@ import { toEpochMs, toUtcIso } from './time';
  * record changed twice in one second keeps its stamp: a version (a content hash, a revision
  * counter) tells the second change from a re-read. Memory is bounded by one overlap window.
  */
+import { toEpochMs, toUtcIso } from './time';
+
 export interface WatermarkData {
   /** UTC ISO of the newest stamp emitted and committed; absent = from the beginning. */
   position?: string;

@@ -6,6 +6,7 @@ import type { Node, NodeDef } from 'node-red';
 import type { AuditStore } from '../audit/types';
 import type { NotConfiguredError } from '../shared/not-configured';
 import type { ConfigUsers } from '../shared/config-users';
+import { catalogueText, type Catalogue } from '../shared/i18n';
 import type { AuditFallback } from '../shared/use-audit';
 import type { ConfigKind } from '../shared/use-config';
 import { number } from '../shared/settings';
@@ -55,8 +56,8 @@ export const FEDEX_CONFIG: ConfigKind<FedexConfigApi> = {
   type: FEDEX_CONFIG_TYPE,
   offers: (node) => !!node.client,
   problem: (config) => config.notConfigured,
-  missingStatus: 'no FedEx config',
-  missingMessage: () => 'select a fedex-config node (FedEx credentials) in this node',
+  missingStatus: (RED) => catalogueText(RED, 'fedex-config', 'fedex-config.users.missingStatus'),
+  missingMessage: (RED) => catalogueText(RED, 'fedex-config', 'fedex-config.users.missing'),
 };
 
 function positive(v: unknown, fallback: number): number {
@@ -108,11 +109,9 @@ export function clientOptionsOf(def: Partial<FedexConfigDef>, creds: FedexConfig
  * Without an audit-config, fedex-ship and fedex-track share their FedEx config's in-memory store
  * (the ledger and the tracked shipments fedex-track follows).
  */
-export function fedexAuditFallback(config: FedexConfigNode): AuditFallback {
+export function fedexAuditFallback(RED: Catalogue, config: FedexConfigNode): AuditFallback {
   return {
-    warning:
-      'no audit-config selected: the ledger and tracked shipments are kept in memory for this FedEx config only, ' +
-      'so exactly-once holds until Node-RED restarts. Select an audit-config to keep them.',
+    warning: catalogueText(RED, 'fedex-config', 'fedex-config.users.auditFallback'),
     store: () => config.fallbackStore(),
   };
 }

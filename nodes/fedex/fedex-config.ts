@@ -50,7 +50,7 @@ export = function (RED: NodeAPI): void {
       ]);
       node.warn(node.notConfigured.message);
     } else if (!creds.clientId || !creds.clientSecret) {
-      node.warn('fedex-config: enter the FedEx API key (client id) and secret key');
+      node.warn(RED._('fedex-config.warn.apiKey'));
     }
 
     let fallback: AuditStore | undefined;
@@ -65,8 +65,6 @@ export = function (RED: NodeAPI): void {
       fallback = undefined;
       return Promise.allSettled([node.client.close(), store?.close()]);
     });
-    node.register = users.register;
-    node.deregister = users.deregister;
     node.track = users.track;
   }
 

@@ -49,12 +49,12 @@ export = function (RED: NodeAPI): void {
     let service: ShipService;
     let persistent = true;
     try {
-      const audit = useAudit(RED, node, ctx.work, def.audit, fedexAuditFallback(ctx.config));
+      const audit = useAudit(RED, node, ctx.work, def.audit, fedexAuditFallback(RED, ctx.config));
       persistent = audit.persistent;
       // International shipments read their sales order and products through an x3-config, when
       // one is set; the product cache lives as long as this node (one deploy).
       const x3 = ctx.work.use(def.x3 ? findConfig(RED, X3_CONFIG, def.x3) : undefined);
-      if (def.x3 && !x3) node.warn('fedex-ship: the x3-config for customs data is missing or disabled');
+      if (def.x3 && !x3) node.warn(RED._('fedex-ship.warn.customsX3Missing'));
       const settings = shipSettingsOf(def);
       const productOverride = productReadOverride(settings.customs.fields);
       const customsData = new CustomsDataReader(
@@ -80,8 +80,8 @@ export = function (RED: NodeAPI): void {
         reconcileLookups: Math.max(1, Math.floor(number(def.reconcileLookups, 3, { min: 0 }))),
       });
     } catch (err) {
-      ctx.board.set({ fill: 'red', shape: 'ring', text: 'bad settings' });
-      node.error(`fedex-ship: ${(err as Error).message}`);
+      ctx.board.set({ fill: 'red', shape: 'ring', text: RED._('fedex-ship.status.badSettings') });
+      node.error(RED._('fedex-ship.errors.settings', { error: (err as Error).message }));
       void ctx.release();
       return;
     }
@@ -91,10 +91,10 @@ export = function (RED: NodeAPI): void {
     const render = () => {
       const c = service.counters;
       const ok = c.created + c.adopted;
-      const parts = [`${ok} shipped`];
-      if (c.stored) parts.push(`${c.stored} dup`);
-      if (c.cancelled) parts.push(`${c.cancelled} void`);
-      if (c.failed + c.unknown) parts.push(`${c.failed + c.unknown} err`);
+      const parts = [RED._('fedex-ship.status.shipped', { count: ok })];
+      if (c.stored) parts.push(RED._('fedex-ship.status.stored', { count: c.stored }));
+      if (c.cancelled) parts.push(RED._('fedex-ship.status.cancelled', { count: c.cancelled }));
+      if (c.failed + c.unknown) parts.push(RED._('fedex-ship.status.failed', { count: c.failed + c.unknown }));
       if (c.lastTrackingNumber) parts.push(c.lastTrackingNumber);
       const failedLast = lastError !== undefined;
       return {

@@ -32,7 +32,7 @@ export = function (RED: NodeAPI): void {
     if (!ctx) return;
     let service: TrackService;
     try {
-      const audit = useAudit(RED, node, ctx.work, def.audit, fedexAuditFallback(ctx.config));
+      const audit = useAudit(RED, node, ctx.work, def.audit, fedexAuditFallback(RED, ctx.config));
       service = new TrackService({
         client: ctx.config.client,
         store: audit.store()!,
@@ -42,13 +42,13 @@ export = function (RED: NodeAPI): void {
         nodeId: node.id,
       });
     } catch (err) {
-      ctx.board.set({ fill: 'red', shape: 'ring', text: 'audit store unavailable' });
-      node.error(`fedex-track: ${(err as Error).message}`);
+      ctx.board.set({ fill: 'red', shape: 'ring', text: RED._('fedex-track.status.auditUnavailable') });
+      node.error(RED._('fedex-track.errors.audit', { error: (err as Error).message }));
       void ctx.release();
       return;
     }
     const emitAll = bool(def.emitAll, false);
-    ctx.board.set({ fill: 'grey', shape: 'ring', text: 'ready' });
+    ctx.board.set({ fill: 'grey', shape: 'ring', text: RED._('fedex-track.status.ready') });
 
     handleInput(node, async (msg, send, done) => {
       try {
@@ -72,11 +72,18 @@ export = function (RED: NodeAPI): void {
           else delete out.x3;
           return out;
         });
-        const at = Date.now();
+        const counts = {
+          requested: run.requested,
+          calls: run.calls,
+          updates: updates.length,
+          failures: run.failures.length,
+          time: shortTime(Date.now()),
+        };
         ctx.board.update(() => ({
           fill: run.failures.length ? 'yellow' : 'green',
           shape: 'dot',
-          text: `${run.requested} in ${run.calls} call${run.calls === 1 ? '' : 's'} · ${updates.length} new · ${run.failures.length} err · ${shortTime(at)}`,
+          text:
+            run.calls === 1 ? RED._('fedex-track.status.runOneCall', counts) : RED._('fedex-track.status.run', counts),
         }));
         if (updates.length || failures.length) send([updates, failures]);
         // A run in which every Track call failed (auth, quota) is the flow's problem, not a number's.
@@ -87,7 +94,11 @@ export = function (RED: NodeAPI): void {
         }
         done();
       } catch (err) {
-        ctx.board.set({ fill: 'red', shape: 'ring', text: (err as { code?: string }).code ?? 'error' });
+        ctx.board.set({
+          fill: 'red',
+          shape: 'ring',
+          text: (err as { code?: string }).code ?? RED._('fedex-track.status.error'),
+        });
         done(failMessage(msg, err, 'fedex'));
       }
     });

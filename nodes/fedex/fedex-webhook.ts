@@ -38,7 +38,7 @@ export = function (RED: NodeAPI): void {
     // its work (storing a push, applying what is stored) keeps the audit store open through a redeploy
     const audit = useAudit(RED, node, ctx.work, def.audit);
     try {
-      if (!audit.config) throw new Error('select an audit-config: events are stored there before FedEx is answered');
+      if (!audit.config) throw new Error(RED._('fedex-webhook.errors.noAudit'));
       const store: AuditStore = audit.config.getStore();
       intake = new TrackingWebhookService({
         store,
@@ -58,16 +58,21 @@ export = function (RED: NodeAPI): void {
           node.send(msg);
           ctx.board.update(render);
         },
-        onResultError: (tn, code, message) => node.warn(`FedEx webhook: ${tn}: ${code} ${message}`),
-        onError: (err) => node.error(`FedEx webhook processing failed: ${(err as Error).message}`),
+        onResultError: (tn, code, message) =>
+          node.warn(RED._('fedex-webhook.warn.result', { trackingNumber: tn, code, message })),
+        onError: (err) => node.error(RED._('fedex-webhook.errors.processing', { error: (err as Error).message })),
       });
     } catch (err) {
       // the route still answers (503): FedEx keeps the events until this is fixed
-      ctx.board.set({ fill: 'red', shape: 'ring', text: audit.config ? 'audit store unavailable' : 'no audit-config' });
-      node.error(`fedex-webhook: ${(err as Error).message}; answering 503 to FedEx`);
+      ctx.board.set({
+        fill: 'red',
+        shape: 'ring',
+        text: audit.config ? RED._('fedex-webhook.status.auditUnavailable') : RED._('fedex-webhook.status.noAudit'),
+      });
+      node.error(RED._('fedex-webhook.errors.unavailable', { error: (err as Error).message }));
     }
     if (!config.webhookSecret()) {
-      node.warn('the FedEx config has no webhook security token: every webhook request is refused (401)');
+      node.warn(RED._('fedex-webhook.warn.noToken'));
     }
 
     const path = (def.path ?? '').trim() || DEFAULT_WEBHOOK_PATH;
@@ -77,7 +82,11 @@ export = function (RED: NodeAPI): void {
       return {
         fill: c.rejected && !c.received ? ('yellow' as const) : ('green' as const),
         shape: 'dot' as const,
-        text: `${route?.fullPath ?? path} · ${c.emitted} events${c.rejected ? ` · ${c.rejected} refused` : ''}${c.lastAt ? ` · ${shortTime(c.lastAt)}` : ''}`,
+        text: [
+          RED._('fedex-webhook.status.events', { path: route?.fullPath ?? path, count: c.emitted }),
+          ...(c.rejected ? [RED._('fedex-webhook.status.refused', { count: c.rejected })] : []),
+          ...(c.lastAt ? [shortTime(c.lastAt)] : []),
+        ].join(' · '),
       };
     };
     try {
@@ -91,8 +100,8 @@ export = function (RED: NodeAPI): void {
       });
       if (intake) ctx.board.set(render());
     } catch (err) {
-      ctx.board.set({ fill: 'red', shape: 'ring', text: 'path in use' });
-      node.error(`fedex-webhook: ${(err as Error).message}`);
+      ctx.board.set({ fill: 'red', shape: 'ring', text: RED._('fedex-webhook.status.pathInUse') });
+      node.error(RED._('fedex-webhook.errors.route', { error: (err as Error).message }));
     }
 
     node.on('close', (_removed: boolean, done: () => void) => {
@@ -109,10 +118,9 @@ export = function (RED: NodeAPI): void {
 
     intake?.recover().then(
       (n) => {
-        if (n > 0) node.log(`applying ${n} FedEx webhook event(s) stored before the restart`);
+        if (n > 0) node.log(RED._('fedex-webhook.log.pending', { count: n }));
       },
-      (err: unknown) =>
-        node.warn(`could not read pending webhook events from the audit store: ${(err as Error).message}`),
+      (err: unknown) => node.warn(RED._('fedex-webhook.warn.pending', { error: (err as Error).message })),
     );
   }
 

@@ -5,6 +5,7 @@
  */
 import type { LabelRef } from '../audit/label-store';
 import { ApiError } from '../core/errors';
+import { asObject as obj, asObjectList as list } from './json-shape';
 
 export interface FedexAlert {
   code: string;
@@ -58,14 +59,6 @@ const MIME: Record<string, string> = {
 
 export function mimeOf(docType: string): string {
   return MIME[docType.toUpperCase()] ?? 'application/octet-stream';
-}
-
-function obj(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
-function list(v: unknown): Record<string, unknown>[] {
-  return Array.isArray(v) ? (v.map(obj).filter(Boolean) as Record<string, unknown>[]) : [];
 }
 
 function str(v: unknown): string | undefined {

@@ -6,6 +6,7 @@
  * delivered, and terminal shipments are closed (no longer polled).
  */
 import { toUtcIso } from '../core/time';
+import { asObject as obj, asObjectList as list } from './json-shape';
 import type { AuditCorrelation, AuditStore, ShipmentStatus, TrackedShipment } from '../audit/types';
 
 export type { ShipmentStatus };
@@ -112,14 +113,6 @@ export function statusOf(code: string | undefined, derivedCode: string | undefin
   if (derivedCode && fromDerived !== 'in_transit') return fromDerived;
   if (code && fromCode !== 'in_transit') return fromCode;
   return derivedCode ? fromDerived : fromCode;
-}
-
-function obj(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
-function list(v: unknown): Record<string, unknown>[] {
-  return Array.isArray(v) ? (v.map(obj).filter(Boolean) as Record<string, unknown>[]) : [];
 }
 
 function str(v: unknown): string | undefined {

@@ -1,12 +1,11 @@
-import type { NodeAPI } from 'node-red';
-import { toErrorInfo } from '../core/errors';
-
 /**
  * Admin endpoints used by edit dialogs ("Test connection"). Registered once per runtime, always
  * behind RED.auth.needsPermission, never returning a secret. One path scheme for every admin
  * route of the package, so an operator can allow or proxy them with one rule:
  * `/sage-x3-shipping/<area>/...`, area one of ADMIN_AREAS (audit/admin-routes.ts builds on it too).
  */
+import type { NodeAPI } from 'node-red';
+import { toErrorInfo } from '../core/errors';
 
 interface AdminRequest {
   params: Record<string, string>;

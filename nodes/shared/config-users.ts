@@ -8,12 +8,15 @@
 import { setMaxListeners } from 'node:events';
 import type { Node, NodeAPI } from 'node-red';
 import { DEFAULT_DRAIN, InFlight, type DrainOptions, type DrainResult } from '../core/in-flight';
+import { commonText } from './i18n';
 import { number } from './settings';
 
-/** What every config node of the package offers the nodes that use it. */
+/**
+ * What every config node of the package offers the nodes that use it. It keeps no list of its
+ * users: the one thing a config tells them while they run, its token's state, each user follows on
+ * the client itself (shared/use-token-config.ts), and what its close waits for is their work.
+ */
 export interface ConfigUsers {
-  register(user: Node): void;
-  deregister(user: Node): void;
   /**
    * Counts `work` as in flight: this config's close waits for it (bounded) before releasing its
    * client or store; `abort` is called when the wait runs out. Returns `work`.
@@ -36,50 +39,45 @@ export function drainOptions(RED: NodeAPI): DrainOptions {
 }
 
 /**
- * The config side: the register/deregister/track a config node offers, and its close handler,
- * which drains its users' work and only then calls `release` (close the client or the store).
+ * The config side: the track a config node offers, and its close handler, which drains its
+ * users' work and only then calls `release` (close the client or the store).
  */
 export function serveConfigUsers(
   RED: NodeAPI,
   node: Node,
   release: (removed: boolean) => Promise<unknown> | void,
 ): ConfigUsers {
-  const users = new Map<string, Node>();
   const work = new InFlight();
   node.on('close', (removed: boolean, done: () => void) => {
     work
       .drain(drainOptions(RED))
       .then((result) => {
         if (!result.settled) {
-          node.warn(`closing with ${result.pending} operation(s) of its nodes still unfinished`);
+          node.warn(commonText(RED, 'warn.closeUnfinished', { count: result.pending }));
         }
-        users.clear();
         return release(removed);
       })
-      .catch((err: unknown) => node.warn(`close failed: ${err instanceof Error ? err.message : String(err)}`))
+      .catch((err: unknown) =>
+        node.warn(commonText(RED, 'warn.closeFailed', { error: err instanceof Error ? err.message : String(err) })),
+      )
       .finally(() => done());
   });
   return {
-    register: (user) => void users.set(user.id, user),
-    deregister: (user) => void users.delete(user.id),
     track: (p, abort) => work.track(p, abort),
   };
 }
 
 /**
- * The user side: the node registers with each config it uses, runs its operations through
- * `run`/`track` so each of those configs waits for them, and closes with `close()`, which waits
- * for them too (aborting them once the budget runs out) and deregisters.
+ * The user side: the node runs its operations through `run`/`track` so each config it uses waits
+ * for them, and closes with `close()`, which waits for them too (aborting them once the budget
+ * runs out).
  */
 export class ConfigWork {
   private readonly aborter = new AbortController();
   private readonly own = new InFlight();
   private readonly configs: ConfigUsers[] = [];
 
-  constructor(
-    private readonly RED: NodeAPI,
-    private readonly node: Node,
-  ) {
+  constructor(private readonly RED: NodeAPI) {
     // every operation in flight listens to it: thousands at once are normal
     setMaxListeners(0, this.aborter.signal);
   }
@@ -89,14 +87,11 @@ export class ConfigWork {
     return this.aborter.signal;
   }
 
-  /** Registers with `config`; operations started from now on count there too. */
+  /** Operations started from now on count as work in flight of `config` too. */
   use<C extends ConfigUsers>(config: C): C;
   use<C extends ConfigUsers>(config: C | undefined): C | undefined;
   use<C extends ConfigUsers>(config: C | undefined): C | undefined {
-    if (config && !this.configs.includes(config)) {
-      config.register(this.node);
-      this.configs.push(config);
-    }
+    if (config && !this.configs.includes(config)) this.configs.push(config);
     return config;
   }
 
@@ -107,17 +102,16 @@ export class ConfigWork {
 
   /** Counts work already started (a queue's tail, a webhook's apply chain). */
   track<T>(work: Promise<T>): Promise<T> {
-    const abort = (): void => this.aborter.abort(new Error('node closed'));
+    const abort = (): void => this.aborter.abort(new Error(commonText(this.RED, 'errors.nodeClosed')));
     for (const config of this.configs) config.track(work, abort);
     return this.own.track(work, abort);
   }
 
-  /** Waits for this node's work (bounded, aborting after the budget), then deregisters. */
+  /** Waits for this node's work (bounded, aborting after the budget); nothing counts on the configs after. */
   async close(): Promise<DrainResult> {
     const result = await this.own.drain(drainOptions(this.RED));
     // whatever did not settle is cut off now: the configs release their resources next
-    this.aborter.abort(new Error('node closed'));
-    for (const config of this.configs) config.deregister(this.node);
+    this.aborter.abort(new Error(commonText(this.RED, 'errors.nodeClosed')));
     this.configs.length = 0;
     return result;
   }

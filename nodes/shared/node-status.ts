@@ -7,6 +7,7 @@
  */
 import type { Node, NodeStatus } from 'node-red';
 import type { TokenStatus } from '../core/token-cache';
+import { commonText, type Catalogue } from './i18n';
 
 export interface StatusOptions {
   /** update() and refresh() redraw at most this often; set() draws at once. Default 500 ms. */
@@ -30,6 +31,7 @@ export class StatusBoard {
   private readonly suffix?: () => string;
 
   constructor(
+    private readonly RED: Catalogue,
     private readonly node: Node,
     options: StatusOptions = {},
   ) {
@@ -56,7 +58,7 @@ export class StatusBoard {
   }
 
   setAuth(status: TokenStatus): void {
-    this.auth = authStatus(status);
+    this.auth = authStatus(this.RED, status);
     this.render();
   }
 
@@ -111,19 +113,21 @@ export class StatusBoard {
   }
 }
 
-export function authStatus(status: TokenStatus): NodeStatus | undefined {
+export function authStatus(RED: Catalogue, status: TokenStatus): NodeStatus | undefined {
   switch (status.state) {
     case 'failed':
       return {
         fill: 'red',
         shape: 'ring',
-        text: `auth failed${status.retryAt ? `, retry ${shortTime(status.retryAt)}` : ''}`,
+        text: status.retryAt
+          ? commonText(RED, 'status.authFailedRetry', { time: shortTime(status.retryAt) })
+          : commonText(RED, 'status.authFailed'),
       };
     case 'locked':
       return {
         fill: 'red',
         shape: 'dot',
-        text: `auth locked until ${status.lockedUntil ? shortTime(status.lockedUntil) : '?'}`,
+        text: commonText(RED, 'status.authLocked', { time: status.lockedUntil ? shortTime(status.lockedUntil) : '?' }),
       };
     default:
       return undefined;

@@ -6,9 +6,13 @@
  */
 import type { Node, NodeStatus } from 'node-red';
 import { ApiError, isApiError, type SystemName } from '../core/errors';
+import { commonText, type Catalogue } from './i18n';
 import { failMessage, type DoneFn, type Msg } from './red';
 
-export const NOT_CONFIGURED_STATUS: NodeStatus = { fill: 'red', shape: 'ring', text: 'not configured' };
+/** The status of a node whose config's required settings are empty. */
+export function notConfiguredStatus(RED: Catalogue): NodeStatus {
+  return { fill: 'red', shape: 'ring', text: commonText(RED, 'status.notConfigured') };
+}
 
 /** The settings a config node lacks, named for the user; never carries a value. */
 export class NotConfiguredError extends ApiError {
@@ -34,7 +38,7 @@ export function configLabel(node: Node, def: { name?: unknown }): string {
  * with `problem` (to Catch, `msg.error` set) rather than dropping it. It logs nothing itself: the
  * config node already did, once.
  */
-export function rejectInputs(node: Node, problem: Error, status: NodeStatus = NOT_CONFIGURED_STATUS): void {
+export function rejectInputs(node: Node, problem: Error, status: NodeStatus): void {
   node.status(status);
   const system: SystemName = isApiError(problem) ? problem.system : 'plugin';
   node.on('input', (msg: object, _send: unknown, done: DoneFn) => {
@@ -43,8 +47,8 @@ export function rejectInputs(node: Node, problem: Error, status: NodeStatus = NO
 }
 
 /** Status for a user node whose config reported `problem`: "not configured" or a settings error. */
-export function configProblemStatus(problem: Error): NodeStatus {
+export function configProblemStatus(RED: Catalogue, problem: Error): NodeStatus {
   return problem instanceof NotConfiguredError
-    ? NOT_CONFIGURED_STATUS
-    : { fill: 'red', shape: 'ring', text: 'configuration error' };
+    ? notConfiguredStatus(RED)
+    : { fill: 'red', shape: 'ring', text: commonText(RED, 'status.configurationError') };
 }

@@ -1,3 +1,8 @@
+/**
+ * The Node-RED types the node files use, in one place, and the small runtime glue they share:
+ * failMessage (our catchable error details on msg.error), handleInput (an async input handler whose
+ * rejection reaches done) and userDir (where state files live).
+ */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { toErrorInfo, type SystemName } from '../core/errors';
 

@@ -1,6 +1,6 @@
 /**
  * How a node binds to the audit-config of its `audit` setting, the same way in every node: the
- * config is registered through the node's ConfigWork (its close then waits for the node's work
+ * config is used through the node's ConfigWork (its close then waits for the node's work
  * before releasing the store) and audit entries go through its recordSafe.
  *
  * The one fallback, when no audit-config is selected: a node that needs a ledger (exactly-once
@@ -15,6 +15,7 @@ import type { LabelStore } from '../audit/label-store';
 import { openSqliteStore } from '../audit/sqlite-store';
 import type { AuditEntry, AuditEntryInput, AuditStore } from '../audit/types';
 import type { ConfigWork } from './config-users';
+import { commonText } from './i18n';
 
 export interface AuditFallback {
   /** Logged once, when the fallback store is first opened. */
@@ -26,7 +27,7 @@ export interface AuditFallback {
 }
 
 export interface AuditBinding {
-  /** The selected audit-config, registered with the node's work; undefined when none is selected. */
+  /** The selected audit-config, the node's work counted there; undefined when none is selected. */
   readonly config?: AuditConfigNode;
   /** false: the in-memory fallback (lost on restart) or no store at all. */
   readonly persistent: boolean;
@@ -79,7 +80,7 @@ export function useAudit(
       try {
         return store();
       } catch (err) {
-        node.warn(`audit store unavailable: ${(err as Error).message}`);
+        node.warn(commonText(RED, 'warn.auditStoreUnavailable', { error: (err as Error).message }));
         return undefined;
       }
     },
@@ -90,7 +91,7 @@ export function useAudit(
       try {
         return await fallbackStore.record(entry);
       } catch (err) {
-        node.warn(`audit entry not recorded: ${(err as Error).message}`);
+        node.warn(commonText(RED, 'warn.auditEntryNotRecorded', { error: (err as Error).message }));
         return undefined;
       }
     },

@@ -2,11 +2,12 @@
  * How a node gets the config node it was given and becomes its user, the same way in every node:
  * find it by id and type (missing, disabled or deleted -> red status, one error, and each msg to
  * Catch), refuse to work when the config cannot serve (not configured, invalid settings: the
- * config logged that once for all its users), otherwise register through a ConfigWork whose
+ * config logged that once for all its users), otherwise run through a ConfigWork whose
  * operations the config's close drains before releasing its client or store.
  */
 import type { Node, NodeAPI } from 'node-red';
 import { ConfigWork, type ConfigUsers } from './config-users';
+import type { Catalogue } from './i18n';
 import { configProblemStatus, rejectInputs } from './not-configured';
 
 /** What a node needs to know about one config node type (declared beside its config API). */
@@ -16,10 +17,10 @@ export interface ConfigKind<C extends ConfigUsers> {
   offers(node: Node & Partial<C>): boolean;
   /** Why the config cannot serve its users, if it cannot. */
   problem(config: Node & C): Error | undefined;
-  /** The status of a user whose config is missing. */
-  missingStatus: string;
+  /** The status text of a user whose config is missing. */
+  missingStatus(RED: Catalogue): string;
   /** The error a user whose config is missing logs (and fails its msgs with). */
-  missingMessage(userType: string): string;
+  missingMessage(RED: Catalogue, userType: string): string;
 }
 
 /** The config node of `kind` with this id, or undefined when unset, deleted, disabled or another type. */
@@ -40,7 +41,7 @@ export interface UsedConfig<C extends ConfigUsers> {
   work: ConfigWork;
 }
 
-/** The config a node uses, registered; undefined (the node then only fails its msgs) when it cannot be used. */
+/** The config a node uses, its work counted there; undefined (the node then only fails its msgs) when it cannot be used. */
 export function useConfig<C extends ConfigUsers>(
   RED: NodeAPI,
   node: Node,
@@ -49,18 +50,18 @@ export function useConfig<C extends ConfigUsers>(
 ): UsedConfig<C> | undefined {
   const config = findConfig(RED, kind, id);
   if (!config) {
-    const missing = new Error(kind.missingMessage(node.type));
-    rejectInputs(node, missing, { fill: 'red', shape: 'ring', text: kind.missingStatus });
+    const missing = new Error(kind.missingMessage(RED, node.type));
+    rejectInputs(node, missing, { fill: 'red', shape: 'ring', text: kind.missingStatus(RED) });
     node.error(missing.message);
     return undefined;
   }
   const problem = kind.problem(config);
   if (problem) {
     // the config logged it once for all its nodes
-    rejectInputs(node, problem, configProblemStatus(problem));
+    rejectInputs(node, problem, configProblemStatus(RED, problem));
     return undefined;
   }
-  const work = new ConfigWork(RED, node);
+  const work = new ConfigWork(RED);
   work.use(config);
   return { config, work };
 }

@@ -21,11 +21,11 @@ export interface TokenConfigContext<C extends ConfigUsers> {
   board: StatusBoard;
   /** Operations run through it are in flight for this node and every config it uses. */
   work: ConfigWork;
-  /** Waits for the work in flight (bounded), stops following the token status and deregisters. */
+  /** Waits for the work in flight (bounded) and stops following the token status. */
   release(): Promise<void>;
 }
 
-/** The config node, registered with and followed for token status; undefined (red status) when it cannot be used. */
+/** The config node, its work counted there and its token status followed; undefined (red status) when it cannot be used. */
 export function useTokenConfig<C extends ConfigUsers>(
   RED: NodeAPI,
   node: Node,
@@ -36,7 +36,7 @@ export function useTokenConfig<C extends ConfigUsers>(
   const used = useConfig(RED, node, kind, id);
   if (!used) return undefined;
   const { config, work } = used;
-  const board = new StatusBoard(node);
+  const board = new StatusBoard(RED, node);
   const source = tokens(config);
   const unfollow = followTokenStatus(board, source);
   board.setAuth(source.tokenStatus());

@@ -1,6 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import type { NodeAPI } from 'node-red';
-
 /**
  * POST routes on RED.httpNode that keep the exact bytes of the body (signatures are computed
  * over them), answer what the node decides, and disappear when the node closes.
@@ -15,6 +12,9 @@ import type { NodeAPI } from 'node-red';
  * as the router matched it — express compares paths case-insensitively, ignores a trailing slash
  * and decodes percent-escapes, none of which a secret in the path may tolerate.
  */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { NodeAPI } from 'node-red';
+import { commonText } from './i18n';
 
 export interface WebhookRequest {
   raw: Buffer;
@@ -189,7 +189,7 @@ export function registerWebhookRoute(
   options: { limitBytes?: number } = {},
 ): WebhookRoute {
   if ((RED.settings as unknown as { httpNodeRoot?: string | false }).httpNodeRoot === false) {
-    throw new Error('HTTP node endpoints are disabled (httpNodeRoot is false in settings.js)');
+    throw new Error(commonText(RED, 'errors.httpNodeDisabled'));
   }
   const normalised = path.startsWith('/') ? path : `/${path}`;
   const app = RED.httpNode as unknown as ExpressApp;
@@ -205,7 +205,7 @@ export function registerWebhookRoute(
       : undefined;
   const owner = claimed.get(key) ?? (overlapping ? claimed.get(overlapping) : undefined);
   if (owner && owner !== nodeId) {
-    throw new Error(`path ${fullPath} is already used by node ${owner}`);
+    throw new Error(commonText(RED, 'errors.pathInUse', { path: fullPath, node: owner }));
   }
   claimed.set(key, nodeId);
   limits.set(key, options.limitBytes ?? DEFAULT_LIMIT);

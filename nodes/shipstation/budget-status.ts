@@ -4,6 +4,7 @@
  * any node on the config spends a request.
  */
 import type { Node } from 'node-red';
+import { catalogueText, type Catalogue } from '../shared/i18n';
 import { StatusBoard } from '../shared/node-status';
 import type { BudgetEvent, ShipStationClient } from './client';
 import type { ApiVersion } from './resource-url';
@@ -11,10 +12,19 @@ import type { ApiVersion } from './resource-url';
 /** A busy poll spends many requests a second: at most one redraw a second. */
 const BUDGET_THROTTLE_MS = 1000;
 
-export function budgetText(client: ShipStationClient, version: ApiVersion): string {
+export function budgetText(RED: Catalogue, client: ShipStationClient, version: ApiVersion): string {
   const b = client.budget(version);
-  if (b.remaining === undefined) return `${version} budget ${b.limit ?? '?'}/min`;
-  return `${version} ${b.remaining}/${b.limit ?? '?'}${b.queued ? ` +${b.queued} queued` : ''}`;
+  const limit = b.limit ?? '?';
+  if (b.remaining === undefined) {
+    return catalogueText(RED, 'shipstation-config', 'shipstation-config.budget.unknown', { version, limit });
+  }
+  const left = catalogueText(RED, 'shipstation-config', 'shipstation-config.budget.left', {
+    version,
+    remaining: b.remaining,
+    limit,
+  });
+  if (!b.queued) return left;
+  return catalogueText(RED, 'shipstation-config', 'shipstation-config.budget.queued', { left, queued: b.queued });
 }
 
 /** A status board showing `version`'s budget; `close` stops following the budget and clears the status. */
@@ -24,11 +34,12 @@ export class BudgetStatus extends StatusBoard {
   };
 
   constructor(
+    RED: Catalogue,
     node: Node,
     private readonly client: ShipStationClient,
     private readonly version: ApiVersion,
   ) {
-    super(node, { throttleMs: BUDGET_THROTTLE_MS, suffix: () => budgetText(client, version) });
+    super(RED, node, { throttleMs: BUDGET_THROTTLE_MS, suffix: () => budgetText(RED, client, version) });
     client.on('budget', this.listener);
   }
 

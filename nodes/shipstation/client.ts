@@ -1,3 +1,10 @@
+/**
+ * The ShipStation client one shipstation-config owns and every node using that config shares:
+ * V1 (HTTP Basic key:secret) and V2 (`api-key` header, no Bearer) with one header-driven budget
+ * limiter per API version — V1 and V2 count separately at ShipStation (40/min and 200/min by
+ * default) — the core retry policy (429 waits Retry-After, or the announced reset, plus jitter),
+ * the two error envelopes read into ApiError, and paging over both envelope styles.
+ */
 import { EventEmitter } from 'node:events';
 import { ApiError } from '../core/errors';
 import {
@@ -13,14 +20,6 @@ import { createShipStationLimiter } from './rate-headers';
 import { resolveResourceUrl, v2ApiBase, type ApiBases, type ApiVersion, type ResolvedResource } from './resource-url';
 
 export type { ApiVersion } from './resource-url';
-
-/**
- * The ShipStation client one shipstation-config owns and every node using that config shares:
- * V1 (HTTP Basic key:secret) and V2 (`api-key` header, no Bearer) with one header-driven budget
- * limiter per API version — V1 and V2 count separately at ShipStation (40/min and 200/min by
- * default) — the core retry policy (429 waits Retry-After, or the announced reset, plus jitter),
- * the two error envelopes read into ApiError, and paging over both envelope styles.
- */
 
 export const V1_DEFAULT_URL = 'https://ssapi.shipstation.com';
 export const V2_DEFAULT_URL = 'https://api.shipstation.com';

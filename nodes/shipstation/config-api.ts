@@ -1,3 +1,8 @@
+/**
+ * What a shipstation-config node offers the ShipStation nodes that use it (one client, the JWKS of
+ * V2 webhooks, track), how they find it (SHIPSTATION_CONFIG), and how its settings become client
+ * options (shared by the node and its "Test connection" endpoint).
+ */
 import type { Node, NodeDef } from 'node-red';
 import {
   DEFAULT_RESERVE,
@@ -10,6 +15,7 @@ import {
 } from './client';
 import type { NotConfiguredError } from '../shared/not-configured';
 import type { ConfigUsers } from '../shared/config-users';
+import { catalogueText } from '../shared/i18n';
 import type { ConfigKind } from '../shared/use-config';
 import { number } from '../shared/settings';
 import type { JwksSource } from './webhook-verify';
@@ -35,8 +41,9 @@ export const SHIPSTATION_CONFIG: ConfigKind<ShipStationConfigApi> = {
   type: SHIPSTATION_CONFIG_TYPE,
   offers: (node) => !!node.client,
   problem: (config) => config.notConfigured,
-  missingStatus: 'no shipstation-config',
-  missingMessage: (userType) => `${userType}: select a shipstation-config (missing, disabled or deleted)`,
+  missingStatus: (RED) => catalogueText(RED, 'shipstation-config', 'shipstation-config.users.missingStatus'),
+  missingMessage: (RED, userType) =>
+    catalogueText(RED, 'shipstation-config', 'shipstation-config.users.missing', { type: userType }),
 };
 
 export interface ShipStationConfigDef extends NodeDef {

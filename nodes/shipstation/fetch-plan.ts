@@ -1,13 +1,12 @@
-import { ValidationError } from '../core/errors';
-import type { ApiVersion } from './resource-url';
-import { toV1QueryTime } from './timestamps';
-
 /**
  * shipstation-fetch on input: which call answers an operation. Orders, customers and the V1
  * shipment/fulfilment lists are V1 (V2 has no orders, reference §2.6); a V2 shipment or label is
  * fetched by its `se-` id. Date filters may be given as UTC ISO (converted to Pacific for V1)
  * or as Pacific `yyyy-mm-dd[ hh:mm:ss]` text (sent as they are).
  */
+import { ValidationError } from '../core/errors';
+import type { ApiVersion } from './resource-url';
+import { toV1QueryTime } from './timestamps';
 
 export const FETCH_OPERATIONS = [
   'orders-modified',

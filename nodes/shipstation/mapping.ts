@@ -1,9 +1,3 @@
-import { createHash } from 'node:crypto';
-import { ValidationError } from '../core/errors';
-import type { RecordKind } from './records';
-import type { ApiVersion } from './resource-url';
-import { pacificDateOf } from './timestamps';
-
 /**
  * ShipStation -> Sage X3 drafts, keyed by X3 dictionary field names (sim/x3/README.md,
  * reference sage-x3-api.md §4/§7), ready to be the record of an x3-update node:
@@ -20,6 +14,11 @@ import { pacificDateOf } from './timestamps';
  * are cut to the X3 field length, and keys that cannot fit (order number, SKU-less line) fail
  * with a ValidationError naming the field.
  */
+import { createHash } from 'node:crypto';
+import { ValidationError } from '../core/errors';
+import type { RecordKind } from './records';
+import type { ApiVersion } from './resource-url';
+import { pacificDateOf } from './timestamps';
 
 export interface X3MappingOptions {
   /** SALFCY / sales site of the order (X3 mandatory; the flow may set it instead). */

@@ -1,8 +1,3 @@
-import { toEpochMs } from '../core/time';
-import { Watermark, type InitialPosition, type WatermarkStore } from '../core/watermark';
-import { parsePage, V1_MAX_PAGE_SIZE, type ShipStationClient } from './client';
-import { convertV1Timestamps, isPacificTimestamp, PACIFIC_KEY, toV1QueryTime } from './timestamps';
-
 /**
  * The modified-orders poll (ORDER_NOTIFY fires only on creation, so edits, holds and status
  * changes need polling, reference §5.1). It reuses the core Watermark: each poll asks V1 for
@@ -30,6 +25,10 @@ import { convertV1Timestamps, isPacificTimestamp, PACIFIC_KEY, toV1QueryTime } f
  * A signal stops the poll at once (request in flight included) and nothing more is emitted or
  * committed: a closing node must not write the watermark beside its successor.
  */
+import { toEpochMs } from '../core/time';
+import { Watermark, type InitialPosition, type WatermarkStore } from '../core/watermark';
+import { parsePage, V1_MAX_PAGE_SIZE, type ShipStationClient } from './client';
+import { convertV1Timestamps, isPacificTimestamp, PACIFIC_KEY, toV1QueryTime } from './timestamps';
 
 export const DEFAULT_OVERLAP_MS = 90 * 60_000;
 export const DST_SLACK_MS = 60 * 60_000;

@@ -1,7 +1,3 @@
-import { mapRecordToX3, type X3Draft, type X3MappingOptions } from './mapping';
-import { recordIdentity, type RecordKind } from './records';
-import type { ApiVersion } from './resource-url';
-
 /**
  * The msg shipstation-in and shipstation-fetch emit for one record (DESIGN message contract):
  *   payload      the full order / shipment / fulfilment / ... (V1 timestamps already UTC)
@@ -9,6 +5,9 @@ import type { ApiVersion } from './resource-url';
  *   shipstation  {version, resourceType, resourceUrl, event?, id}
  *   x3Draft      the X3 records to write (when "map to X3" is on and the kind maps)
  */
+import { mapRecordToX3, type X3Draft, type X3MappingOptions } from './mapping';
+import { recordIdentity, type RecordKind } from './records';
+import type { ApiVersion } from './resource-url';
 
 export interface ShipStationMsgInfo {
   version: ApiVersion;

@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
-import type { ApiVersion } from './resource-url';
-import { convertV1Timestamps, type ConversionOptions } from './timestamps';
-
 /**
  * What a fetched ShipStation record is, in the plugin's (V1) vocabulary — a V2 "shipment" is
  * a V1 order and a V2 "label" is a V1 shipment (reference §2.6) — and the (id, stamp) pair that
  * identifies one version of it for de-duplication.
  */
+import { createHash } from 'node:crypto';
+import type { ApiVersion } from './resource-url';
+import { convertV1Timestamps, type ConversionOptions } from './timestamps';
 
 export type RecordKind = 'order' | 'shipment' | 'fulfillment' | 'customer' | 'product' | 'tracking' | 'other';
 

@@ -1,5 +1,3 @@
-import { ApiError } from '../core/errors';
-
 /**
  * Webhook payloads are pointers (`resource_url`) that we fetch with our credentials. V1 webhooks
  * are unsigned, so a forged POST could point anywhere; credentials may only ever go to the API
@@ -7,6 +5,7 @@ import { ApiError } from '../core/errors';
  * base URL, and a path under the base path — nothing looser (no sub-domains, no http downgrade,
  * no path that starts with `//` once made relative).
  */
+import { ApiError } from '../core/errors';
 
 export type ApiVersion = 'v1' | 'v2';
 

@@ -49,7 +49,8 @@ export = function (RED: NodeAPI): void {
     });
     node.jwks = new JwksCache({
       fetchJwks: async () => (await jwksHttp.request({ method: 'GET', url: '', auth: false })).data,
-      onError: (err) => node.warn(`ShipStation JWKS ${jwksUrl} could not be read: ${(err as Error).message}`),
+      onError: (err) =>
+        node.warn(RED._('shipstation-config.warn.jwks', { url: jwksUrl, error: (err as Error).message })),
     });
 
     // The client outlives the writes of the nodes using it.
@@ -57,8 +58,6 @@ export = function (RED: NodeAPI): void {
       jwksHttp.close();
       return node.client.close();
     });
-    node.register = users.register;
-    node.deregister = users.deregister;
     node.track = users.track;
   }
 

@@ -12,12 +12,10 @@ import { PollLoop } from '../core/poll-loop';
 import { stateFile } from '../core/state-file';
 import type { Watermark, WatermarkData } from '../core/watermark';
 import { useAudit } from '../shared/use-audit';
-import { useConfig } from '../shared/use-config';
 import { failMessage, handleInput, userDir, type Msg } from '../shared/red';
 import { bool, number } from '../shared/settings';
-import { BudgetStatus } from './budget-status';
 import type { ResourcePage } from './client';
-import { SHIPSTATION_CONFIG } from './config-api';
+import { useShipStationConfig } from './use-shipstation-config';
 import { isFetchOperation, planFetch, type FetchOperation } from './fetch-plan';
 import { mappingOf, mapToX3Of, type MappingDef } from './mapping-settings';
 import { createOrderWatermark, DEFAULT_OVERLAP_MS, pollModifiedOrders } from './order-poller';
@@ -53,11 +51,9 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
-    const used = useConfig(RED, node, SHIPSTATION_CONFIG, def.server);
-    if (!used) return;
-    const { config: cfg, work } = used;
-    const client = cfg.client;
-    const status = new BudgetStatus(node, client, 'v1');
+    const ctx = useShipStationConfig(RED, node, def.server, 'v1');
+    if (!ctx) return;
+    const { client, work, board: status } = ctx;
     const audit = useAudit(RED, node, work, def.audit);
     const operation: FetchOperation = isFetchOperation(def.operation) ? def.operation : 'orders-modified';
     const mapToX3 = mapToX3Of(def);
@@ -95,7 +91,7 @@ export = function (RED: NodeAPI): void {
       resourceUrl?: string,
     ): Promise<void> => {
       // a poll still running when the node closes must not emit from a dead node
-      if (closed) throw new Error('shipstation-fetch was closed');
+      if (closed) throw new Error(RED._('shipstation-fetch.errors.closed'));
       await emitRecord(base, record, {
         version,
         kind: recordKind(version, collection, record),
@@ -113,7 +109,7 @@ export = function (RED: NodeAPI): void {
     const loop = new PollLoop<PollTarget>({
       intervalMs,
       run: async (target, signal) => {
-        status.set({ fill: 'blue', shape: 'dot', text: 'polling' });
+        status.set({ fill: 'blue', shape: 'dot', text: RED._('shipstation-fetch.status.polling') });
         const result = await pollModifiedOrders({
           client,
           watermark: getWatermark(),
@@ -121,12 +117,16 @@ export = function (RED: NodeAPI): void {
           emit: (order) => emit(target.base(), order, 'v1', 'orders', target.send),
           signal,
         });
-        status.set({ fill: 'green', shape: 'dot', text: `${result.emitted} new of ${result.fetched}` });
+        status.set({
+          fill: 'green',
+          shape: 'dot',
+          text: RED._('shipstation-fetch.status.polled', { emitted: result.emitted, fetched: result.fetched }),
+        });
       },
       timedContext: () => ({ base: () => ({}), send: (m) => node.send(m) }),
       onTimedError: (err) => {
         const msg: Json = {};
-        status.set({ fill: 'red', shape: 'ring', text: 'poll failed' });
+        status.set({ fill: 'red', shape: 'ring', text: RED._('shipstation-fetch.status.pollFailed') });
         node.error(failMessage(msg as Msg, err, 'shipstation'), msg);
       },
     });
@@ -137,7 +137,10 @@ export = function (RED: NodeAPI): void {
     status.set({
       fill: 'grey',
       shape: 'ring',
-      text: operation === 'orders-modified' ? `every ${intervalMs / 1000} s` : operation,
+      text:
+        operation === 'orders-modified'
+          ? RED._('shipstation-fetch.status.every', { seconds: intervalMs / 1000 })
+          : operation,
     });
 
     handleInput(node, async (msg, send, done) => {
@@ -190,10 +193,11 @@ export = function (RED: NodeAPI): void {
             }
           }
         }
-        if (plan.kind !== 'poll') status.set({ fill: 'green', shape: 'dot', text: `${op}: ${count}` });
+        if (plan.kind !== 'poll')
+          status.set({ fill: 'green', shape: 'dot', text: RED._('shipstation-fetch.status.done', { op, count }) });
         done();
       } catch (err) {
-        status.set({ fill: 'red', shape: 'ring', text: `${op} failed` });
+        status.set({ fill: 'red', shape: 'ring', text: RED._('shipstation-fetch.status.failed', { op }) });
         done(failMessage(msg, err, 'shipstation'));
       }
     });
@@ -201,8 +205,7 @@ export = function (RED: NodeAPI): void {
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
       const stopped = loop.close();
-      status.close();
-      const released = work.close();
+      const released = ctx.release();
       if (removed) {
         try {
           state.remove();

@@ -7,14 +7,12 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { useAudit } from '../shared/use-audit';
-import { useConfig } from '../shared/use-config';
 import { failMessage, type Msg } from '../shared/red';
 import { registerWebhookRoute, type WebhookRequest, type WebhookRoute } from '../shared/webhook-route';
-import { configLabel, NotConfiguredError, rejectInputs } from '../shared/not-configured';
+import { configLabel, NotConfiguredError, notConfiguredStatus, rejectInputs } from '../shared/not-configured';
 import { bool, number } from '../shared/settings';
-import { BudgetStatus } from './budget-status';
-import { SHIPSTATION_CONFIG } from './config-api';
 import { mappingOf, mapToX3Of, type MappingDef } from './mapping-settings';
+import { useShipStationConfig } from './use-shipstation-config';
 import { PointerWebhookService } from './pointer-webhook-service';
 import type { ApiVersion } from './resource-url';
 import { acceptedEvents } from './webhook-checks';
@@ -41,10 +39,10 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
-    const used = useConfig(RED, node, SHIPSTATION_CONFIG, def.server);
-    if (!used) return;
-    const { config: cfg, work } = used;
     const version: ApiVersion = def.version === 'v2' ? 'v2' : 'v1';
+    const ctx = useShipStationConfig(RED, node, def.server, version);
+    if (!ctx) return;
+    const { config: cfg, work, board: status } = ctx;
     const token = node.credentials?.token?.trim() || undefined;
     const path = (def.path?.trim() || '/shipstation/webhook').replace(/\/+$/, '') || '/shipstation/webhook';
     if (version === 'v1' && !token) {
@@ -52,16 +50,14 @@ export = function (RED: NodeAPI): void {
       const problem = new NotConfiguredError('shipstation', configLabel(node, def), [
         'a secret webhook token (V1 webhooks are unsigned): generate one in the node settings',
       ]);
-      rejectInputs(node, problem);
+      rejectInputs(node, problem, notConfiguredStatus(RED));
       node.warn(problem.message);
-      void work.close();
+      void ctx.release();
       return;
     }
     const client = cfg.client;
-    const status = new BudgetStatus(node, client, version);
     const audit = useAudit(RED, node, work, def.audit, {
-      warning:
-        'no audit-config selected: webhook pointers and seen ids are kept in memory only, so they are lost on restart (select an audit-config for durable, exactly-once delivery)',
+      warning: RED._('shipstation-in.warn.auditFallback'),
     });
     const service = new PointerWebhookService({
       client,
@@ -92,11 +88,25 @@ export = function (RED: NodeAPI): void {
     const showStatus = (): void => {
       const q = service.state();
       if (q.lastError && q.waitingRetry > 0) {
-        status.set({ fill: 'yellow', shape: 'ring', text: `${q.waitingRetry} retrying: ${q.lastError}`.slice(0, 48) });
+        status.set({
+          fill: 'yellow',
+          shape: 'ring',
+          text: RED._('shipstation-in.status.retrying', { count: q.waitingRetry, error: q.lastError }).slice(0, 48),
+        });
       } else if (q.processing || q.queued > 0) {
-        status.set({ fill: 'blue', shape: 'dot', text: `fetching ${q.queued + (q.processing ? 1 : 0)}` });
+        status.set({
+          fill: 'blue',
+          shape: 'dot',
+          text: RED._('shipstation-in.status.fetching', { count: q.queued + (q.processing ? 1 : 0) }),
+        });
       } else {
-        status.set({ fill: 'green', shape: 'dot', text: q.emitted ? `${q.emitted} emitted` : 'listening' });
+        status.set({
+          fill: 'green',
+          shape: 'dot',
+          text: q.emitted
+            ? RED._('shipstation-in.status.emitted', { count: q.emitted })
+            : RED._('shipstation-in.status.listening'),
+        });
       }
     };
 
@@ -116,18 +126,18 @@ export = function (RED: NodeAPI): void {
     } catch (err) {
       for (const r of routes) r.remove();
       routes.length = 0;
-      status.set({ fill: 'red', shape: 'ring', text: 'route not registered' });
-      node.error(`shipstation-in: ${(err as Error).message}`);
+      status.set({ fill: 'red', shape: 'ring', text: RED._('shipstation-in.status.routeNotRegistered') });
+      node.error(RED._('shipstation-in.errors.route', { error: (err as Error).message }));
     }
     showStatus();
 
     service.recover().then(
       (n) => {
         if (n === 0) return;
-        node.log(`picked up ${n} ShipStation webhook(s) recorded before the restart`);
+        node.log(RED._('shipstation-in.log.pending', { count: n }));
         void work.track(service.idle());
       },
-      (err: unknown) => node.warn(`could not read pending webhooks from the audit store: ${(err as Error).message}`),
+      (err: unknown) => node.warn(RED._('shipstation-in.warn.pending', { error: (err as Error).message })),
     );
 
     node.on('close', (_removed: boolean, done: () => void) => {
@@ -135,11 +145,8 @@ export = function (RED: NodeAPI): void {
       void service
         .close()
         .catch(() => undefined)
-        .then(() => work.close())
-        .then(() => {
-          status.close();
-          return audit.close();
-        })
+        .then(() => ctx.release())
+        .then(() => audit.close())
         .finally(() => done());
     });
   }

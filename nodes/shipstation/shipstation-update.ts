@@ -8,12 +8,10 @@ import { ApiError, toErrorInfo, ValidationError } from '../core/errors';
 import { runExactlyOnce } from '../audit/exactly-once';
 import { replayLedgerKey } from '../audit/msg-audit';
 import { useAudit } from '../shared/use-audit';
-import { useConfig } from '../shared/use-config';
 import { failMessage, handleInput, type DoneFn, type Msg, type SendFn } from '../shared/red';
 import { bool } from '../shared/settings';
-import { BudgetStatus } from './budget-status';
-import { SHIPSTATION_CONFIG } from './config-api';
 import { markShipped, updateProduct, upsertOrder } from './update-ops';
+import { useShipStationConfig } from './use-shipstation-config';
 
 interface UpdateDef extends NodeDef {
   server?: string;
@@ -38,12 +36,10 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
-    const used = useConfig(RED, node, SHIPSTATION_CONFIG, def.server);
-    if (!used) return;
-    const { config: cfg, work } = used;
-    const client = cfg.client;
     // Writes in flight (a mark-as-shipped under its ledger claim) keep the client and the store open.
-    const status = new BudgetStatus(node, client, 'v1');
+    const ctx = useShipStationConfig(RED, node, def.server, 'v1');
+    if (!ctx) return;
+    const { client, work, board: status } = ctx;
     const audit = useAudit(RED, node, work, def.audit);
     const store = audit.available();
     const defaultOperation: UpdateOperation = isOperation(def.operation) ? def.operation : 'order';
@@ -107,7 +103,11 @@ export = function (RED: NodeAPI): void {
           msg: { payload: written, shipstation: info },
           nodeId: node.id,
         });
-        status.set({ fill: 'green', shape: 'dot', text: `${op} ${String(info.operation)}` });
+        status.set({
+          fill: 'green',
+          shape: 'dot',
+          text: RED._('shipstation-update.status.done', { op, operation: String(info.operation) }),
+        });
         send(msg);
         done();
       } catch (err) {
@@ -120,7 +120,14 @@ export = function (RED: NodeAPI): void {
           msg: { payload: msg.payload, operation: op },
           nodeId: node.id,
         });
-        status.set({ fill: 'red', shape: 'ring', text: e.code === 'ORDER_LOCKED' ? 'order locked' : `${op} failed` });
+        status.set({
+          fill: 'red',
+          shape: 'ring',
+          text:
+            e.code === 'ORDER_LOCKED'
+              ? RED._('shipstation-update.status.orderLocked')
+              : RED._('shipstation-update.status.failed', { op }),
+        });
         done(failMessage(msg, err, 'shipstation'));
       }
     }
@@ -179,12 +186,9 @@ export = function (RED: NodeAPI): void {
     }
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      void work
-        .close()
-        .then(() => {
-          status.close();
-          return audit.close();
-        })
+      void ctx
+        .release()
+        .then(() => audit.close())
         .finally(() => done());
     });
   }

@@ -1,7 +1,3 @@
-import { pacificInstants, utcToPacific } from '../core/time';
-
-export { pacificInstants };
-
 /**
  * ShipStation V1 writes every timestamp as a US Pacific wall clock without an offset
  * (`2026-11-01T01:30:00.0000000`, items/products also `2015-07-16T14:00:34.823`). Everything
@@ -23,6 +19,9 @@ export { pacificInstants };
  * reading is used — always the same one for the same text, so de-duplication by
  * (id, modifyDate) stays stable — and the field is listed in `_pacificAmbiguous`.
  */
+import { pacificInstants, utcToPacific } from '../core/time';
+
+export { pacificInstants };
 
 export const PACIFIC_KEY = '_pacific';
 export const AMBIGUOUS_KEY = '_pacificAmbiguous';

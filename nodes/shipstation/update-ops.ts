@@ -1,8 +1,3 @@
-import { ApiError, ValidationError } from '../core/errors';
-import { utcToPacific } from '../core/time';
-import type { ShipStationClient } from './client';
-import { convertV1Timestamps, toV1RequestBody } from './timestamps';
-
 /**
  * The X3 -> ShipStation writes of shipstation-update (all V1: orders exist only there):
  *  - upsertOrder: POST /orders/createorder, upsert by orderKey, whole-object replacement;
@@ -13,6 +8,10 @@ import { convertV1Timestamps, toV1RequestBody } from './timestamps';
  * and on_hold can be updated, reference §1.6): the current order is read first and a locked one
  * is refused with ORDER_LOCKED before anything is sent.
  */
+import { ApiError, ValidationError } from '../core/errors';
+import { utcToPacific } from '../core/time';
+import type { ShipStationClient } from './client';
+import { convertV1Timestamps, toV1RequestBody } from './timestamps';
 
 type Json = Record<string, unknown>;
 

@@ -1,9 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { isApiError } from '../core/errors';
-import type { WebhookRequest } from '../shared/webhook-route';
-import { resolveResourceUrl, type ApiBases, type ApiVersion } from './resource-url';
-import { statusForFailure, verifyV2Signature, type JwksSource } from './webhook-verify';
-
 /**
  * What shipstation-in checks before it accepts a webhook, in order:
  *  V1: the secret token (`?token=`, or exactly the last path segment as sent) -> 401
@@ -11,6 +5,11 @@ import { statusForFailure, verifyV2Signature, type JwksSource } from './webhook-
  *  both: a JSON body {resource_url, resource_type} -> 400; an event this node accepts -> 400;
  *        resource_url on exactly the configured API host -> 400 (security event, nothing fetched)
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { isApiError } from '../core/errors';
+import type { WebhookRequest } from '../shared/webhook-route';
+import { resolveResourceUrl, type ApiBases, type ApiVersion } from './resource-url';
+import { statusForFailure, verifyV2Signature, type JwksSource } from './webhook-verify';
 
 export const V1_EVENTS = [
   'ORDER_NOTIFY',

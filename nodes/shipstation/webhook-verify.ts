@@ -1,6 +1,3 @@
-import { createPublicKey, createVerify, type KeyObject } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
-
 /**
  * ShipStation V2 (ShipEngine) webhook signatures, reference §2.8:
  *   x-shipengine-rsa-sha256-key-id     kid of the signing key (published in a JWKS)
@@ -9,6 +6,8 @@ import type { IncomingHttpHeaders } from 'node:http';
  * Verified over the raw body bytes, never re-serialised JSON. Old timestamps are refused so a
  * captured delivery cannot be replayed later.
  */
+import { createPublicKey, createVerify, type KeyObject } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 
 export const SIGNATURE_HEADERS = {
   keyId: 'x-shipengine-rsa-sha256-key-id',

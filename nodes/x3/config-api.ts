@@ -1,10 +1,11 @@
 /**
  * What an x3-config node offers the x3-poll / x3-update nodes that use it: its one connection
- * (one token cache, one limiter) and register/deregister/track, through which its close drains
+ * (one token cache, one limiter) and track, through which its close drains
  * their work in flight before releasing the connection (shared/config-users.ts).
  */
 import type { Node } from 'node-red';
 import type { ConfigUsers } from '../shared/config-users';
+import { catalogueText } from '../shared/i18n';
 import type { ConfigKind } from '../shared/use-config';
 import type { X3Connection } from './connection';
 
@@ -29,6 +30,6 @@ export const X3_CONFIG: ConfigKind<X3ConfigApi> = {
       return err instanceof Error ? err : new Error(String(err));
     }
   },
-  missingStatus: 'no x3-config',
-  missingMessage: (userType) => `${userType}: select an x3-config (missing, disabled or deleted)`,
+  missingStatus: (RED) => catalogueText(RED, 'x3-config', 'x3-config.users.missingStatus'),
+  missingMessage: (RED, userType) => catalogueText(RED, 'x3-config', 'x3-config.users.missing', { type: userType }),
 };

@@ -65,12 +65,12 @@ export = function (RED: NodeAPI): void {
         bindSecretScope(node, secretScopeOf(settings));
       } catch (err) {
         problem = err instanceof Error ? err : new Error(String(err));
-        node.error(`x3-config "${def.name || node.id}": ${problem.message}`);
+        node.error(RED._('x3-config.errors.settings', { name: def.name || node.id, error: problem.message }));
       }
     }
 
     node.getConnection = () => {
-      if (!connection) throw problem ?? new Error('x3-config is not ready');
+      if (!connection) throw problem ?? new Error(RED._('x3-config.errors.notReady'));
       return connection;
     };
     // The connection outlives the writes and creates of the nodes using it.
@@ -79,8 +79,6 @@ export = function (RED: NodeAPI): void {
       if (removed) refreshTokenFile(RED, node.id).remove();
       return connection?.close();
     });
-    node.register = users.register;
-    node.deregister = users.deregister;
     node.track = users.track;
   }
 

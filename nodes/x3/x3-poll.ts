@@ -11,13 +11,15 @@ import { PollLoop } from '../core/poll-loop';
 import { stateFile } from '../core/state-file';
 import { toEpochMs } from '../core/time';
 import { Watermark, type WatermarkData, type WatermarkStore } from '../core/watermark';
-import { followTokenStatus, StatusBoard } from '../shared/node-status';
+import { commonText } from '../shared/i18n';
+import { shortTime } from '../shared/node-status';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
 import { bool, number } from '../shared/settings';
 import { useAudit } from '../shared/use-audit';
-import { useConfig } from '../shared/use-config';
+import { useTokenConfig } from '../shared/use-token-config';
 import { X3_CONFIG } from './config-api';
 import type { EntityDefinition } from './entities';
+import { parseEntityOverride } from './entity-override';
 import { pollOnce, type PolledRecord } from './poller';
 
 interface PollDef extends NodeDef {
@@ -43,40 +45,25 @@ interface StoredWatermark {
 
 const MAX_BACKOFF_MS = 15 * 60_000;
 
-function clock(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 19) + 'Z';
-}
-
-function parseOverride(text: string | undefined): unknown {
-  if (!text || !text.trim()) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new Error(`x3-poll: the entity override is not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 export = function (RED: NodeAPI): void {
   function X3PollNode(this: Node, def: PollDef): void {
     RED.nodes.createNode(this, def);
     // the node is handed to helpers (status board, config users) and captured by callbacks
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
-    const used = useConfig(RED, node, X3_CONFIG, def.server);
-    if (!used) return;
-    const { config: cfg, work } = used;
-    const board = new StatusBoard(node);
-    const conn = cfg.getConnection();
+    const ctx = useTokenConfig(RED, node, X3_CONFIG, def.server, (c) => c.getConnection());
+    if (!ctx) return;
+    const { board, work } = ctx;
+    const conn = ctx.config.getConnection();
     let entity: EntityDefinition;
     try {
-      entity = conn.entity(def.entity || 'salesDelivery', parseOverride(def.entityOverride));
+      entity = conn.entity(def.entity || 'salesDelivery', parseEntityOverride(def.entityOverride));
     } catch (err) {
-      board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });
-      node.error(`x3-poll: ${(err as Error).message}`);
-      void work.close();
+      board.set({ fill: 'red', shape: 'ring', text: commonText(RED, 'status.configurationError') });
+      node.error(RED._('x3-poll.errors.settings', { error: (err as Error).message }));
+      void ctx.release();
       return;
     }
-    const unfollow = followTokenStatus(board, conn);
     // the schema is read at deploy; a failure here is reported by the first poll
     conn.resolve(entity).catch(() => undefined);
 
@@ -113,10 +100,9 @@ export = function (RED: NodeAPI): void {
       if (initial !== 'source' && initial !== 'all') toEpochMs(initial);
       watermark = new Watermark({ store, overlapMs, initial });
     } catch (err) {
-      board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });
-      node.error(`x3-poll: ${(err as Error).message}`);
-      void work.close();
-      unfollow();
+      board.set({ fill: 'red', shape: 'ring', text: commonText(RED, 'status.configurationError') });
+      node.error(RED._('x3-poll.errors.settings', { error: (err as Error).message }));
+      void ctx.release();
       return;
     }
 
@@ -165,7 +151,7 @@ export = function (RED: NodeAPI): void {
       intervalMs,
       maxBackoffMs: MAX_BACKOFF_MS,
       run: async (_context, signal) => {
-        board.set({ fill: 'blue', shape: 'dot', text: 'polling' });
+        board.set({ fill: 'blue', shape: 'dot', text: RED._('x3-poll.status.polling') });
         // the entity as this X3 names it (discovered once per deploy, again after a mismatch)
         const resolved = await conn.resolve(entity);
         const result = await pollOnce({
@@ -178,14 +164,21 @@ export = function (RED: NodeAPI): void {
           emit: sendRecords,
           signal,
         });
-        board.set({ fill: 'green', shape: 'dot', text: `${result.count} new at ${clock(Date.now())}` });
+        board.set({
+          fill: 'green',
+          shape: 'dot',
+          text: RED._('x3-poll.status.polled', { count: result.count, time: shortTime(Date.now()) }),
+        });
       },
       timedContext: () => undefined,
       onFailure: (err, retryInMs) =>
         board.set({
           fill: 'red',
           shape: 'ring',
-          text: `${toErrorInfo(err, 'x3').code}, retry ${clock(Date.now() + retryInMs)}`,
+          text: RED._('x3-poll.status.retry', {
+            code: toErrorInfo(err, 'x3').code,
+            time: shortTime(Date.now() + retryInMs),
+          }),
         }),
       onTimedError: (err) => {
         const msg: Msg = { topic: entity.name, payload: null, _msgid: RED.util.generateId() } as unknown as Msg;
@@ -201,13 +194,7 @@ export = function (RED: NodeAPI): void {
           if (to !== 'source' && to !== 'all') toEpochMs(to);
           watermark.reset(to);
         } catch (err) {
-          done(
-            failMessage(
-              msg,
-              new Error(`x3-poll: msg.reset must be "now", "all" or an ISO date-time (${(err as Error).message})`),
-              'x3',
-            ),
-          );
+          done(failMessage(msg, new Error(RED._('x3-poll.errors.reset', { error: (err as Error).message })), 'x3'));
           return;
         }
       }
@@ -220,15 +207,14 @@ export = function (RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
       const stopped = loop.close();
-      unfollow();
-      const released = work.close();
+      const released = ctx.release();
       void Promise.all([stopped, released]).then(() => {
         board.clear();
         done();
       });
     });
 
-    board.set({ fill: 'grey', shape: 'ring', text: 'waiting' });
+    board.set({ fill: 'grey', shape: 'ring', text: RED._('x3-poll.status.waiting') });
     loop.start(0);
   }
 

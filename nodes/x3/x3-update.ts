@@ -10,13 +10,14 @@ import { stateFile } from '../core/state-file';
 import { parseMapping } from '../core/template';
 import { correlationFromMsg } from '../audit/correlation';
 import { replayLedgerKey } from '../audit/msg-audit';
-import { followTokenStatus, StatusBoard } from '../shared/node-status';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
 import { number } from '../shared/settings';
 import { useAudit } from '../shared/use-audit';
-import { useConfig } from '../shared/use-config';
+import { commonText } from '../shared/i18n';
+import { useTokenConfig } from '../shared/use-token-config';
 import { X3_CONFIG } from './config-api';
 import type { EntityDefinition } from './entities';
+import { parseEntityOverride } from './entity-override';
 import { describeMessages } from './soap';
 import {
   runUpdate,
@@ -50,15 +51,6 @@ interface UpdateDef extends NodeDef {
   subprogram?: string;
   subprogramGroup?: string;
   audit?: string;
-}
-
-function parseOverride(text: string | undefined): unknown {
-  if (!text || !text.trim()) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new Error(`the entity override is not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
 }
 
 function settingsOf(def: UpdateDef): UpdateSettings {
@@ -100,30 +92,28 @@ export = function (RED: NodeAPI): void {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
     // Writes and creates in flight keep the connection and the audit store open through a redeploy.
-    const used = useConfig(RED, node, X3_CONFIG, def.server);
-    if (!used) return;
-    const { config: cfg, work } = used;
-    const board = new StatusBoard(node);
-    const conn = cfg.getConnection();
+    const ctx = useTokenConfig(RED, node, X3_CONFIG, def.server, (c) => c.getConnection());
+    if (!ctx) return;
+    const { board, work } = ctx;
+    const conn = ctx.config.getConnection();
     let fixedEntity: EntityDefinition | undefined;
     let override: unknown;
     let settings: UpdateSettings;
     try {
-      override = parseOverride(def.entityOverride);
+      override = parseEntityOverride(def.entityOverride);
       // No entity in the settings: each msg names it in msg.topic (x3-poll sets it).
       if (def.entity) fixedEntity = conn.entity(def.entity, override);
       settings = settingsOf(def);
     } catch (err) {
-      board.set({ fill: 'red', shape: 'ring', text: 'configuration error' });
-      node.error(`x3-update: ${(err as Error).message}`);
-      void work.close();
+      board.set({ fill: 'red', shape: 'ring', text: commonText(RED, 'status.configurationError') });
+      node.error(RED._('x3-update.errors.settings', { error: (err as Error).message }));
+      void ctx.release();
       return;
     }
-    const unfollow = followTokenStatus(board, conn);
     // the schema is read at deploy; a failure here is reported by the first msg
     if (fixedEntity) conn.resolve(fixedEntity).catch(() => undefined);
     const audit = useAudit(RED, node, work, def.audit, {
-      warning: 'x3-update: no audit-config selected: creates are de-duplicated in memory only, until Node-RED restarts',
+      warning: RED._('x3-update.warn.auditFallback'),
       trail: false,
     });
     const lastWrittenFile = stateFile<{ entries: Record<string, [string, number]> }>(
@@ -212,20 +202,23 @@ export = function (RED: NodeAPI): void {
             details: { messages },
           });
         }
-        for (const m of warnings) node.warn(`X3 ${m.type}: ${m.text}`);
+        for (const m of warnings) node.warn(RED._('x3-update.warn.x3Message', { type: m.type, text: m.text }));
         const keys = items.map((i) => i.key);
         const verb =
           settings.operation === 'ensure'
-            ? 'found'
+            ? RED._('x3-update.status.found')
             : items.some((i) => i.created)
-              ? 'created'
+              ? RED._('x3-update.status.created')
               : items.some((i) => i.changed.length)
-                ? 'updated'
-                : 'unchanged';
+                ? RED._('x3-update.status.updated')
+                : RED._('x3-update.status.unchanged');
         board.set({
           fill: 'green',
           shape: 'dot',
-          text: `${verb} ${keys.length === 1 ? keys[0] : `${keys.length} records`}`,
+          text: RED._('x3-update.status.done', {
+            verb,
+            what: keys.length === 1 ? keys[0] : RED._('x3-update.status.records', { count: keys.length }),
+          }),
         });
         if (audit.config) {
           await audit.record({
@@ -285,11 +278,10 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       // a msg waiting out another process's claim gives up; writes in flight finish first
-      closing.abort(new Error('x3-update: the node is closing'));
-      void work
-        .close()
+      closing.abort(new Error(RED._('x3-update.errors.closing')));
+      void ctx
+        .release()
         .then(() => {
-          unfollow();
           if (removed) lastWritten.remove();
           board.clear();
           return audit.close();

@@ -144,6 +144,13 @@ describe('example flows', function () {
           out,
         );
         assert.ok(ours.length <= flows.filter((n) => /-config$/.test(n.type)).length, out);
+        // RED._ found every text it was asked for: a key it could not resolve is logged as the key
+        assert.doesNotMatch(
+          out,
+          /\b(x3|fedex|shipstation|audit)-[a-z]+\.(status|log|warn|errors|users|budget)\.\w+/,
+          out,
+        );
+        assert.doesNotMatch(out, /:common\.\w+\./, out);
         const res = await runtime.request<{ flows: Array<{ id: string }> }>('GET', '/flows', undefined, {
           'Node-RED-API-Version': 'v2',
         });

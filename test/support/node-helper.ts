@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { NodeAPI } from 'node-red';
 import type sinon from 'sinon';
 import type { Test } from 'supertest';
+import { loadCatalogues, nodeSetOf, translator } from './catalogues';
 
 /** Node-RED's Node methods are sinon spies under the helper. */
 export type SpyLike = sinon.SinonSpy;
@@ -44,6 +45,30 @@ export interface TestHelper {
 
 export const helper = require('node-red-node-test-helper') as TestHelper;
 helper.init(require.resolve('node-red'));
+withCatalogues(helper);
+
+/**
+ * The helper gives every node module one RED whose `_` returns the key: each module of ours gets
+ * its own RED with Node-RED's real `_` for its node set instead (support/catalogues.ts), and a
+ * test's own module one that resolves `namespace:key`. Node-RED's core modules are left as they
+ * are (the helper recognises them by identity).
+ */
+function withCatalogues(h: TestHelper): void {
+  const load = h.load.bind(h);
+  const core = (): unknown[] => Object.values((h as unknown as { _nodeModules?: object })._nodeModules ?? {});
+  const bind =
+    (fn: unknown): unknown =>
+    (red: NodeAPI): unknown =>
+      (fn as (red: NodeAPI) => unknown)(
+        Object.create(red, { _: { value: translator(nodeSetOf(fn)?.name) } }) as NodeAPI,
+      );
+  h.load = async (nodes, flow, credentials) => {
+    await loadCatalogues();
+    const list = (Array.isArray(nodes) ? nodes : [nodes]) as unknown[];
+    const wrapped = list.map((fn) => (typeof fn === 'function' && !core().includes(fn) ? bind(fn) : fn));
+    return load(wrapped, flow, credentials);
+  };
+}
 
 export const catchNode = require('@node-red/nodes/core/common/25-catch.js') as unknown;
 export const completeNode = require('@node-red/nodes/core/common/24-complete.js') as unknown;

@@ -337,16 +337,37 @@ describe('audit-sink node', () => {
     }
   });
 
-  it('without an audit-config it shows a red status and does not handle input', async () => {
+  it('without an audit-config it shows a red status, logs once and fails each msg to Catch', async () => {
     await helper.load(
-      [auditConfigNode, auditSinkNode],
-      positioned([TAB, { id: 'sink', type: 'audit-sink', z: 'tab', audit: '', wires: [] }]),
+      [auditConfigNode, auditSinkNode, catchNode],
+      positioned([
+        TAB,
+        { id: 'sink', type: 'audit-sink', z: 'tab', audit: '', wires: [['out']] },
+        { id: 'out', type: 'helper', z: 'tab' },
+        { id: 'c', type: 'catch', z: 'tab', scope: ['sink'], uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper', z: 'tab' },
+      ]),
     );
     const sink: TestNode = helper.getNode('sink');
+    const own = (spy: TestNode['status']) => spy.getCalls().filter((c) => c.thisValue === sink);
     assert.deepEqual(
-      sink.status.getCalls().map((c) => c.args[0]),
+      own(sink.status).map((c) => c.args[0]),
       [{ fill: 'red', shape: 'ring', text: 'no audit config' }],
     );
-    assert.equal(sink.listenerCount('input'), 0);
+    assert.deepEqual(
+      own(sink.error).map((c) => c.args[0]),
+      ['audit-sink: select an audit-config (missing, disabled or deleted)'],
+    );
+    const out: unknown[] = [];
+    helper.getNode('out').on('input', (m: unknown) => out.push(m));
+    const caught = collect(helper.getNode('caught'), 1);
+    sink.receive({ payload: 'not recorded' });
+    const [err] = await caught;
+    assert.equal(err.payload, 'not recorded');
+    assert.match(
+      (err.error as { message: string }).message,
+      /audit-sink: select an audit-config \(missing, disabled or deleted\)/,
+    );
+    assert.deepEqual(out, [], 'nothing is passed on as if it had been recorded');
   });
 });

@@ -3,14 +3,18 @@ import sinon from 'sinon';
 import { TokenCache, type TokenStatus } from '../../../nodes/core/token-cache';
 import { StatusBoard, authStatus, followTokenStatus } from '../../../nodes/shared/node-status';
 import type { Node, NodeAPI, NodeDef } from '../../../nodes/shared/red';
+import { loadCatalogues, translator } from '../../support/catalogues';
 import { helper, startHelper, stopHelper, type TestNode } from './harness';
+
+/** Node-RED's RED._ with the package's catalogues, as a node of any node set has it. */
+const RED_TEXTS = { _: translator() };
 
 /** A test-only node that shows its own status and its credential state through a StatusBoard. */
 let boards: Map<string, StatusBoard>;
 function boardModule(RED: NodeAPI): void {
   function BoardNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
-    boards.set(this.id, new StatusBoard(this));
+    boards.set(this.id, new StatusBoard(RED, this));
   }
   RED.nodes.registerType('board-node', BoardNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
 }
@@ -28,21 +32,31 @@ function lastStatus(node: TestNode): unknown {
 }
 
 describe('shared/node-status', () => {
+  before(loadCatalogues);
+
   describe('authStatus', () => {
     it('shows failures with their retry time and lockouts with their end, nothing otherwise', () => {
-      assert.deepEqual(authStatus({ state: 'failed', retryAt: Date.parse('2026-03-01T10:15:30Z'), error: 'x' }), {
-        fill: 'red',
-        shape: 'ring',
-        text: 'auth failed, retry 10:15:30Z',
-      });
-      assert.deepEqual(authStatus({ state: 'failed' }), { fill: 'red', shape: 'ring', text: 'auth failed' });
-      assert.deepEqual(authStatus({ state: 'locked', lockedUntil: Date.parse('2026-03-01T10:25:00Z') }), {
+      assert.deepEqual(
+        authStatus(RED_TEXTS, { state: 'failed', retryAt: Date.parse('2026-03-01T10:15:30Z'), error: 'x' }),
+        {
+          fill: 'red',
+          shape: 'ring',
+          text: 'auth failed, retry 10:15:30Z',
+        },
+      );
+      assert.deepEqual(authStatus(RED_TEXTS, { state: 'failed' }), { fill: 'red', shape: 'ring', text: 'auth failed' });
+      assert.deepEqual(authStatus(RED_TEXTS, { state: 'locked', lockedUntil: Date.parse('2026-03-01T10:25:00Z') }), {
         fill: 'red',
         shape: 'dot',
         text: 'auth locked until 10:25:00Z',
       });
-      assert.deepEqual(authStatus({ state: 'locked' }), { fill: 'red', shape: 'dot', text: 'auth locked until ?' });
-      for (const state of ['idle', 'refreshing', 'ok'] as const) assert.equal(authStatus({ state }), undefined);
+      assert.deepEqual(authStatus(RED_TEXTS, { state: 'locked' }), {
+        fill: 'red',
+        shape: 'dot',
+        text: 'auth locked until ?',
+      });
+      for (const state of ['idle', 'refreshing', 'ok'] as const)
+        assert.equal(authStatus(RED_TEXTS, { state }), undefined);
     });
   });
 
@@ -161,7 +175,7 @@ describe('shared/node-status', () => {
 
     it('update() draws at most once per interval, the newest status at its end; set() draws at once', () => {
       const { node, shown } = fakeNode();
-      const board = new StatusBoard(node, { throttleMs: 500 });
+      const board = new StatusBoard(RED_TEXTS, node, { throttleMs: 500 });
       board.update(() => ({ text: '1' }));
       assert.deepEqual(shown, [{ text: '1' }]);
       board.update(() => ({ text: '2' }));
@@ -182,7 +196,7 @@ describe('shared/node-status', () => {
     it("appends the suffix to the node's own text, and refresh() redraws it throttled", () => {
       const { node, shown } = fakeNode();
       let left = 40;
-      const board = new StatusBoard(node, { throttleMs: 1000, suffix: () => `v1 ${left}/40` });
+      const board = new StatusBoard(RED_TEXTS, node, { throttleMs: 1000, suffix: () => `v1 ${left}/40` });
       board.set({ fill: 'green', shape: 'dot', text: '5 new' });
       assert.deepEqual(shown.at(-1), { fill: 'green', shape: 'dot', text: '5 new · v1 40/40' });
       left = 39;

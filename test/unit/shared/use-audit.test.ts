@@ -3,6 +3,7 @@ import type { Node, NodeAPI } from 'node-red';
 import type { AuditConfigNode } from '../../../nodes/audit/config-api';
 import { openSqliteStore } from '../../../nodes/audit/sqlite-store';
 import type { AuditEntryInput, AuditStore } from '../../../nodes/audit/types';
+import { loadCatalogues, translator } from '../../support/catalogues';
 import { ConfigWork } from '../../../nodes/shared/config-users';
 import { useAudit } from '../../../nodes/shared/use-audit';
 
@@ -11,12 +12,16 @@ const ENTRY: AuditEntryInput = { system: 'x3', operation: 'x3.poll', status: 're
 function harness(configs: Record<string, unknown> = {}) {
   const warnings: string[] = [];
   const node = { id: 'n1', type: 'test-node', warn: (t: unknown) => warnings.push(String(t)) } as unknown as Node;
-  const RED = { settings: {}, nodes: { getNode: (id: string) => configs[id] ?? null } } as unknown as NodeAPI;
-  return { RED, node, warnings, work: new ConfigWork(RED, node) };
+  const RED = {
+    _: translator(),
+    settings: {},
+    nodes: { getNode: (id: string) => configs[id] ?? null },
+  } as unknown as NodeAPI;
+  return { RED, node, warnings, work: new ConfigWork(RED) };
 }
 
 function auditConfig(store: AuditStore | Error) {
-  const registered: string[] = [];
+  const tracked: Array<Promise<unknown>> = [];
   const recorded: AuditEntryInput[] = [];
   const cfg = {
     id: 'a1',
@@ -30,20 +35,24 @@ function auditConfig(store: AuditStore | Error) {
       recorded.push(e);
       return undefined;
     },
-    register: (n: Node) => void registered.push(n.id),
-    deregister: () => undefined,
-    track: <T>(p: Promise<T>) => p,
+    track: <T>(p: Promise<T>) => {
+      tracked.push(p);
+      return p;
+    },
   };
-  return { cfg: cfg as unknown as AuditConfigNode, registered, recorded };
+  return { cfg: cfg as unknown as AuditConfigNode, tracked, recorded };
 }
 
 describe('shared/use-audit', () => {
-  it('binds the selected audit-config: registered with the node work, its store, owner and recordSafe', async () => {
+  before(loadCatalogues);
+
+  it("binds the selected audit-config: the node's work in flight for it, its store, owner and recordSafe", async () => {
     const store = openSqliteStore({ path: ':memory:' });
-    const { cfg, registered, recorded } = auditConfig(store);
+    const { cfg, tracked, recorded } = auditConfig(store);
     const h = harness({ a1: cfg });
     const audit = useAudit(h.RED, h.node, h.work, 'a1', { warning: 'fallback!' });
-    assert.deepEqual(registered, ['n1']);
+    await h.work.run(async () => undefined);
+    assert.equal(tracked.length, 1);
     assert.equal(audit.persistent, true);
     assert.equal(audit.owner, 'owner-1');
     assert.equal(audit.store(), store);
