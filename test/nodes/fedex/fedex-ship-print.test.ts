@@ -8,6 +8,7 @@ import type { FedexSim } from '../../../sim/fedex/server';
 import { startPrinterSim, type PrinterSim } from '../../../sim/printer/server';
 import type { AuditConfigNode } from '../../../nodes/audit/config-api';
 import { printKey } from '../../../nodes/audit/label-print-service';
+import { holdOf } from '../../../nodes/audit/ledger-hold';
 import { useUserDir } from '../../support/node-helper';
 import { salesDelivery, x3Of } from '../../unit/fedex/fixtures';
 import { startSim } from '../../unit/fedex/sim';
@@ -115,5 +116,71 @@ describe('fedex-ship node: printing labels on a raw TCP printer', function () {
       assert.equal(rec?.state, 'succeeded');
     }
     assert.equal(printer.jobs().length, 2);
+  });
+
+  it('admin routes: download the stored label, reprint it once more (audited), list adopted shipments, report', async () => {
+    await helper.load([...modules, catchNode], flow(sim, printer), credentials());
+    const got = collect(helper.getNode('out'), 1);
+    helper.getNode('ship').receive(msgFor('SD00000044'));
+    const [msg] = await got;
+    const key = String((msg.fedex as Record<string, unknown>).idempotencyKey);
+    const [tn1, tn2] = (msg.payload as { trackingNumbers: string[] }).trackingNumbers;
+    const base = '/sage-x3-shipping/labels/audit';
+
+    const file = await helper
+      .request()
+      .get(`${base}/file`)
+      .query({ key, trackingNumber: tn2 })
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    assert.equal(file.headers['content-type'], 'application/x-zpl');
+    assert.match(String(file.headers['content-disposition']), new RegExp(`${tn2}\\.zpl`));
+    assert.ok((file.body as Buffer).toString().includes(tn2));
+    assert.ok((file.body as Buffer).toString().startsWith('^XA'));
+
+    const printers = await helper.request().get(`${base}/printers`).expect(200);
+    assert.deepEqual(printers.body, [{ nodeId: 'ship', printer: `127.0.0.1:${printer.port}` }]);
+
+    assert.equal(printer.jobs().length, 2);
+    const re = await helper.request().post(`${base}/reprint`).send({ key, trackingNumber: tn1 }).expect(200);
+    assert.equal(re.body.reprint.trackingNumber, tn1);
+    assert.equal(printer.jobs().length, 3);
+    assert.ok(printer.jobs()[2].complete && printer.jobs()[2].text.includes(tn1));
+    const store = (helper.getNode('audit') as unknown as AuditConfigNode).getStore();
+    const trail = await store.query({ operation: 'label.reprint' });
+    assert.equal(trail.total, 1);
+    assert.equal(trail.entries[0].status, 'succeeded');
+    assert.deepEqual(trail.entries[0].correlation?.trackingNumbers, [tn1]);
+
+    await helper.request().post(`${base}/reprint`).send({ key: 'nope' }).expect(404);
+    await helper.request().get(`${base}/file`).query({ key }).expect(200);
+    await helper.request().get(`/sage-x3-shipping/labels/other/report`).expect(404);
+
+    const { entry } = await store.claim('fedex.ship:adopted-doc', {
+      owner: 'x',
+      system: 'fedex',
+      operation: 'ship.create',
+    });
+    await store.complete(
+      'fedex.ship:adopted-doc',
+      { adopted: true, documentNumber: 'SD9', payload: { trackingNumbers: ['794699999999'], labels: [] } },
+      holdOf(entry),
+    );
+    const adopted = await helper.request().get(`${base}/adopted`).expect(200);
+    assert.deepEqual(
+      adopted.body.shipments.map((s: { key: string; trackingNumbers: string[] }) => [s.key, s.trackingNumbers]),
+      [['fedex.ship:adopted-doc', ['794699999999']]],
+    );
+    await helper.request().get(`${base}/file`).query({ key: 'fedex.ship:adopted-doc' }).expect(404);
+
+    const report = await helper.request().get(`${base}/report`).expect(200);
+    assert.equal(report.body.files, 2);
+    assert.ok(report.body.bytes > 0);
+    assert.equal(typeof report.body.oldestAt, 'string');
   });
 });
