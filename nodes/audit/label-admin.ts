@@ -6,7 +6,7 @@
  */
 import { extensionOf, safeSegment, type LabelRef, type LabelStore } from './label-store';
 import type { LabelPrintService, PrintRecord } from './label-print-service';
-import type { RegisteredPrinter } from './label-printers';
+import type { RegisteredPrinter, RegisteredReshipper } from './label-printers';
 import type { AuditCorrelation, AuditStore, LedgerEntry } from './types';
 
 export class LabelAdminError extends Error {
@@ -153,4 +153,19 @@ export async function listAdopted(
         updatedAt: e.updatedAt,
       };
     });
+}
+
+/** The node that reships: the one named, or the only one on this audit-config. */
+export function chooseReshipper(nodes: RegisteredReshipper[], nodeId: unknown): RegisteredReshipper {
+  if (typeof nodeId === 'string' && nodeId) {
+    const n = nodes.find((x) => x.nodeId === nodeId);
+    if (!n) throw new LabelAdminError(`node ${nodeId} is not a fedex-ship node of this audit-config`, 400);
+    return n;
+  }
+  if (nodes.length === 1) return nodes[0];
+  if (nodes.length === 0) throw new LabelAdminError('no deployed fedex-ship node uses this audit-config', 409);
+  throw new LabelAdminError(
+    `several fedex-ship nodes (${nodes.map((n) => n.nodeId).join(', ')}): name one in "node"`,
+    400,
+  );
 }

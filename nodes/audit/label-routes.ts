@@ -7,16 +7,26 @@
  *   GET  /sage-x3-shipping/labels/:configId/printers                  [{nodeId, printer}]
  *   POST /sage-x3-shipping/labels/:configId/reprint                   body {key, trackingNumber?, printer?}
  *   GET  /sage-x3-shipping/labels/:configId/adopted?after=..&limit=..   adopted shipments (no label)
+ *   POST /sage-x3-shipping/labels/:configId/adopted/reship            body {key, node?}: cancel the
+ *        adopted shipment, then ship its document again through the ledger (fedex/ship-reship.ts)
  *
- * Reads need audit-config.read, a reprint audit-config.write. Registered once per admin app;
+ * Reads need audit-config.read, a reprint or a reship audit-config.write. Registered once per admin app;
  * each request finds the config node by id, so a redeploy is picked up without re-registering.
  */
 import type { Request, Response } from 'express';
 import type { NodeAPI } from 'node-red';
 import { ADMIN_PREFIX } from '../shared/admin';
 import { getAuditConfig, type AuditConfigNode } from './config-api';
-import { choosePrinter, downloadLabel, LabelAdminError, listAdopted, reprintLabel } from './label-admin';
-import { labelPrintersOf } from './label-printers';
+import {
+  choosePrinter,
+  chooseReshipper,
+  downloadLabel,
+  LabelAdminError,
+  listAdopted,
+  reprintLabel,
+} from './label-admin';
+import { labelPrintersOf, reshippersOf } from './label-printers';
+import { ApiError } from '../core/errors';
 import { RawPrintError } from './raw-print';
 
 export const LABELS_ADMIN_BASE = `${ADMIN_PREFIX}/labels`;
@@ -30,9 +40,16 @@ function configOr404(RED: NodeAPI, req: Request, res: Response): AuditConfigNode
 }
 
 function sendError(res: Response, err: unknown): void {
-  const status = err instanceof LabelAdminError ? err.status : err instanceof RawPrintError ? 502 : 500;
+  const status =
+    err instanceof LabelAdminError
+      ? err.status
+      : err instanceof RawPrintError
+        ? 502
+        : err instanceof ApiError
+          ? (err.status ?? 502)
+          : 500;
   const body: Record<string, unknown> = { error: err instanceof Error ? err.message : String(err) };
-  if (err instanceof RawPrintError) body.code = err.code;
+  if (err instanceof RawPrintError || err instanceof ApiError) body.code = err.code;
   res.status(status).json(body);
 }
 
@@ -88,5 +105,14 @@ export function registerLabelAdminRoutes(RED: NodeAPI): void {
 
   app.get(`${LABELS_ADMIN_BASE}/:configId/adopted`, read, (req: Request, res: Response) =>
     run(req, res, async (cfg) => ({ shipments: await listAdopted(cfg.getStore(), req.query) })),
+  );
+
+  app.post(`${LABELS_ADMIN_BASE}/:configId/adopted/reship`, write, (req: Request, res: Response) =>
+    run(req, res, async (cfg) => {
+      const body = (req.body ?? {}) as { key?: unknown; node?: unknown };
+      const node = chooseReshipper(reshippersOf(cfg.id), body.node);
+      if (typeof body.key !== 'string' || !body.key) throw new LabelAdminError('"key" is required', 400);
+      return { ok: true, reship: await node.reship(body.key) };
+    }),
   );
 }

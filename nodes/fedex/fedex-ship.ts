@@ -17,7 +17,14 @@ import { CANCEL_OPERATION } from './ship-cancel';
 import { shipSettingsOf, type FedexShipDef } from './ship-settings';
 import { printShipment, shipPrinterOf, type ShipPrintDef } from './ship-print';
 import type { LabelPrintService } from '../audit/label-print-service';
-import { deregisterLabelPrinter, registerLabelPrinter } from '../audit/label-printers';
+import {
+  deregisterLabelPrinter,
+  deregisterReshipper,
+  registerLabelPrinter,
+  registerReshipper,
+  type RegisteredReshipper,
+} from '../audit/label-printers';
+import { cancelAndShipAgain } from './ship-reship';
 
 function obj(v: unknown): Record<string, unknown> | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
@@ -48,6 +55,7 @@ export = function (RED: NodeAPI): void {
     if (!ctx) return;
     let service: ShipService;
     let printer: LabelPrintService | undefined;
+    let reshipper: RegisteredReshipper | undefined;
     let persistent = true;
     try {
       const audit = useAudit(RED, node, ctx.work, def.audit, fedexAuditFallback(ctx.config));
@@ -72,6 +80,16 @@ export = function (RED: NodeAPI): void {
         nodeId: node.id,
       });
       if (printer) registerLabelPrinter({ nodeId: node.id, auditConfigId: audit.config?.id, service: printer });
+      if (audit.config) {
+        const store = audit.store()!;
+        // the operator's "cancel and ship again" (label admin route) runs as this node's work
+        reshipper = {
+          nodeId: node.id,
+          auditConfigId: audit.config.id,
+          reship: (key) => ctx.work.run((signal) => cancelAndShipAgain({ service, store, printer }, key, signal)),
+        };
+        registerReshipper(reshipper);
+      }
     } catch (err) {
       ctx.board.set({ fill: 'red', shape: 'ring', text: 'bad settings' });
       node.error(`fedex-ship: ${(err as Error).message}`);
@@ -177,6 +195,7 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       if (printer) deregisterLabelPrinter(node.id, printer);
+      if (reshipper) deregisterReshipper(reshipper);
       // Labels being bought finish (their outcome would otherwise be unknown), within the budget.
       void ctx.release().then(() => {
         ctx.board.clear();

@@ -183,4 +183,36 @@ describe('fedex-ship node: printing labels on a raw TCP printer', function () {
     assert.ok(report.body.bytes > 0);
     assert.equal(typeof report.body.oldestAt, 'string');
   });
+
+  it('an adopted shipment (no label to print) is listed, and "cancel and ship again" goes through the ledger', async () => {
+    await helper.load([...modules, catchNode], flow(sim, printer), credentials());
+    sim.config.commitThenDropNext = 1;
+    let got = collect(helper.getNode('out'), 1);
+    helper.getNode('ship').receive(msgFor('SD00000045'));
+    const [msg] = await got;
+    assert.equal((msg.fedex as Record<string, unknown>).outcome, 'adopted');
+    assert.equal(printer.jobs().length, 0, 'FedEx gave no label bytes: nothing to print');
+    const base = '/sage-x3-shipping/labels/audit';
+    const listed = await helper.request().get(`${base}/adopted`).expect(200);
+    assert.equal(listed.body.shipments.length, 1);
+    const key = listed.body.shipments[0].key as string;
+
+    const r = await helper.request().post(`${base}/adopted/reship`).send({ key }).expect(200);
+    assert.equal(r.body.reship.cancelled.cancelled, true);
+    assert.equal(r.body.reship.shipped.outcome, 'created');
+    assert.equal(sim.state.shipments.filter((s) => s.status === 'active').length, 1, 'one live shipment');
+    assert.equal(printer.printed().length, 2, 'the new labels are printed, one job per package');
+    assert.deepEqual((await helper.request().get(`${base}/adopted`).expect(200)).body.shipments, []);
+    // a second click: the entry is voided now, nothing is cancelled or shipped again
+    await helper.request().post(`${base}/adopted/reship`).send({ key }).expect(409);
+    assert.equal(sim.state.shipments.length, 2);
+
+    // the document's next msg answers from the new generation
+    got = collect(helper.getNode('out'), 1);
+    helper.getNode('ship').receive(msgFor('SD00000045'));
+    const [again] = await got;
+    assert.equal((again.fedex as Record<string, unknown>).outcome, 'stored');
+    assert.equal((again.fedex as Record<string, unknown>).idempotencyKey, r.body.reship.shipped.key);
+    assert.equal(printer.jobs().length, 2);
+  });
 });
