@@ -58,7 +58,10 @@ export async function findLabel(store: AuditStore, key: unknown, trackingNumber?
     typeof trackingNumber === 'string' && trackingNumber
       ? labels.find((l) => l.trackingNumber === trackingNumber)
       : labels[0];
-  if (!label) throw new LabelAdminError(`no label ${String(trackingNumber ?? '')} in ${key}`.replace('  ', ' '), 404);
+  if (!label) {
+    const which = typeof trackingNumber === 'string' && trackingNumber ? `label ${trackingNumber}` : 'label';
+    throw new LabelAdminError(`no ${which} in ${key}`, 404);
+  }
   return {
     entry,
     label,
