@@ -139,6 +139,7 @@ async function main(): Promise<void> {
     shipstationV1Url: sims.shipstation.v1Url,
     shipstationV2Url: sims.shipstation.v2Url,
     jwksUrl: sims.shipstation.jwksUrl,
+    printer: { host: sims.printer.host, port: sims.printer.port },
   };
   log(
     `simulators: X3 ${sims.x3.url}, FedEx ${sims.fedex.url}, ShipStation V1 ${sims.shipstation.v1Url} / V2 ${sims.shipstation.v2Url}`,

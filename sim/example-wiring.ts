@@ -53,6 +53,8 @@ export interface SimEndpoints {
   shipstationV1Url: string;
   shipstationV2Url: string;
   jwksUrl: string;
+  /** the simulated label printer (raw TCP): fedex-ship prints its ZPL labels there */
+  printer?: { host: string; port: number };
 }
 
 export interface Address {
@@ -224,6 +226,10 @@ export function wireExamples(examples: ExampleFlow[], options: WiringOptions): F
           reconcileDelaySeconds: options.reconcileDelaySeconds ?? 1,
           reconcileWindowSeconds: options.reconcileWindowSeconds ?? 3,
         });
+        // only a node that prints in the example (printerPort set) gets the simulated printer
+        if (options.sims.printer && n.printerPort !== undefined) {
+          Object.assign(n, { printerHost: options.sims.printer.host, printerPort: options.sims.printer.port });
+        }
         break;
       case 'shipstation-in':
         Object.assign(n, {

@@ -6,6 +6,7 @@ import { startFedexSim, type FedexSim } from './fedex/server';
 import type { FedexSimOptions } from './fedex/types';
 import { startShipStationSim, type ShipStationSim, type ShipStationSimOptions } from './shipstation/server';
 import { startX3Sim, type X3Sim, type X3SimOptions } from './x3/server';
+import { startPrinterSim, type PrinterSim, type PrinterSimOptions } from './printer/server';
 
 export interface SimCredentials {
   x3: { user: string; password: string; clientId: string; clientSecret: string; folder: string };
@@ -35,6 +36,8 @@ export interface AllSims {
   x3: X3Sim;
   fedex: FedexSim;
   shipstation: ShipStationSim;
+  /** a raw TCP label printer (ZPL/EPL), the warehouse's thermal printer */
+  printer: PrinterSim;
   credentials: SimCredentials;
   close(): Promise<void>;
 }
@@ -44,6 +47,7 @@ export interface AllSimsOptions {
   x3?: X3SimOptions;
   fedex?: FedexSimOptions;
   shipstation?: ShipStationSimOptions;
+  printer?: PrinterSimOptions;
 }
 
 export async function startAllSims(options: AllSimsOptions = {}): Promise<AllSims> {
@@ -51,13 +55,15 @@ export async function startAllSims(options: AllSimsOptions = {}): Promise<AllSim
   const x3 = await startX3Sim({ port: 0, host, ...options.x3 });
   const fedex = await startFedexSim({ port: 0, host, ...options.fedex });
   const shipstation = await startShipStationSim({ v1Port: 0, v2Port: 0, host, ...options.shipstation });
+  const printer = await startPrinterSim({ port: 0, ...options.printer });
   return {
     x3,
     fedex,
     shipstation,
+    printer,
     credentials: SIM_CREDENTIALS,
     close: async () => {
-      await Promise.allSettled([x3.close(), fedex.close(), shipstation.close()]);
+      await Promise.allSettled([x3.close(), fedex.close(), shipstation.close(), printer.close()]);
     },
   };
 }

@@ -11,6 +11,7 @@ import { AUDIT_CONFIG_TYPE, PROCESS_INSTANCE_ID, type AuditConfigApi, type Repla
 import { DEFAULT_STALE_CLAIM_MS } from './ledger-resolve';
 import { isAbsolute, resolve } from 'path';
 import { LabelStore } from './label-store';
+import { registerLabelAdminRoutes } from './label-routes';
 import { DEFAULT_LABEL_RETENTION_DAYS, DEFAULT_LEDGER_RETENTION_DAYS, runLedgerRetention } from './ledger-retention';
 import { startRetentionPurge, type RetentionSchedule } from './retention';
 import { acquireAuditStore, resolveSqlitePath, type AuditBackend } from './store-factory';
@@ -192,4 +193,5 @@ export = function (RED: NodeAPI): void {
     },
   );
   registerAuditAdminRoutes(RED);
+  registerLabelAdminRoutes(RED);
 };

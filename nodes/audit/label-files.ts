@@ -38,8 +38,8 @@ export interface LabelOwner {
 }
 
 /**
- * Writes every label and document with bytes to the store. Returns the payload for the msg
- * (unchanged: the message contract stays as it was) and the one for the ledger (`ref`, no bytes). A file that cannot be
+ * Writes every label and document with bytes to the store. Returns the payload for the msg (the
+ * bytes as before, plus each file's `ref`) and the one for the ledger (`ref`, no bytes). A file that cannot be
  * written keeps its bytes in the ledger (the label was paid for and must not be lost) and adds
  * an alert saying so.
  */
@@ -63,7 +63,8 @@ export async function storeLabelFiles<T extends LabelOwner>(
         Buffer.from(doc.data, 'base64'),
       );
       const { data: _bytes, ...rest } = doc;
-      return { out: doc, kept: { ...rest, ref } };
+      // the msg carries the reference beside the bytes: x3-update writes it back to X3
+      return { out: { ...doc, ref }, kept: { ...rest, ref } };
     } catch (err) {
       alerts.push({
         code: 'LABEL.NOT.STORED',
@@ -87,16 +88,15 @@ export async function storeLabelFiles<T extends LabelOwner>(
 }
 
 /**
- * The shipment with each referenced file's bytes filled back in place of the reference, as the
- * first msg had it; a file gone (label retention) keeps its `ref` and has no `data`.
+ * The shipment with each referenced file's bytes filled back beside the reference, as the first
+ * msg had it; a file gone (label retention) keeps its `ref` and has no `data`.
  */
 export async function loadLabelFiles<T extends LabelOwner>(store: LabelStore, shipment: T): Promise<T> {
   const fill = async <D extends StoredDoc>(doc: D): Promise<D> => {
     if (doc.data || !doc.ref) return doc;
     const bytes = await store.read(doc.ref);
     if (!bytes) return doc;
-    const { ref: _ref, ...rest } = doc;
-    return { ...rest, data: bytes.toString('base64') } as D;
+    return { ...doc, data: bytes.toString('base64') };
   };
   const payload: ShipPayload = {
     ...shipment.payload,

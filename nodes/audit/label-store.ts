@@ -38,6 +38,15 @@ export interface LabelStoreUsage {
   bytes: number;
 }
 
+/** The size/age report of the store (admin route, audit-config status). */
+export interface LabelStoreReport extends LabelStoreUsage {
+  /** UTC ISO write time of the oldest / newest file; absent when the store is empty */
+  oldestAt?: string;
+  newestAt?: string;
+  /** whole days since the oldest file was written: how close it is to label retention */
+  oldestAgeDays?: number;
+}
+
 export interface LabelStoreOptions {
   /** absolute directory; created on first write */
   dir: string;
@@ -149,6 +158,25 @@ export class LabelStore {
       u.bytes += size;
     });
     return u;
+  }
+
+  /** Number, size and age of the stored files (one walk, like usage). */
+  async report(): Promise<LabelStoreReport> {
+    const r: LabelStoreReport = { files: 0, bytes: 0 };
+    let oldest = Infinity;
+    let newest = -Infinity;
+    await this.walk(this.dir, async (_path, size, mtimeMs) => {
+      r.files += 1;
+      r.bytes += size;
+      oldest = Math.min(oldest, mtimeMs);
+      newest = Math.max(newest, mtimeMs);
+    });
+    if (r.files > 0) {
+      r.oldestAt = new Date(Math.round(oldest)).toISOString();
+      r.newestAt = new Date(Math.round(newest)).toISOString();
+      r.oldestAgeDays = Math.floor((this.now() - Math.round(oldest)) / 86_400_000);
+    }
+    return r;
   }
 
   private absolute(rel: string): string {

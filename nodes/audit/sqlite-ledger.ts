@@ -12,11 +12,28 @@ import type { SqliteStoreContext } from './sqlite-context';
 import { shrink } from './sqlite-purge';
 import { ledgerFromRow, type LedgerRow } from './sqlite-rows';
 import { LEDGER_STATES } from './vocabulary';
-import type { AuditErrorInfo, AuditStore, ClaimMeta, ClaimResult, LedgerEntry, LedgerHold, LedgerState } from './types';
+import type {
+  AuditErrorInfo,
+  AuditStore,
+  ClaimMeta,
+  ClaimResult,
+  LedgerEntry,
+  LedgerHold,
+  LedgerListFilter,
+  LedgerState,
+} from './types';
 
 export type SqliteLedger = Pick<
   AuditStore,
-  'claim' | 'takeOver' | 'complete' | 'fail' | 'markUnknown' | 'markVoided' | 'get' | 'rewriteLedgerResults'
+  | 'claim'
+  | 'takeOver'
+  | 'complete'
+  | 'fail'
+  | 'markUnknown'
+  | 'markVoided'
+  | 'get'
+  | 'rewriteLedgerResults'
+  | 'listLedger'
 >;
 
 /** States each ledger transition may start from. */
@@ -153,6 +170,28 @@ export function sqliteLedger(ctx: SqliteStoreContext): SqliteLedger {
       // never report a ledger state that a power loss could still take back
       await ctx.database.ledgerDurable(key);
       return entry;
+    },
+
+    async listLedger(filter: LedgerListFilter) {
+      ctx.beforeRead();
+      const where: string[] = ['key > ?'];
+      const args: unknown[] = [filter.after ?? ''];
+      if (filter.operation) {
+        where.push('operation = ?');
+        args.push(filter.operation);
+      }
+      const states = (filter.states ?? []).filter((s) => (LEDGER_STATES as readonly string[]).includes(s));
+      if (filter.states) where.push(states.length ? `state IN (${states.map(() => '?').join(', ')})` : '0');
+      args.push(...states);
+      if (filter.contains !== undefined) {
+        where.push("result LIKE ? ESCAPE '\\'");
+        args.push(`%${filter.contains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      }
+      const limit = Math.min(1000, Math.max(1, Math.floor(filter.limit ?? 100)));
+      const rows = st(`SELECT * FROM ledger WHERE ${where.join(' AND ')} ORDER BY key LIMIT ${limit}`).all(
+        ...args,
+      ) as LedgerRow[];
+      return rows.map(ledgerFromRow);
     },
 
     async rewriteLedgerResults(rewrite, opts = {}) {

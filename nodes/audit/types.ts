@@ -89,6 +89,17 @@ export interface LedgerEntry {
   updatedAt: string;
 }
 
+export interface LedgerListFilter {
+  operation?: string;
+  states?: LedgerState[];
+  /** the result's JSON contains this text */
+  contains?: string;
+  /** keys after this one (paging) */
+  after?: string;
+  /** default 100, at most 1000 */
+  limit?: number;
+}
+
 export interface ClaimMeta {
   owner: string;
   system: AuditSystem;
@@ -193,6 +204,8 @@ export interface AuditStore {
   /** Voids a succeeded or unknown entry; with `hold`, also the 'claimed' entry that hold has. */
   markVoided(key: string, result?: unknown, hold?: LedgerHold): Promise<void>;
   get(key: string): Promise<LedgerEntry | undefined>;
+  /** Ledger entries matching every given filter, in key order (admin listings, e.g. adopted shipments). */
+  listLedger(filter: LedgerListFilter): Promise<LedgerEntry[]>;
 
   /** Start following a shipment (idempotent; keeps an existing status). */
   trackShipment(trackingNumber: string, correlation?: AuditCorrelation): Promise<void>;

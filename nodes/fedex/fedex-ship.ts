@@ -18,6 +18,16 @@ import { shipSettingsOf, type FedexShipDef } from './ship-settings';
 import { findConfig } from '../shared/use-config';
 import { X3_CONFIG } from '../x3/config-api';
 import { CustomsDataReader, productReadOverride } from './customs-data';
+import { printShipment, shipPrinterOf, type ShipPrintDef } from './ship-print';
+import type { LabelPrintService } from '../audit/label-print-service';
+import {
+  deregisterLabelPrinter,
+  deregisterReshipper,
+  registerLabelPrinter,
+  registerReshipper,
+  type RegisteredReshipper,
+} from '../audit/label-printers';
+import { cancelAndShipAgain } from './ship-reship';
 
 function obj(v: unknown): Record<string, unknown> | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
@@ -38,15 +48,17 @@ function auditSnapshot(msg: Msg): Record<string, unknown> {
 }
 
 export = function (RED: NodeAPI): void {
-  function FedexShipNode(this: Node, def: FedexShipDef): void {
+  function FedexShipNode(this: Node, def: FedexShipDef & ShipPrintDef): void {
     RED.nodes.createNode(this, def);
     setup(this, def);
   }
 
-  function setup(node: Node, def: FedexShipDef): void {
+  function setup(node: Node, def: FedexShipDef & ShipPrintDef): void {
     const ctx = useTokenConfig(RED, node, FEDEX_CONFIG, def.fedex, (c) => c.client);
     if (!ctx) return;
     let service: ShipService;
+    let printer: LabelPrintService | undefined;
+    let reshipper: RegisteredReshipper | undefined;
     let persistent = true;
     try {
       const audit = useAudit(RED, node, ctx.work, def.audit, fedexAuditFallback(RED, ctx.config));
@@ -79,6 +91,24 @@ export = function (RED: NodeAPI): void {
         reconcileWindowMs: number(def.reconcileWindowSeconds, 600, { min: 0 }) * 1000,
         reconcileLookups: Math.max(1, Math.floor(number(def.reconcileLookups, 3, { min: 0 }))),
       });
+      printer = shipPrinterOf(def, {
+        store: audit.store()!,
+        owner: audit.owner,
+        labels: audit.labels,
+        record: (e) => audit.record(e),
+        nodeId: node.id,
+      });
+      if (printer) registerLabelPrinter({ nodeId: node.id, auditConfigId: audit.config?.id, service: printer });
+      if (audit.config) {
+        const store = audit.store()!;
+        // the operator's "cancel and ship again" (label admin route) runs as this node's work
+        reshipper = {
+          nodeId: node.id,
+          auditConfigId: audit.config.id,
+          reship: (key) => ctx.work.run((signal) => cancelAndShipAgain({ service, store, printer }, key, signal)),
+        };
+        registerReshipper(reshipper);
+      }
     } catch (err) {
       ctx.board.set({ fill: 'red', shape: 'ring', text: RED._('fedex-ship.status.badSettings') });
       node.error(RED._('fedex-ship.errors.settings', { error: (err as Error).message }));
@@ -162,6 +192,13 @@ export = function (RED: NodeAPI): void {
               outcome: outcome.outcome,
               ...(outcome.result.adopted ? { adopted: true } : {}),
             };
+            // part of the same work as the shipment: a redeploy drains both; a print that fails
+            // keeps its ledger record (failed/unknown) and never fails the label already bought
+            if (printer) {
+              const print = await printShipment(printer, outcome.key, outcome.result, signal);
+              (msg.fedex as Record<string, unknown>).print = print;
+              for (const f of print.failed) node.warn(`label ${f.trackingNumber} not printed: ${f.message}`);
+            }
           }
           lastError = undefined;
           ctx.board.update(render);
@@ -177,6 +214,8 @@ export = function (RED: NodeAPI): void {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      if (printer) deregisterLabelPrinter(node.id, printer);
+      if (reshipper) deregisterReshipper(reshipper);
       // Labels being bought finish (their outcome would otherwise be unknown), within the budget.
       void ctx.release().then(() => {
         ctx.board.clear();

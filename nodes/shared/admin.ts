@@ -26,7 +26,7 @@ const registered = new WeakMap<object, Set<string>>();
 export const ADMIN_PREFIX = '/sage-x3-shipping';
 
 /** The systems (and the audit trail) that own admin routes: the first path segment after the prefix. */
-export const ADMIN_AREAS = ['x3', 'fedex', 'shipstation', 'audit'] as const;
+export const ADMIN_AREAS = ['x3', 'fedex', 'shipstation', 'audit', 'labels'] as const;
 
 export function registerAdminRoute(
   RED: NodeAPI,

@@ -14,6 +14,7 @@ import { changedFields, type X3Client, type X3WriteResult } from './client';
 import type { ApiStyle, EntityDefinition, EntityOperation, X3Record } from './entities';
 import type { SoapMessage } from './soap';
 import { decideWriteBack, lastWrittenId, type LastWrittenStore, type WriteBackMode } from './write-back';
+import { labelReferenceOf, type LabelReference } from './label-reference';
 
 export type UpdateOperation = 'update' | 'create' | 'upsert' | 'ensure';
 export const UPDATE_OPERATIONS: readonly UpdateOperation[] = ['update', 'create', 'upsert', 'ensure'];
@@ -25,6 +26,18 @@ export interface TrackingTarget {
   template: string;
   mode: WriteBackMode;
   separator: string;
+}
+
+/** Where the label reference goes (issue 15): a field, a customer's subprogram, or both. */
+export interface LabelTarget {
+  /** X3 field receiving the reference (custom, e.g. YLABEL); guarded like the tracking number */
+  field?: string;
+  /** Mustache template of the value: `{{label.x3Path}}` (default) or a download URL */
+  template: string;
+  /** how X3 sees the label directory (`\\fs01\labels`, `/mnt/labels`); empty: the relative path */
+  pathPrefix: string;
+  /** a published subprogram (e.g. attaching the file to the delivery), called once per label */
+  subprogram?: { publication: string; group: string; parameters: Mapping };
 }
 
 export interface StatusTarget {
@@ -46,6 +59,7 @@ export interface UpdateSettings {
   recordProperty: string;
   tracking?: TrackingTarget;
   status?: StatusTarget;
+  label?: LabelTarget;
   /**
    * A published SOAP subprogram that writes the tracking and status fields (input group with the
    * key and those fields), for documents X3 no longer lets `modify`, such as validated deliveries.
@@ -233,6 +247,7 @@ async function updateItem(ctx: UpdateContext, key: string, item: Item): Promise<
   if (!current) throw notFound(ctx, key);
 
   let tracked: { id: string; value: string } | undefined;
+  let labelTracked: { id: string; value: string } | undefined;
   if (settings.tracking?.field) {
     const t = settings.tracking;
     const value = renderTemplate(t.template, item.view).trim();
@@ -267,13 +282,42 @@ async function updateItem(ctx: UpdateContext, key: string, item: Item): Promise<
     const value = renderTemplate(settings.status.template, item.view).trim();
     if (value) desired[settings.status.field] = value;
   }
+  // the label reference: same guard as the tracking number (replace mode), its own last-written
+  const label = settings.label ? labelReferenceOf(item.view, settings.label.pathPrefix) : undefined;
+  const labelView = label ? { ...item.view, label, key } : undefined;
+  if (label && labelView && settings.label?.field) {
+    const t = settings.label;
+    const field = t.field as string;
+    const value = renderTemplate(t.template || '{{label.x3Path}}', labelView).trim();
+    const id = lastWrittenId(gateway.folder, def.name, key, field);
+    const decision = decideWriteBack({
+      entity: def.name,
+      key,
+      field,
+      current: current[field],
+      desired: value,
+      lastWritten: ctx.lastWritten.get(id),
+      mode: 'replace',
+      separator: '',
+    });
+    if (decision.action === 'write') {
+      desired[field] = decision.value;
+      labelTracked = { id, value: decision.value };
+    } else {
+      delete desired[field];
+      if (decision.value === value) ctx.lastWritten.set(id, decision.value);
+    }
+  }
 
   const changes = changedFields(current, desired);
-  if (Object.keys(changes).length === 0) return { key, record: current, changed: [], messages: [] };
+  if (Object.keys(changes).length === 0) {
+    const messages = label && labelView ? await attachLabel(ctx, key, labelView) : [];
+    return { key, record: current, changed: [], messages };
+  }
   // With a tracking subprogram, the tracking/status fields go through `run`, the rest as usual.
   const viaRun: X3Record = {};
   if (settings.subprogram?.publication) {
-    for (const field of [settings.tracking?.field, settings.status?.field]) {
+    for (const field of [settings.tracking?.field, settings.status?.field, settings.label?.field]) {
       if (field && field in changes) {
         viaRun[field] = changes[field];
         delete changes[field];
@@ -296,7 +340,28 @@ async function updateItem(ctx: UpdateContext, key: string, item: Item): Promise<
     record = Object.keys(result.record).length ? { ...result.record, ...viaRun } : { ...record, ...changes };
   }
   if (tracked) ctx.lastWritten.set(tracked.id, tracked.value);
+  if (labelTracked) ctx.lastWritten.set(labelTracked.id, labelTracked.value);
+  if (label && labelView) messages.push(...(await attachLabel(ctx, key, labelView)));
   return { key, record, changed: [...Object.keys(viaRun), ...Object.keys(changes)], messages };
+}
+
+/**
+ * The customer's subprogram for a label (attach the file to the document, run an import
+ * template): called once per (record, label reference); a replay of the same label skips it.
+ */
+async function attachLabel(
+  ctx: UpdateContext,
+  key: string,
+  view: Obj & { label: LabelReference },
+): Promise<X3WriteResult['messages']> {
+  const sub = ctx.settings.label?.subprogram;
+  if (!sub?.publication) return [];
+  const id = lastWrittenId(ctx.gateway.folder, ctx.def.name, key, `run:${sub.publication}`);
+  if (ctx.lastWritten.get(id) === view.label.path) return [];
+  const fields = renderMapping(sub.parameters, view) as X3Record;
+  const ran = await ctx.gateway.runSubprogram(sub.publication, sub.group, fields);
+  ctx.lastWritten.set(id, view.label.path);
+  return ran.messages;
 }
 
 /* ---------- create / upsert ---------- */

@@ -50,6 +50,12 @@ interface UpdateDef extends NodeDef {
   warnings?: string;
   subprogram?: string;
   subprogramGroup?: string;
+  labelField?: string;
+  labelValue?: string;
+  labelPathPrefix?: string;
+  labelSubprogram?: string;
+  labelSubprogramGroup?: string;
+  labelSubprogramParams?: string;
   audit?: string;
 }
 
@@ -78,6 +84,20 @@ function settingsOf(def: UpdateDef): UpdateSettings {
   }
   if (def.subprogram?.trim()) {
     settings.subprogram = { publication: def.subprogram.trim(), group: def.subprogramGroup?.trim() || 'GRP1' };
+  }
+  if (def.labelField?.trim() || def.labelSubprogram?.trim()) {
+    settings.label = {
+      field: def.labelField?.trim() || undefined,
+      template: def.labelValue?.trim() || '{{label.x3Path}}',
+      pathPrefix: def.labelPathPrefix?.trim() ?? '',
+    };
+    if (def.labelSubprogram?.trim()) {
+      settings.label.subprogram = {
+        publication: def.labelSubprogram.trim(),
+        group: def.labelSubprogramGroup?.trim() || 'GRP1',
+        parameters: parseMapping(def.labelSubprogramParams ?? '', 'label subprogram parameters'),
+      };
+    }
   }
   if (def.statusField?.trim()) {
     settings.status = { field: def.statusField.trim(), template: def.statusValue?.trim() || '{{payload.status}}' };

@@ -77,6 +77,11 @@ export interface SoapPublications {
   product: string;
   /** Subprogram publication writing tracking data onto a delivery. */
   deliveryTrackingSubprogram: string;
+  /**
+   * A customer's subprogram attaching a file to a delivery (X3 attachments are site-specific):
+   * parameters SDHNUM, YPATH (path or URL of the file), YDES (description, optional).
+   */
+  deliveryAttachmentSubprogram: string;
 }
 
 export type DeepPartial<T> = {
@@ -229,4 +234,5 @@ export const DEFAULT_PUBLICATIONS: SoapPublications = {
   customer: 'BPC',
   product: 'ITM',
   deliveryTrackingSubprogram: 'YSDHTRK',
+  deliveryAttachmentSubprogram: 'YSDHATT',
 };

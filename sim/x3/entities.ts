@@ -221,6 +221,8 @@ export const DEFAULT_CUSTOM_FIELDS: Readonly<
   salesDelivery: [
     { x3: 'YTRACKNUM', gql: 'yTrackingNumber', title: 'Tracking number', maxLength: 40 },
     { x3: 'YTRKSTA', gql: 'yTrackingStatus', title: 'Shipping status', maxLength: 30 },
+    // where the shipping label is (a path on a share X3 reads, or a download URL)
+    { x3: 'YLABEL', gql: 'yLabel', title: 'Shipping label', maxLength: 250 },
   ],
   purchaseOrder: [
     { x3: 'YTRACKNUM', gql: 'yTrackingNumber', title: 'Tracking number', maxLength: 40 },

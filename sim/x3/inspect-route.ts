@@ -43,6 +43,10 @@ export function inspectRouter(ctx: SimContext, hooks: InspectHooks): Router {
     });
   });
 
+  router.get('/__sim/attachments', (_req: Request, res: Response) => {
+    res.json(ctx.store.attachments);
+  });
+
   router.get('/__sim/records/:entity', (req: Request, res: Response) => {
     const entity = req.params.entity;
     if (!isEntityName(entity)) return bad(res, `unknown entity '${entity}' (${ENTITY_NAMES.join(', ')})`);

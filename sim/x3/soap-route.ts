@@ -68,6 +68,7 @@ export function soapRouter(ctx: SimContext): Router {
 
   const run = (call: SoapCall, user: string): Outcome => {
     if (call.operation === 'run') {
+      if (call.publicName === ctx.publications.deliveryAttachmentSubprogram) return runAttachmentSubprogram(call, user);
       if (call.publicName !== ctx.publications.deliveryTrackingSubprogram)
         return err(`${call.publicName}: web service not published`);
       return runTrackingSubprogram(call, user);
@@ -162,6 +163,29 @@ export function soapRouter(ctx: SimContext): Router {
     const body = wantsJson(call)
       ? JSON.stringify({ GRP1: Object.fromEntries(outFields.map((f) => [f.x3, String(record.values[f.x3] ?? '')])) })
       : `<?xml version="1.0" encoding="UTF-8"?><RESULT>${groupXml('GRP1', outFields, record.values)}</RESULT>`;
+    return { status: 1, messages: [], resultXml: body };
+  };
+
+  const runAttachmentSubprogram = (call: SoapCall, user: string): Outcome => {
+    const def = ctx.store.defs.salesDelivery;
+    const param = parseParamXml(call.xml);
+    const known = ['SDHNUM', 'YPATH', 'YDES'];
+    for (const name of Object.keys(param.fields))
+      if (!known.includes(name)) return err(`${name}: unknown parameter of ${call.publicName}`);
+    const sdh = param.fields.SDHNUM;
+    const path = param.fields.YPATH;
+    const des = param.fields.YDES;
+    if (typeof sdh !== 'string' || sdh.trim() === '') return err('SDHNUM: mandatory parameter');
+    if (typeof path !== 'string' || path.trim() === '') return err('YPATH: mandatory parameter');
+    if (path.length > 250) return err('YPATH: longer than 250 characters');
+    if (!ctx.store.get('salesDelivery', sdh)) return err(`${def.restClass} ${sdh}: record does not exist`);
+    const a = ctx.store.attach('salesDelivery', sdh, path, typeof des === 'string' ? des : '', user);
+    const values = { SDHNUM: sdh, YPATH: a.path, YDES: a.description };
+    const body = wantsJson(call)
+      ? JSON.stringify({ GRP1: values })
+      : `<?xml version="1.0" encoding="UTF-8"?><RESULT><GRP ID="GRP1">${Object.entries(values)
+          .map(([k, v]) => `<FLD NAME="${k}">${escapeXml(v)}</FLD>`)
+          .join('')}</GRP></RESULT>`;
     return { status: 1, messages: [], resultXml: body };
   };
 

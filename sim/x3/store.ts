@@ -81,8 +81,21 @@ interface EntityTable {
   counter: number;
 }
 
+/** A file attached to a record (the customer's attachment subprogram writes these). */
+export interface StoredAttachment {
+  entity: EntityName;
+  key: string;
+  path: string;
+  description: string;
+  /** X3 stamp */
+  at: string;
+  user: string;
+}
+
 export class X3Store {
   readonly lookups: Lookups = emptyLookups();
+  /** Attachments in the order they were made; the same (record, path) is kept once. */
+  readonly attachments: StoredAttachment[] = [];
   private readonly tables = new Map<EntityName, EntityTable>();
   private readonly fieldMaps = new WeakMap<readonly FieldSpec[], Map<string, FieldSpec>>();
   private readonly defaultCache = new WeakMap<readonly FieldSpec[], RecordValues>();
@@ -130,6 +143,19 @@ export class X3Store {
       t.counter = 0;
     }
     for (const k of Object.keys(this.lookups) as LookupKind[]) this.lookups[k] = {};
+    this.attachments.length = 0;
+  }
+
+  /** Attaches a file to a record; attaching the same path again changes only its description. */
+  attach(entity: EntityName, key: string, path: string, description: string, user: string): StoredAttachment {
+    const existing = this.attachments.find((a) => a.entity === entity && a.key === key && a.path === path);
+    if (existing) {
+      existing.description = description || existing.description;
+      return existing;
+    }
+    const a: StoredAttachment = { entity, key, path, description, at: this.nowStamp(), user };
+    this.attachments.push(a);
+    return a;
   }
 
   nextKey(entity: EntityName): string {

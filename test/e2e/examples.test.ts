@@ -23,6 +23,8 @@ const CORE_TYPES = new Set([
   'function',
   'link in',
   'link out',
+  'file',
+  'exec',
 ]);
 
 /** Node types the package registers, split by editor category (read from the editor files). */

@@ -4,6 +4,8 @@
  * events (polled and pushed) reach X3 in order, and a failure injected into X3 is replayed once.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { createX3Deliveries, createX3PurchaseOrders, x3Records } from '../../sim/activity';
 import { CONFIG_IDS } from '../../sim/example-wiring';
 import type { SimShipment } from '../../sim/fedex/types';
@@ -108,6 +110,39 @@ describe('e2e: X3 → FedEx examples (01-04, 08) in a real Node-RED', function (
       assert.equal(doc.YTRACKNUM, shipments[0].masterTrackingNumber, `${key}: tracking number written back`);
       assert.equal(shipments[0].recipient.city, doc.BPDCTY, `${key}: shipped to the X3 ship-to address`);
       assert.equal(shipments[0].pieces.length, Number(doc.PACNBR), `${key}: one package per PACNBR`);
+    }
+    // issue 15: every label in the store once, X3 holds its reference, one complete ZPL job per package
+    const labelDir = path.join(env.userDir, 'sage-x3-shipping-labels');
+    const withLabels = await waitFor('label references in X3', async () => {
+      const docs = await documents(env, 'salesDelivery', deliveries);
+      return docs.every((d) => d.YLABEL) ? docs : undefined;
+    });
+    const jobs = env.sims.printer.jobs();
+    assert.ok(
+      jobs.every((j) => j.complete && j.labels === 1),
+      'every print job is one complete ZPL label',
+    );
+    for (const doc of withLabels) {
+      const key = String(doc.SDHNUM);
+      const [shipment] = shipmentsFor(env, `SEED SDH ${key}`);
+      const numbers = shipment.pieces.map((p) => p.trackingNumber);
+      assert.equal(
+        doc.YLABEL,
+        `SEED/salesDelivery/${key}/${shipment.masterTrackingNumber}.zpl`,
+        `${key}: label reference`,
+      );
+      assert.deepEqual(
+        fs.readdirSync(path.join(labelDir, 'SEED', 'salesDelivery', key)).sort(),
+        numbers.map((n) => `${n}.zpl`).sort(),
+        `${key}: one stored file per package`,
+      );
+      const printed = jobs.filter((j) => numbers.some((n) => j.text.includes(n)));
+      assert.equal(
+        printed.length,
+        numbers.length,
+        `${key}: ${printed.length} print jobs for ${numbers.length} packages`,
+      );
+      numbers.forEach((n, i) => assert.ok(printed[i].text.includes(n), `${key}: package ${i + 1} printed in order`));
     }
     // the audit trail holds every step of every delivery
     for (const key of deliveries) {

@@ -78,6 +78,7 @@ export function endpointsOf(sims: AllSims): SimEndpoints {
     shipstationV1Url: sims.shipstation.v1Url,
     shipstationV2Url: sims.shipstation.v2Url,
     jwksUrl: sims.shipstation.jwksUrl,
+    printer: { host: sims.printer.host, port: sims.printer.port },
   };
 }
 

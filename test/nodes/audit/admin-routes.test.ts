@@ -219,6 +219,27 @@ describe('audit admin endpoints', () => {
     await helper.request().get(`${BASE}/cfg/entries`).expect(401);
     await helper.request().get(`${BASE}/cfg/entries/${failed[0].id}`).expect(401);
     await helper.request().get(`${BASE}/cfg/ledger?key=x`).expect(401);
+    // the label routes of the same audit-config: read to download or list, write to reprint
+    await helper.request().get(`/sage-x3-shipping/labels/cfg/report`).expect(401);
+    await helper.request().get(`/sage-x3-shipping/labels/cfg/file?key=x`).expect(401);
+    await helper.request().get(`/sage-x3-shipping/labels/cfg/adopted`).expect(401);
+    await helper
+      .request()
+      .get(`/sage-x3-shipping/labels/cfg/report`)
+      .set('x-test-permissions', 'audit-config.read')
+      .expect(200);
+    await helper
+      .request()
+      .post(`/sage-x3-shipping/labels/cfg/reprint`)
+      .set('x-test-permissions', 'audit-config.read')
+      .send({ key: 'x' })
+      .expect(401);
+    await helper
+      .request()
+      .post(`/sage-x3-shipping/labels/cfg/reprint`)
+      .set('x-test-permissions', 'audit-config.write')
+      .send({ key: 'x' })
+      .expect(409); // allowed, but no node of this audit-config has a printer
     await helper
       .request()
       .post(`${BASE}/cfg/ledger/resolve`)

@@ -21,6 +21,8 @@ const coreModules: unknown[] = [
   '@node-red/nodes/core/function/10-switch.js',
   '@node-red/nodes/core/function/15-change.js',
   '@node-red/nodes/core/function/10-function.js',
+  '@node-red/nodes/core/function/90-exec.js',
+  '@node-red/nodes/core/storage/10-file.js',
 ].map((m) => require(m));
 
 const CONFIG_TYPES = new Set(['x3-config', 'fedex-config', 'shipstation-config', 'audit-config']);

@@ -282,6 +282,48 @@ describe('x3-update node', () => {
     assert.equal(sim.store.get('salesDelivery', validated)?.values.YTRACKNUM, 'SOMEONE-ELSE');
   });
 
+  it('writes the label reference (prefix mapped) and calls the named attachment subprogram once', async () => {
+    const { out } = await load({
+      trackingField: 'YTRACKNUM',
+      labelField: 'YLABEL',
+      labelPathPrefix: '/mnt/x3labels/',
+      labelSubprogram: sim.publications.deliveryAttachmentSubprogram,
+      labelSubprogramParams:
+        '{"SDHNUM": "{{key}}", "YPATH": "{{label.x3Path}}", "YDES": "FedEx {{label.trackingNumber}}"}',
+    });
+    const key = sim.store.list('salesDelivery').find((r) => r.values.CFMFLG !== 2)!.key;
+    const msg = () => ({
+      payload: {
+        trackingNumber: '794600000001',
+        labels: [
+          {
+            trackingNumber: '794600000001',
+            format: 'PDF',
+            ref: {
+              path: `SEED/salesDelivery/${key}/794600000001.pdf`,
+              sha256: 'x',
+              size: 1,
+              contentType: 'application/pdf',
+            },
+          },
+        ],
+      },
+      fedex: { idempotencyKey: `fedex.ship:x:${key}` },
+      x3: { entity: 'salesDelivery', key },
+    });
+    helper.getNode('upd').receive(msg());
+    await waitFor(() => out.length === 1, 'label written');
+    const path = `/mnt/x3labels/SEED/salesDelivery/${key}/794600000001.pdf`;
+    assert.equal(sim.store.get('salesDelivery', key)?.values.YLABEL, path);
+    assert.deepEqual((out[0].x3 as Msg).changed, ['YTRACKNUM', 'YLABEL']);
+    helper.getNode('upd').receive(msg());
+    await waitFor(() => out.length === 2, 'replay');
+    assert.deepEqual(
+      sim.store.attachments.map((a) => [a.key, a.path, a.description]),
+      [[key, path, 'FedEx 794600000001']],
+    );
+  });
+
   it('X3 error and warning messages reach Catch with X3 text', async () => {
     const { caught, out } = await load({
       trackingField: 'YTRACKNUM',

@@ -90,6 +90,21 @@ describe('label store', () => {
     assert.deepEqual(await store.usage(), { files: 1, bytes: pdf(5).length });
   });
 
+  it('report: number, size and age of the stored files, oldest and newest', async () => {
+    assert.deepEqual(await store.report(), { files: 0, bytes: 0 });
+    await store.put(file('A'), pdf(7));
+    const first = clock.now();
+    clock.advance(3 * 86_400_000);
+    await store.put(file('B'), pdf(8));
+    clock.advance(86_400_000);
+    const r = await store.report();
+    assert.equal(r.files, 2);
+    assert.equal(r.bytes, pdf(7).length + pdf(8).length);
+    assert.equal(r.oldestAt, new Date(first).toISOString());
+    assert.equal(r.newestAt, new Date(first + 3 * 86_400_000).toISOString());
+    assert.equal(r.oldestAgeDays, 4);
+  });
+
   it('a file gone (retention) or changed reads as undefined; extensions follow the FedEx format', async () => {
     const ref = await store.put(file('GONE'), pdf(6));
     await store.purgeOlderThan(clock.now() + 1);

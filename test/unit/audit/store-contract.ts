@@ -583,6 +583,38 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
       });
     });
 
+    describe('listLedger', () => {
+      it('lists entries by operation, state and result text, in key order, a page at a time', async () => {
+        const store = await openStore();
+        for (const k of ['s1', 's2', 's3']) {
+          await store.claim(k, meta('a'));
+          await store.complete(k, { adopted: k !== 's2', payload: { labels: [] } }, held('a'));
+        }
+        await store.claim('p1', meta('a', { operation: 'label.print' }));
+        await store.claim('s0', meta('a'));
+        const adopted = await store.listLedger({
+          operation: 'ship.create',
+          states: ['succeeded'],
+          contains: '"adopted":true',
+        });
+        assert.deepEqual(
+          adopted.map((e) => e.key),
+          ['s1', 's3'],
+        );
+        const claimed = await store.listLedger({ states: ['claimed'] });
+        assert.deepEqual(
+          claimed.map((e) => e.key),
+          ['p1', 's0'],
+        );
+        const page = await store.listLedger({ operation: 'ship.create', limit: 2, after: 's0' });
+        assert.deepEqual(
+          page.map((e) => e.key),
+          ['s1', 's2'],
+        );
+        assert.deepEqual(await store.listLedger({ contains: '100%_' }), []);
+      });
+    });
+
     describe('secrets and personal data', () => {
       const msg = (): Record<string, unknown> => ({
         payload: {

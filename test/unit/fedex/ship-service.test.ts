@@ -112,6 +112,11 @@ describe('fedex/ship-service against the FedEx simulator', function () {
         .labels;
       out.forEach((l, i) => {
         assert.ok(l.data, 'the msg still carries the label bytes');
+        assert.deepEqual(
+          (l as { ref?: unknown }).ref,
+          kept[i].ref,
+          'the msg carries the reference too (x3-update writes it back)',
+        );
         assert.equal(kept[i].data, undefined, 'no label bytes in the ledger');
         assert.equal(kept[i].ref?.path, `SEED/salesDelivery/${DOC}/${l.trackingNumber}.pdf`);
         assert.deepEqual(

@@ -134,6 +134,36 @@ describe('X3 sim: SOAP classic web services', () => {
     assert.equal(sim.store.get('salesDelivery', 'SD00000002')!.values.UPDDATTIM, '2025-01-31T10:00:10Z');
   });
 
+  it("run of the customer's attachment subprogram (YSDHATT) attaches a file to the delivery once", async () => {
+    const xml = (path: string, extra = '') =>
+      `<PARAM><GRP ID="GRP1"><FLD NAME="SDHNUM">SD00000001</FLD><FLD NAME="YPATH">${path}</FLD>${extra}</GRP></PARAM>`;
+    const path = '\\\\fs01\\labels\\SEED\\salesDelivery\\SD00000001\\794600000001.zpl';
+    const r = await soap(sim, 'run', { publicName: 'YSDHATT', xml: xml(path, '<FLD NAME="YDES">FedEx label</FLD>') });
+    assert.equal(r.status, 1, r.raw);
+    assert.equal(readResult(r.resultXml).fields.YPATH, path);
+    const again = await soap(sim, 'run', { publicName: 'YSDHATT', xml: xml(path) });
+    assert.equal(again.status, 1);
+    const attachments = (await (await fetch(`${sim.url}/__sim/attachments`)).json()) as Array<Record<string, string>>;
+    assert.equal(attachments.length, 1);
+    assert.deepEqual(
+      [attachments[0].entity, attachments[0].key, attachments[0].path, attachments[0].description],
+      ['salesDelivery', 'SD00000001', path, 'FedEx label'],
+    );
+    const missing = await soap(sim, 'run', {
+      publicName: 'YSDHATT',
+      xml: '<PARAM><GRP ID="GRP1"><FLD NAME="SDHNUM">SD00000001</FLD></GRP></PARAM>',
+    });
+    assert.equal(missing.status, 0);
+    assert.match(missing.messages[0].message, /YPATH: mandatory/);
+    const unknown = await soap(sim, 'run', { publicName: 'YSDHATT', xml: xml('x', '<FLD NAME="ZZZ">1</FLD>') });
+    assert.match(unknown.messages[0].message, /ZZZ: unknown parameter/);
+    const noDoc = await soap(sim, 'run', {
+      publicName: 'YSDHATT',
+      xml: '<PARAM><GRP ID="GRP1"><FLD NAME="SDHNUM">SD99</FLD><FLD NAME="YPATH">x</FLD></GRP></PARAM>',
+    });
+    assert.match(noDoc.messages[0].message, /does not exist/);
+  });
+
   it('ignores read-only fields with a warning and refuses unknown ones', async () => {
     const xml =
       '<PARAM><GRP ID="SDH0_1"><FLD NAME="CFMFLG">2</FLD></GRP><GRP ID="SDH2_1"><FLD NAME="PACNBR">4</FLD></GRP></PARAM>';

@@ -23,9 +23,9 @@ export const OAUTH_CREDS: X3Credentials = {
 
 export const BASIC_CREDS: X3Credentials = { username: 'admin', password: 'admin-password' };
 
-/** The sim's custom tracking fields, mapped for GraphQL reads (no standard X3 field exists). */
+/** The sim's custom tracking (and label) fields, mapped for GraphQL reads (no standard X3 field exists). */
 export const TRACKING_FIELDS = {
-  salesDelivery: { fields: { yTrackingNumber: 'YTRACKNUM', yTrackingStatus: 'YTRKSTA' } },
+  salesDelivery: { fields: { yTrackingNumber: 'YTRACKNUM', yTrackingStatus: 'YTRKSTA', yLabel: 'YLABEL' } },
   salesOrder: { fields: { yTrackingNumber: 'YTRACKNUM', yTrackingStatus: 'YTRKSTA' } },
 };
 

@@ -107,7 +107,7 @@ describe('X3 schema discovery and field resolution', function () {
     assert.equal(by('BPDTEL').match, 'alternative');
     assert.equal(by('BPDCTY').match, 'catalogue');
     assert.equal(by('YTRACKNUM').match, 'custom');
-    assert.deepEqual(report.soap?.custom.sort(), ['YTRACKNUM', 'YTRKSTA']);
+    assert.deepEqual(report.soap?.custom.sort(), ['YLABEL', 'YTRACKNUM', 'YTRKSTA']);
 
     const x = open(sims['xtremX3-2023']!);
     const [rx] = await x.schemaReport(['salesDelivery']);

@@ -162,6 +162,94 @@ describe('x3 update operations against the simulator', () => {
     });
   });
 
+  describe('label reference write-back (issue 15)', () => {
+    const shipMsg = (key: string, tn: string): Record<string, unknown> => ({
+      payload: {
+        trackingNumber: tn,
+        labels: [
+          {
+            trackingNumber: tn,
+            format: 'ZPLII',
+            data: 'Xg==',
+            ref: {
+              path: `SEED/salesDelivery/${key}/${tn}.zpl`,
+              contentType: 'application/x-zpl',
+              size: 1,
+              sha256: 'x',
+            },
+          },
+        ],
+      },
+      fedex: { idempotencyKey: `fedex.ship:k:${key}` },
+      x3: { entity: 'salesDelivery', key },
+    });
+    const label = { field: 'YLABEL', template: '{{label.x3Path}}', pathPrefix: '\\\\fs01\\labels' };
+
+    it('writes the path X3 sees into the label field with the tracking number guard: own value replaced, foreign refused', async () => {
+      const key = openDelivery();
+      const c = ctx('salesDelivery', { tracking, label });
+      const out = await runUpdate(c, shipMsg(key, '794600000001'));
+      const want = `\\\\fs01\\labels\\SEED\\salesDelivery\\${key}\\794600000001.zpl`;
+      assert.equal(sim.store.get('salesDelivery', key)!.values.YLABEL, want);
+      assert.ok(out.items[0].changed.includes('YLABEL'));
+      // the same msg again: nothing to write
+      const again = await runUpdate(c, shipMsg(key, '794600000001'));
+      assert.deepEqual(again.items[0].changed, []);
+      // a new label after a cancel and reship replaces our own value
+      await runUpdate(ctx('salesDelivery', { label }), shipMsg(key, '794600000009'));
+      assert.match(String(sim.store.get('salesDelivery', key)!.values.YLABEL), /794600000009\.zpl$/);
+      // someone else's value is left alone
+      sim.store.update('salesDelivery', key, { YLABEL: 'MANUAL' }, { via: 'sim', trusted: true });
+      await assert.rejects(
+        runUpdate(ctx('salesDelivery', { label }), shipMsg(key, '794600000010')),
+        /X3_CONFLICT|did not write/,
+      );
+      assert.equal(sim.store.get('salesDelivery', key)!.values.YLABEL, 'MANUAL');
+    });
+
+    it("calls the customer's attachment subprogram once per label, with the parameters of the settings", async () => {
+      const key = openDelivery();
+      let runs = 0;
+      const gateway = Object.create(conn) as typeof conn;
+      gateway.runSubprogram = (publication, group, fields) => {
+        runs += 1;
+        return conn.runSubprogram(publication, group, fields);
+      };
+      const c = ctx(
+        'salesDelivery',
+        {
+          label: {
+            template: '{{label.x3Path}}',
+            pathPrefix: '/mnt/labels',
+            subprogram: {
+              publication: 'YSDHATT',
+              group: 'GRP1',
+              parameters: { SDHNUM: '{{key}}', YPATH: '{{label.x3Path}}', YDES: 'FedEx {{label.trackingNumber}}' },
+            },
+          },
+        },
+        { gateway },
+      );
+      await runUpdate(c, shipMsg(key, '794600000001'));
+      await runUpdate(c, shipMsg(key, '794600000001'));
+      assert.equal(runs, 1, 'a replay does not attach the same label again');
+      assert.deepEqual(
+        sim.store.attachments.map((a) => [a.key, a.path, a.description]),
+        [[key, `/mnt/labels/SEED/salesDelivery/${key}/794600000001.zpl`, 'FedEx 794600000001']],
+      );
+    });
+
+    it('a shipment without a stored label (adopted) leaves the label field alone and still writes the tracking number', async () => {
+      const key = openDelivery();
+      const msg = shipMsg(key, '794600000001');
+      (msg.payload as { labels: unknown[] }).labels = [];
+      await runUpdate(ctx('salesDelivery', { tracking, label }), msg);
+      const values = sim.store.get('salesDelivery', key)!.values;
+      assert.equal(values.YTRACKNUM, '794600000001');
+      assert.equal(values.YLABEL ?? '', '');
+    });
+  });
+
   describe('create / upsert / ensure', () => {
     const order = (ref: string): Record<string, unknown> => ({
       payload: { orderNumber: ref },
