@@ -2,7 +2,7 @@
 import { createHash } from 'crypto';
 import type { EntityName } from './entities';
 
-export type Face = 'graphql' | 'rest' | 'soap' | 'token';
+export type Face = 'graphql' | 'rest' | 'soap' | 'token' | 'session';
 export type WriteVia = 'graphql' | 'rest' | 'soap' | 'sim';
 
 export interface AuthLogEntry {
