@@ -310,6 +310,7 @@ export = function (RED: NodeAPI): void {
         .then(() => {
           unfollow();
           if (removed) lastWritten.remove();
+          else lastWritten.close();
           board.clear();
           return audit.close();
         })
