@@ -10,6 +10,7 @@ import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig, type Ax
 import { ApiError, redact, redactValue, type SystemName } from './errors';
 import type { RequestLimiter } from './limiter';
 import { backoffDelay, parseRetryAfter, sleep, type BackoffPolicy } from './retry';
+import type { SessionCookies, SessionTicket } from './session-cookies';
 import type { TokenProvider } from './token-cache';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -43,6 +44,8 @@ export interface HttpClientOptions {
   authorize?: (token: string) => Record<string, string>;
   /** Static credentials header set (Basic auth, api-key) when there is no token. */
   credentialHeaders?: () => Record<string, string>;
+  /** A server session kept by cookie, sent with the credentials (X3 Basic: Syracuse session). */
+  session?: SessionCookies;
   headers?: Record<string, string>;
   limiter?: RequestLimiter;
   retry?: Partial<RetryPolicy>;
@@ -177,6 +180,12 @@ export class HttpClient {
         }
         Object.assign(headers, authHeaders);
         sentSecrets.push(...credentialForms(authHeaders));
+        let ticket: SessionTicket | undefined;
+        if (useAuth && this.options.session) {
+          ticket = await this.options.session.begin();
+          Object.assign(headers, ticket.headers);
+          if (ticket.headers.Cookie) sentSecrets.push(ticket.headers.Cookie, ...this.options.session.secrets());
+        }
         const config: AxiosRequestConfig = {
           method: req.method,
           url: req.url,
@@ -192,6 +201,7 @@ export class HttpClient {
         try {
           response = this.options.limiter ? await this.options.limiter.schedule(send) : await send();
         } catch (err) {
+          ticket?.done(0, undefined);
           const failure = this.networkFailure(err, req, idempotent, sentSecrets);
           if (failure.retryable && !failure.ambiguous && retries < this.retry.maxRetries && !signal.aborted) {
             await wait(backoffDelay(retries, this.retry, this.options.random));
@@ -200,15 +210,21 @@ export class HttpClient {
           }
           throw failure;
         }
+        const status = response.status;
+        ticket?.done(status, setCookies(response.headers));
         const responseHeaders = flattenHeaders(response.headers);
         this.options.limiter?.observe(responseHeaders, send);
-        const status = response.status;
         if (status >= 200 && status < 300) {
           return { status, data: response.data as T, headers: responseHeaders, attempts };
         }
 
         if (status === 401 && token !== undefined && this.options.tokenProvider && !refreshedAfter401) {
           this.options.tokenProvider.invalidate(token);
+          refreshedAfter401 = true;
+          continue;
+        }
+        // a session refused with its cookie (dropped by done()): once more with the credentials alone
+        if (status === 401 && ticket?.headers.Cookie !== undefined && !refreshedAfter401) {
           refreshedAfter401 = true;
           continue;
         }
@@ -322,6 +338,13 @@ function proxyFromEnvironment(): boolean {
   return ['http_proxy', 'https_proxy', 'all_proxy'].some(
     (k) => Boolean(process.env[k]) || Boolean(process.env[k.toUpperCase()]),
   );
+}
+
+/** Set-Cookie lines of a response (axios keeps them as an array; flattening would join them). */
+function setCookies(headers: AxiosResponse['headers']): string[] | undefined {
+  const v: unknown = (headers as Record<string, unknown> | undefined)?.['set-cookie'];
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  return typeof v === 'string' ? [v] : undefined;
 }
 
 function flattenHeaders(headers: AxiosResponse['headers']): Record<string, string> {

@@ -11,11 +11,27 @@ export class KeyedQueue {
 
   /** Runs `fn` once every earlier work for `key` has settled; its result is `fn`'s. */
   run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.chains.get(key) ?? Promise.resolve();
-    const run = prev.catch(() => undefined).then(fn);
-    this.chains.set(key, run);
+    return this.runAll([key], fn);
+  }
+
+  /**
+   * Runs `fn` once every earlier work for any of `keys` has settled (a msg touching several
+   * documents). Its place in each key's line is taken at once, on arrival: later work for any of
+   * those keys waits for it, and since work only ever waits for work that arrived before it,
+   * two multi-key works never wait for each other. No key: `fn` runs at once.
+   */
+  runAll<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+    const unique = [...new Set(keys)];
+    const before = unique.map((k) => this.chains.get(k)).filter((p): p is Promise<unknown> => p !== undefined);
+    const run =
+      before.length === 0
+        ? Promise.resolve().then(fn)
+        : before.length === 1
+          ? before[0].catch(() => undefined).then(fn)
+          : Promise.all(before.map((p) => p.catch(() => undefined))).then(fn);
+    for (const k of unique) this.chains.set(k, run);
     const cleanup = (): void => {
-      if (this.chains.get(key) === run) this.chains.delete(key);
+      for (const k of unique) if (this.chains.get(k) === run) this.chains.delete(k);
     };
     run.then(cleanup, cleanup);
     return run;

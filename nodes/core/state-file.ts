@@ -68,24 +68,49 @@ export interface StateJournal<R> {
   read(): { records: R[]; torn: boolean };
   /** Empties the journal (after its records went into the state file). */
   clear(): void;
+  /** Releases the open file (the owner is closing); a later append opens it again. */
+  close(): void;
 }
 
 export function stateJournal<R>(file: StateFile<unknown>): StateJournal<R> {
   const journal = file.path.replace(/\.json$/, '') + '.journal';
   const dir = path.dirname(journal);
+  // The file stays open between appends: opening, checking and closing it for every record cost
+  // more than the write (a profile of example 01 put them at a third of the journal's time). The
+  // fsync per record stays: a record is durable when append returns.
+  let fd: number | undefined;
+  const release = (): void => {
+    if (fd === undefined) return;
+    const open = fd;
+    fd = undefined;
+    try {
+      fs.closeSync(open);
+    } catch {
+      // already gone
+    }
+  };
   return {
     path: journal,
     append(record: R): void {
       const line = `${JSON.stringify(record)}\n`;
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const fd = fs.openSync(journal, 'a', 0o600);
-      let created: boolean;
+      let created = false;
+      if (fd === undefined) {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        fd = fs.openSync(journal, 'a', 0o600);
+        try {
+          created = fs.fstatSync(fd).size === 0;
+        } catch (err) {
+          release();
+          throw err;
+        }
+      }
       try {
-        created = fs.fstatSync(fd).size === 0;
         fs.writeSync(fd, line);
         fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
+      } catch (err) {
+        // the next append opens the file afresh
+        release();
+        throw err;
       }
       // a new journal's directory entry must be durable too
       if (created) syncDir(dir);
@@ -113,8 +138,10 @@ export function stateJournal<R>(file: StateFile<unknown>): StateJournal<R> {
       return { records, torn };
     },
     clear(): void {
+      release();
       fs.rmSync(journal, { force: true });
     },
+    close: release,
   };
 }
 

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { ApiError, ValidationError } from '../core/errors';
 import { HttpClient, type HttpClientOptions, type RetryPolicy } from '../core/http';
 import { createRateLimiter, type RequestLimiter } from '../core/limiter';
+import { SessionCookies } from '../core/session-cookies';
 import { TokenCache, type TokenStatus } from '../core/token-cache';
 import { resolveStyle, type PageQuery, type X3Client, type X3WriteResult } from './client';
 import {
@@ -82,6 +83,9 @@ export class X3Connection {
   private readonly https: HttpClient[] = [];
   private readonly clients: Record<ApiStyle, X3Client>;
   private readonly soap: SoapX3Client;
+  /** The Syracuse session of the Basic-authenticated calls (REST, SOAP), and who logs it out. */
+  private readonly session: SessionCookies;
+  private sessionHttp?: HttpClient;
   private status: TokenStatus = { state: 'idle' };
   private lastToken?: string;
   /** X3 answered 401 to the last call: shown as an auth failure until a call succeeds. */
@@ -146,15 +150,19 @@ export class X3Connection {
     this.ownsTokenCache = this.tokenCache !== options.sharedTokenCache;
     if (this.ownsTokenCache) this.tokenCache?.on('status', (s: TokenStatus) => this.setStatus(s));
 
-    const tokenAuth: Partial<HttpClientOptions> = this.tokenCache
-      ? { tokenProvider: this.tokenCache }
-      : { credentialHeaders: () => basicHeader(credentials.username, credentials.password) };
+    // One session for every Basic call of this config (REST and SOAP share the Syracuse server);
+    // bearer tokens (connected app, OAuth2) are sent as they always were.
+    this.session = new SessionCookies({ idleMs: settings.session.timeoutSeconds * 1000, now });
+    const basicAuth: Partial<HttpClientOptions> = {
+      credentialHeaders: () => basicHeader(credentials.username, credentials.password),
+      session: this.session,
+    };
+    const tokenAuth: Partial<HttpClientOptions> = this.tokenCache ? { tokenProvider: this.tokenCache } : basicAuth;
     const apiHttp = this.http({ baseURL: settings.url, ...tokenAuth });
     const soapAuth: Partial<HttpClientOptions> =
-      settings.soap.auth === 'token' && this.tokenCache
-        ? { tokenProvider: this.tokenCache }
-        : { credentialHeaders: () => basicHeader(credentials.username, credentials.password) };
+      settings.soap.auth === 'token' && this.tokenCache ? { tokenProvider: this.tokenCache } : basicAuth;
     const soapHttp = this.http({ baseURL: settings.url, ...soapAuth, isRetryableResponse: isPoolBusy });
+    this.sessionHttp = soapAuth === basicAuth ? soapHttp : tokenAuth === basicAuth ? apiHttp : undefined;
 
     this.soap = new SoapX3Client(soapHttp, {
       path: settings.soap.path,
@@ -233,7 +241,13 @@ export class X3Connection {
       now: this.options.now,
       adapter: this.options.adapter,
       describeError: describeX3Error,
-      secrets: () => [credentials.clientSecret, credentials.password, credentials.refreshToken, this.lastToken],
+      secrets: () => [
+        credentials.clientSecret,
+        credentials.password,
+        credentials.refreshToken,
+        this.lastToken,
+        ...this.session.secrets(),
+      ],
       ...extra,
     });
     this.https.push(client);
@@ -410,7 +424,19 @@ export class X3Connection {
     this.events.emit('status', s);
   }
 
+  /** Ends the Syracuse session, if one is held (best effort: X3 times it out otherwise). */
+  private async logout(): Promise<void> {
+    const path = this.settings.session.logoutPath;
+    if (!this.sessionHttp || !this.session.active || !path) return;
+    const headers = this.session.header();
+    this.session.drop();
+    await this.sessionHttp
+      .request({ method: 'POST', url: path, auth: false, headers, timeoutMs: 2000, idempotent: false })
+      .catch(() => undefined);
+  }
+
   async close(): Promise<void> {
+    await this.logout();
     for (const h of this.https) h.close();
     if (this.ownsTokenCache) this.tokenCache?.close();
     this.events.removeAllListeners();

@@ -30,8 +30,18 @@ export interface X3Settings {
   tokenUrl: string;
   rejectUnauthorized: boolean;
   timeoutMs: number;
-  /** Requests in flight at once through this config node. */
+  /**
+   * Requests in flight at once through this config node, and documents an x3-update works on at
+   * once. Keep it at or below the web-service child processes of the SOAP pool: a call beyond
+   * them waits for a free process, or is refused ("No Web services accepted") when none is left.
+   */
   maxConcurrent: number;
+  /**
+   * Basic authentication: the Syracuse session (cookie) is reused between calls; it is dropped
+   * after `timeoutSeconds` unused (a little under Syracuse's session timeout) and ended with a
+   * POST to `logoutPath` when the config node closes (empty: left to time out).
+   */
+  session: { timeoutSeconds: number; logoutPath: string };
   graphqlPrefix: string;
   graphqlPath: string;
   restPath: string;
@@ -139,6 +149,10 @@ export function parseX3Settings(raw: Raw): X3Settings {
     rejectUnauthorized: raw.rejectUnauthorized !== false && raw.rejectUnauthorized !== 'false',
     timeoutMs: num(raw, 'timeoutSeconds', 30, 1, 600) * 1000,
     maxConcurrent: num(raw, 'maxConcurrent', 4, 1, 64),
+    session: {
+      timeoutSeconds: num(raw, 'sessionTimeoutSeconds', 1140, 10, 86_400),
+      logoutPath: typeof raw.sessionLogoutPath === 'string' ? raw.sessionLogoutPath.trim() : '/logout',
+    },
     graphqlPrefix: text(raw, 'graphqlPrefix', 'x3'),
     graphqlPath: text(raw, 'graphqlPath', '/xtrem/api'),
     restPath: text(raw, 'restPath', '/api1/x3/erp'),

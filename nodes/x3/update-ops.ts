@@ -654,6 +654,44 @@ async function ensureItems(ctx: UpdateContext, items: Item[], msg: Obj): Promise
 
 /* ---------- entry point ---------- */
 
+/**
+ * The documents a msg writes, as queue keys: x3-update runs msgs for different documents in
+ * parallel and msgs for one document one after another (the guarded write-back re-reads then
+ * writes; X3 has no optimistic locking). A record found by external reference is keyed by it,
+ * a create without key or reference by its ledger identity. `ensure` only reads: no key. A msg
+ * whose keys cannot be worked out fails in runUpdate with the reason; it holds no key.
+ */
+export function documentKeys(ctx: UpdateContext, msg: Obj): string[] {
+  const { settings, def } = ctx;
+  if (settings.operation === 'ensure') return [];
+  let items: Item[];
+  try {
+    items = itemsOf(ctx, msg).items;
+  } catch {
+    return [];
+  }
+  const single = items.length === 1;
+  // the same key and reference the operation itself resolves (runUpdate, createItem)
+  const allowMsgKey = settings.operation === 'update' ? single : settings.operation === 'upsert';
+  const keys: string[] = [];
+  for (const item of items) {
+    try {
+      const key = resolveKey(ctx, msg, item, allowMsgKey);
+      if (settings.operation === 'update' && key) {
+        keys.push(`${def.name}:${key}`);
+        continue;
+      }
+      const ref = settings.externalRefField ? externalRef(ctx, { ...item, fields: { ...item.fields } }) : undefined;
+      if (ref) keys.push(`${def.name}:${ref.field}=${ref.value}`);
+      else if (key) keys.push(`${def.name}:${key}`);
+      else if (settings.operation !== 'update') keys.push(`${def.name}:sha256=${contentHash(item.fields)}`);
+    } catch {
+      // this item fails in runUpdate with the reason, before anything is written for it
+    }
+  }
+  return keys;
+}
+
 export async function runUpdate(ctx: UpdateContext, msg: Obj): Promise<UpdateOutcome> {
   const { settings, def, gateway } = ctx;
   const { items, bulk } = itemsOf(ctx, msg);

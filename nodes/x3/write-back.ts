@@ -84,6 +84,8 @@ export interface LastWrittenStore {
   set(id: string, value: string): void;
   /** Forget everything (the node was deleted). */
   remove(): void;
+  /** Release open files (the node is closing). */
+  close(): void;
 }
 
 export function lastWrittenId(folder: string, entity: string, key: string, field: string): string {
@@ -176,5 +178,6 @@ export function fileLastWrittenStore(
       file.remove();
       journal.clear();
     },
+    close: () => journal.close(),
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ApiError, toErrorInfo, ValidationError } from '../core/errors';
+import { KeyedQueue, Semaphore } from '../core/keyed-queue';
 import { stateFile } from '../core/state-file';
 import { parseMapping } from '../core/template';
 import { correlationFromMsg } from '../audit/correlation';
@@ -20,6 +21,7 @@ import type { EntityDefinition } from './entities';
 import { parseEntityOverride } from './entity-override';
 import { describeMessages } from './soap';
 import {
+  documentKeys,
   runUpdate,
   UPDATE_OPERATIONS,
   type LedgerAccess,
@@ -151,7 +153,11 @@ export = function (RED: NodeAPI): void {
     const operationName = `x3.${settings.operation}`;
     // ends a msg waiting out another process's claim (update-ops takeover grace) when closing
     const closing = new AbortController();
-    let queue: Promise<void> = Promise.resolve();
+    // Msgs for one document one after another (the guarded write-back re-reads then writes, and
+    // X3 has no optimistic locking), different documents in parallel, at most the x3-config's
+    // maxConcurrent at once: a burst waits here, in arrival order, not in the HTTP layer.
+    const documents = new KeyedQueue();
+    const slots = new Semaphore(conn.settings.maxConcurrent);
     board.set({});
 
     node.on('input', (msg: Msg, send: SendFn, done: DoneFn) => {
@@ -258,10 +264,26 @@ export = function (RED: NodeAPI): void {
         }
         send(msg);
       };
-      // One msg at a time: the guarded write-back re-reads then writes, and two msgs for the same
-      // record must not interleave between the two (X3 has no optimistic locking here).
-      const run = queue.then(write);
-      queue = run.catch(() => undefined);
+      let keys: string[] = [];
+      try {
+        const entity = fixedEntity ?? (entityName ? conn.entity(entityName, override) : undefined);
+        if (entity) {
+          keys = documentKeys(
+            {
+              gateway: conn,
+              def: entity,
+              settings,
+              lastWritten,
+              getProperty: (m, path) => RED.util.getMessageProperty(m, path),
+              replayKey,
+            },
+            msg,
+          );
+        }
+      } catch {
+        // an unknown entity fails in write() with its reason
+      }
+      const run = documents.runAll(keys, () => slots.run(write));
       const settled = run.then(
         () => done(),
         async (err: unknown) => {
@@ -303,6 +325,7 @@ export = function (RED: NodeAPI): void {
         .release()
         .then(() => {
           if (removed) lastWritten.remove();
+          else lastWritten.close();
           board.clear();
           return audit.close();
         })

@@ -62,6 +62,8 @@ export interface X3SimKnobs {
   restMaxPageSize: number;
   nearExpirySeconds: number;
   randomSeed: number;
+  /** Syracuse session idle timeout: a session unused this long is gone **[U]** (sessions.ts). */
+  sessionIdleSeconds: number;
 }
 
 export interface RestRepresentationSettings {
@@ -127,6 +129,7 @@ export const DEFAULT_KNOBS: X3SimKnobs = {
   restMaxPageSize: 200,
   nearExpirySeconds: 30,
   randomSeed: 1,
+  sessionIdleSeconds: 1200,
 };
 
 export const DEFAULT_AUTH: AuthSettings = {
@@ -185,6 +188,7 @@ const NUMBER_KNOBS = [
   'restMaxPageSize',
   'nearExpirySeconds',
   'randomSeed',
+  'sessionIdleSeconds',
 ] as const;
 const BOOLEAN_KNOBS = ['refuseClassicRestWrites', 'allowModifyValidatedDelivery', 'allowNegativeStock'] as const;
 const LICENCE_KEYS = ['sizeLimitBytes', 'graceLimitBytes', 'periodMs', 'graceDelayMs'] as const;

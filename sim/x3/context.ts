@@ -6,6 +6,7 @@ import type { RestRepresentationSettings, SoapPublications, X3SimKnobs } from '.
 import type { FaultInjector, LicenceMeter } from './faults';
 import { type Face, type SimLogs } from './logs';
 import type { QueryEngine } from './query';
+import type { SessionRegistry } from './sessions';
 import type { X3Store } from './store';
 import { toX3Stamp } from './values';
 
@@ -14,6 +15,7 @@ export interface SimContext {
   engine: QueryEngine;
   knobs: X3SimKnobs;
   auth: AuthService;
+  sessions: SessionRegistry;
   logs: SimLogs;
   faults: FaultInjector;
   licence: LicenceMeter;
@@ -65,7 +67,8 @@ function sendFailure(face: Face, res: Response, status: number, message: string,
 
 /**
  * Latency, injected 5xx and authentication, in that order. Answers the failure itself and
- * returns null, or returns the authenticated X3 user.
+ * returns null, or returns the authenticated X3 user. A live Syracuse session cookie
+ * authenticates by itself; Basic credentials without one open a session (sessions.ts).
  */
 export async function gate(
   ctx: SimContext,
@@ -82,10 +85,13 @@ export async function gate(
     sendFailure(face, res, 503, 'Service Unavailable');
     return null;
   }
+  const sessionUser = ctx.sessions.resume(req.get('cookie'));
+  if (sessionUser !== undefined) return sessionUser;
   const result = ctx.auth.authenticate(face, req.get('authorization'));
   if (!result.ok) {
     sendFailure(face, res, result.status, result.message, result.wwwAuthenticate);
     return null;
   }
+  if (result.method === 'basic') res.append('Set-Cookie', ctx.sessions.open(result.user));
   return result.user;
 }

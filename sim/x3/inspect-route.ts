@@ -40,6 +40,7 @@ export function inspectRouter(ctx: SimContext, hooks: InspectHooks): Router {
       auth: ctx.logs.auth,
       writes: ctx.logs.writes,
       requests: ctx.logs.requests,
+      sessions: ctx.sessions.stats(),
     });
   });
 

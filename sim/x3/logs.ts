@@ -2,7 +2,7 @@
 import { createHash } from 'crypto';
 import type { EntityName } from './entities';
 
-export type Face = 'graphql' | 'rest' | 'soap' | 'token';
+export type Face = 'graphql' | 'rest' | 'soap' | 'token' | 'session';
 export type WriteVia = 'graphql' | 'rest' | 'soap' | 'sim';
 
 export interface AuthLogEntry {
@@ -74,6 +74,8 @@ export class SimLogs {
   jwtSeen: JwtSeenEntry[] = [];
   writes: WriteLogEntry[] = [];
   requests: RequestLogEntry[] = [];
+  /** Requests answered per face since the start (or reset): the request log keeps only the last ones. */
+  requestCounts: Record<Face, number> = emptyCounts();
   private readonly seenJwt = new Set<string>();
 
   addAuth(e: AuthLogEntry): void {
@@ -86,6 +88,7 @@ export class SimLogs {
     push(this.writes, e);
   }
   addRequest(e: RequestLogEntry): void {
+    this.requestCounts[e.face] += 1;
     push(this.requests, e);
   }
   /** Records the first use of a JWT; returns true when it had not been seen before. */
@@ -101,8 +104,13 @@ export class SimLogs {
     this.jwtSeen = [];
     this.writes = [];
     this.requests = [];
+    this.requestCounts = emptyCounts();
     this.seenJwt.clear();
   }
+}
+
+function emptyCounts(): Record<Face, number> {
+  return { graphql: 0, rest: 0, soap: 0, token: 0, session: 0 };
 }
 
 /** Short, non-reversible identifier for a token or secret-bearing credential. */

@@ -28,6 +28,7 @@ import { inspectRouter } from './inspect-route';
 import { SimLogs } from './logs';
 import { QueryEngine } from './query';
 import { restRouter } from './rest-route';
+import { LOGOUT_PATH, SessionRegistry, type SessionStats } from './sessions';
 import { soapRouter, SOAP_PATH } from './soap-route';
 import { X3Store, type Lookups } from './store';
 import { toX3Stamp } from './values';
@@ -35,6 +36,7 @@ import { toX3Stamp } from './values';
 export type { X3SimOptions, X3SimKnobs } from './config';
 export type { X3Store, StoredRecord } from './store';
 export type { SimLogs } from './logs';
+export type { SessionStats } from './sessions';
 
 export interface X3Sim {
   /** Base URL, e.g. http://127.0.0.1:41234 */
@@ -49,6 +51,8 @@ export interface X3Sim {
   /** The effective auth settings (contains secrets: for tests that mint tokens). */
   auth: AuthSettings;
   publications: SoapPublications;
+  /** Syracuse sessions opened, reused, expired and ended (also in GET /__sim/state). */
+  sessions(): SessionStats;
   /** Same as POST /__sim/reset. */
   reset(): void;
   close(): Promise<void>;
@@ -73,6 +77,7 @@ export async function startX3Sim(options: X3SimOptions = {}): Promise<X3Sim> {
   const store = new X3Store(defs, serverNow, logs);
   const engine = new QueryEngine(store);
   const auth = new AuthService(authSettings, serverNow, knobs, logs);
+  const sessions = new SessionRegistry(serverNow, () => knobs.sessionIdleSeconds * 1000);
   const faults = new FaultInjector(knobs);
   const licence = new LicenceMeter(knobs, serverNow);
   const schema = buildX3Schema({ store, engine, knobs, prefix });
@@ -82,6 +87,7 @@ export async function startX3Sim(options: X3SimOptions = {}): Promise<X3Sim> {
     engine,
     knobs,
     auth,
+    sessions,
     logs,
     faults,
     licence,
@@ -110,6 +116,7 @@ export async function startX3Sim(options: X3SimOptions = {}): Promise<X3Sim> {
     if (options.licence) Object.assign(fresh.licence, options.licence);
     Object.assign(knobs, fresh);
     auth.reset();
+    sessions.reset();
     faults.reset();
     licence.reset();
     loadInitialData();
@@ -140,6 +147,20 @@ export async function startX3Sim(options: X3SimOptions = {}): Promise<X3Sim> {
       res.status(result.status).set('Cache-Control', 'no-store').json(result.body);
     },
   );
+
+  // Syracuse logout: ends the session named by the cookie (204 either way; nothing to leak)
+  app.post(LOGOUT_PATH, (req: Request, res: Response) => {
+    sessions.logout(req.get('cookie'));
+    logs.addRequest({
+      at: toX3Stamp(serverNow()),
+      face: 'session',
+      method: 'POST',
+      path: LOGOUT_PATH,
+      status: 204,
+      delayMs: 0,
+    });
+    res.status(204).end();
+  });
 
   app.use(
     inspectRouter(ctx, {
@@ -190,6 +211,7 @@ export async function startX3Sim(options: X3SimOptions = {}): Promise<X3Sim> {
     logs,
     auth: authSettings,
     publications,
+    sessions: () => sessions.stats(),
     reset,
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -26,10 +26,10 @@ async function schemaRead(): Promise<void> {
   await conn.resolve(conn.entity('salesOrder'));
 }
 
-function flow(sim: X3Sim): Array<Record<string, unknown>> {
+function flow(sim: X3Sim, config: Record<string, unknown> = {}): Array<Record<string, unknown>> {
   return positioned([
     { id: 'tab', type: 'tab', label: 'x3' },
-    { id: 'cfg', type: 'x3-config', url: sim.url, folder: 'SEED', api: 'graphql', auth: 'connected-app' },
+    { id: 'cfg', type: 'x3-config', url: sim.url, folder: 'SEED', api: 'graphql', auth: 'connected-app', ...config },
     { id: 'audit', type: 'audit-config', path: 'audit.db' },
     {
       id: 'upd',
@@ -101,7 +101,9 @@ describe('x3-update node: a redeploy whose drain budget runs out with msgs queue
   });
 
   it('a msg still queued behind the create in flight starts no create once the budget ran out', async () => {
-    await helper.load([configNode, updateNode, catchNode, auditConfigNode], flow(sim), { cfg: CREDS });
+    // one document at a time: the second order waits for the first one's slot
+    const serial = flow(sim, { maxConcurrent: 1 });
+    await helper.load([configNode, updateNode, catchNode, auditConfigNode], serial, { cfg: CREDS });
     const customer = sim.store.list('customer')[0].key;
     const product = sim.store.list('product')[0].key;
     await schemaRead();
@@ -117,7 +119,7 @@ describe('x3-update node: a redeploy whose drain budget runs out with msgs queue
     await new Promise((r) => setTimeout(r, 500));
 
     // the close drains (the grace covers the first create), so this resolves once the old node is done
-    await helper.setFlows(flow(sim), 'full', { cfg: CREDS });
+    await helper.setFlows(serial, 'full', { cfg: CREDS });
 
     const audit = helper.getNode('audit') as unknown as AuditConfigNode;
     const first = await audit.getStore().get(LEDGER_KEY);

@@ -73,6 +73,35 @@ describe('core/keyed-queue', () => {
     });
   });
 
+  describe('KeyedQueue.runAll', () => {
+    it('holds every key of a msg: waits for each, blocks each, and never deadlocks on keys given in another order', async () => {
+      const q = new KeyedQueue();
+      const gate = deferred();
+      const log: string[] = [];
+      const a = q.run('a', async () => {
+        await gate.promise;
+        log.push('a');
+      });
+      const ab = q.runAll(['b', 'a'], async () => {
+        log.push('ab');
+      });
+      const ba = q.runAll(['a', 'b', 'a'], async () => {
+        log.push('ba');
+      });
+      const b = q.run('b', async () => {
+        log.push('b');
+      });
+      await flush();
+      // 'b' alone waits behind the multi-key work that already holds b
+      assert.deepEqual(log, []);
+      gate.resolve();
+      await Promise.all([a, ab, ba, b]);
+      assert.deepEqual(log, ['a', 'ab', 'ba', 'b']);
+      assert.equal(q.size, 0);
+      assert.equal(await q.runAll([], async () => 'free'), 'free');
+    });
+  });
+
   describe('Semaphore', () => {
     it('runs at most `size` at once; the rest start in arrival order as slots free', async () => {
       const slots = new Semaphore(2);

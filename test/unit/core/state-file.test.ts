@@ -130,4 +130,22 @@ describe('core/state-file', () => {
     assert.deepEqual(j.read(), { records: [], torn: false });
     j.clear();
   });
+
+  it('a journal keeps its file open between appends: one open for many records, each fsynced; clear and close release it', () => {
+    const j = stateJournal<number>(stateFile<unknown>(userDir, 'x3-update-writeback', 'n1'));
+    const open = sinon.spy(fs, 'openSync');
+    const fsync = sinon.spy(fs, 'fsyncSync');
+    for (let i = 0; i < 50; i++) j.append(i);
+    assert.equal(open.getCalls().filter((c) => c.args[0] === j.path).length, 1);
+    assert.equal(fsync.callCount >= 50, true, 'every record is fsynced before append returns');
+    assert.deepEqual(j.read().records.length, 50);
+    j.clear();
+    assert.equal(fs.existsSync(j.path), false);
+    j.append(7);
+    j.close();
+    j.append(8);
+    assert.deepEqual(j.read(), { records: [7, 8], torn: false });
+    assert.equal(open.getCalls().filter((c) => c.args[0] === j.path).length, 3);
+    j.close();
+  });
 });
