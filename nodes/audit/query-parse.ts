@@ -15,6 +15,7 @@ const STRING_FIELDS = [
   'shipstationOrderNumber',
   'shipstationOrderId',
   'idempotencyKey',
+  'nodeId',
 ] as const;
 
 function intField(raw: Record<string, unknown>, name: string, min: number, max: number): number | undefined {

@@ -17,7 +17,8 @@ import type { AuditErrorInfo, AuditStore, ClaimMeta, ClaimResult, LedgerEntry, L
 export type SqliteLedger = Pick<
   AuditStore,
   'claim' | 'takeOver' | 'complete' | 'fail' | 'markUnknown' | 'markVoided' | 'get' | 'rewriteLedgerResults'
->;
+> &
+  Required<Pick<AuditStore, 'listLedger'>>;
 
 /** States each ledger transition may start from. */
 const LEDGER_TRANSITIONS: Record<'succeeded' | 'failed' | 'unknown' | 'voided', readonly LedgerState[]> = {
@@ -153,6 +154,23 @@ export function sqliteLedger(ctx: SqliteStoreContext): SqliteLedger {
       // never report a ledger state that a power loss could still take back
       await ctx.database.ledgerDurable(key);
       return entry;
+    },
+
+    async listLedger(q) {
+      // ledger_attention (state, updated_at) serves it; the states are checked against the closed
+      // vocabulary and spliced in as literals, so the planner sees them
+      const states = [...new Set(q.states)].filter((s) => LEDGER_STATES.includes(s));
+      if (states.length === 0) return { entries: [], total: 0 };
+      ctx.beforeRead();
+      const where = `state IN (${states.map((s) => `'${s}'`).join(', ')})`;
+      const limit = Math.max(0, Math.min(1000, Math.floor(q.limit ?? 100)));
+      const offset = Math.max(0, Math.floor(q.offset ?? 0));
+      const total = (st(`SELECT COUNT(*) AS n FROM ledger WHERE ${where}`).get() as { n: number }).n;
+      const rows = st(`SELECT * FROM ledger WHERE ${where} ORDER BY updated_at, key LIMIT ? OFFSET ?`).all(
+        limit,
+        offset,
+      ) as LedgerRow[];
+      return { entries: rows.map(ledgerFromRow), total };
     },
 
     async rewriteLedgerResults(rewrite, opts = {}) {

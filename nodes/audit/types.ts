@@ -61,6 +61,8 @@ export interface AuditQuery {
   shipstationOrderNumber?: string;
   shipstationOrderId?: string;
   idempotencyKey?: string;
+  /** Entries recorded by this node (the console's node filter, "last webhook per route"). */
+  nodeId?: string;
   limit?: number;
   offset?: number;
   /** Order by time: 'desc' (newest first, the default) or 'asc' (oldest first, used by replay). */
@@ -157,6 +159,18 @@ export interface InboxAddResult {
   duplicates: string[];
 }
 
+/** Ledger entries in some states, for the operator console (oldest update first). */
+export interface LedgerListQuery {
+  states: LedgerState[];
+  limit?: number;
+  offset?: number;
+}
+
+export interface LedgerPage {
+  entries: LedgerEntry[];
+  total: number;
+}
+
 export interface AuditStore {
   /** Append an audit entry; returns it with id/time. Masking applies to entry.msg. */
   record(entry: AuditEntryInput): Promise<AuditEntry>;
@@ -193,6 +207,11 @@ export interface AuditStore {
   /** Voids a succeeded or unknown entry; with `hold`, also the 'claimed' entry that hold has. */
   markVoided(key: string, result?: unknown, hold?: LedgerHold): Promise<void>;
   get(key: string): Promise<LedgerEntry | undefined>;
+  /**
+   * Read-only listing for the operator console (unknown outcomes, claims that may be stale).
+   * Optional: a backend without it shows those views as not available.
+   */
+  listLedger?(q: LedgerListQuery): Promise<LedgerPage>;
 
   /** Start following a shipment (idempotent; keeps an existing status). */
   trackShipment(trackingNumber: string, correlation?: AuditCorrelation): Promise<void>;
