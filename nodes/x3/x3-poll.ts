@@ -19,6 +19,8 @@ import { useConfig } from '../shared/use-config';
 import { X3_CONFIG } from './config-api';
 import type { EntityDefinition } from './entities';
 import { pollOnce, type PolledRecord } from './poller';
+import { reportHealth } from '../console/health-registry';
+import { pollerReport } from '../console/poller-health';
 
 interface PollDef extends NodeDef {
   server?: string;
@@ -213,8 +215,13 @@ export = function (RED: NodeAPI): void {
       );
     });
 
+    const unreport = reportHealth(node.id, () =>
+      pollerReport({ id: node.id, type: 'x3-poll', name: node.name }, loop.state(), watermark.current()),
+    );
+
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      unreport();
       const stopped = loop.close();
       unfollow();
       const released = work.close();
