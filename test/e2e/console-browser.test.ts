@@ -1,0 +1,247 @@
+/**
+ * The operator console as a person uses it: a real Node-RED (the packed package, examples 01 and
+ * 08 against the simulators, adminAuth with an admin and a read-only user) and Debian's chromium
+ * driven by playwright-core (no browser download). A real failure (X3 refuses the tracking
+ * write-back) and a real unknown outcome (FedEx commits a label and drops the connection, and
+ * every lookup that could prove it fails) are produced; then in the browser the read-only user
+ * sees both but cannot act, and the admin replays the failure (X3 receives the write once) and
+ * resolves the unknown outcome. Screenshots go to .tmp/browser-artifacts/ (not tracked).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createX3Deliveries, x3Records } from '../../sim/activity';
+import { CONFIG_IDS } from '../../sim/example-wiring';
+import { adminToken, runtimeProblems, startE2E, waitFor, type E2E } from '../support/e2e';
+import { ROOT } from '../support/nodered';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const ARTIFACTS = path.join(ROOT, '.tmp', 'browser-artifacts');
+
+const USERS = {
+  admin: { password: 'admin-password-1', permissions: '*' },
+  viewer: { password: 'viewer-password-1', permissions: 'read' },
+};
+
+/** adminAuth with two users; the check is a plain function, so no bcrypt hash is needed. */
+export const ADMIN_AUTH_SETTINGS = `adminAuth: {
+    type: 'credentials',
+    users: function (username) {
+      const u = ${JSON.stringify(USERS)}[username];
+      return Promise.resolve(u ? { username: username, permissions: u.permissions } : null);
+    },
+    authenticate: function (username, password) {
+      const u = ${JSON.stringify(USERS)}[username];
+      return Promise.resolve(u && u.password === password ? { username: username, permissions: u.permissions } : null);
+    },
+  },`;
+
+export async function launchChromium(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(`no chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+}
+
+/** Opens the editor, logs in through its login dialog and waits for the flows to be drawn. */
+export async function openEditor(
+  browser: Browser,
+  url: string,
+  user: keyof typeof USERS,
+  errors: string[],
+): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => errors.push(`${user}: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`${user}: ${msg.text()}`);
+  });
+  await page.goto(url);
+  await page.fill('#node-dialog-login-username', user);
+  await page.fill('#node-dialog-login-password', USERS[user].password);
+  await page.click('#node-dialog-login-submit');
+  await page.waitForFunction(
+    () => {
+      const red = (window as unknown as { RED?: { nodes?: { getWorkspaceOrder?: () => string[] } } }).RED;
+      return !!red?.nodes?.getWorkspaceOrder && red.nodes.getWorkspaceOrder().length > 0;
+    },
+    undefined,
+    { timeout: 120_000 },
+  );
+  return page;
+}
+
+/** The tab as a person finds it: its button in the sidebar's tab bar, else the View menu's entry. */
+export async function openConsoleTab(page: Page): Promise<void> {
+  const link = page.locator('a.red-ui-tab-link-button[href="#sage-x3-shipping"]');
+  if (await link.isVisible().catch(() => false)) await link.click();
+  else {
+    await page.click('#red-ui-header-button-sidemenu');
+    await page.hover('#menu-item-view-menu');
+    await page.click('#menu-item-view-menu-sage-x3-shipping');
+  }
+  await page.locator('.sx3s-console').waitFor({ state: 'visible', timeout: 30_000 });
+}
+
+export function screenshotPath(name: string): string {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  return path.join(ARTIFACTS, `${name}.png`);
+}
+
+describe('browser: the operator console (X3 shipping tab)', function () {
+  this.timeout(10 * 60_000);
+  let env: E2E;
+  let browser: Browser;
+  const errors: string[] = [];
+  let failedId: string;
+  let failedKey: string;
+  let unknownKey: string;
+  let droppedTracking: string;
+
+  before(async function () {
+    env = await startE2E({
+      sims: {
+        fedex: { journeySeconds: 3600, exceptionRate: 0 },
+        x3: { records: { customer: 5, product: 5, salesOrder: 10, salesDelivery: 0, purchaseOrder: 0 } },
+      },
+      wiring: { only: ['01', '08'], x3PollSeconds: 1, reconcileDelaySeconds: 1 },
+      webhooks: { fedex: false, shipstation: false },
+      settings: ADMIN_AUTH_SETTINGS,
+      login: { username: 'admin', password: USERS.admin.password },
+    });
+    browser = await launchChromium();
+
+    // a real failure: X3 refuses every SOAP call, so the tracking write-back fails
+    env.sims.x3.config.soapPoolBusyCount = 1_000_000;
+    [failedKey] = await createX3Deliveries(env.sims.x3.url, { prefix: 'SDC', start: 1, count: 1 });
+    const failed = await waitFor('the failed write-back in the audit trail', async () => {
+      const { entries } = await env.audit({ status: 'failed', operation: 'x3 delivery labels', x3Key: failedKey });
+      return entries[0];
+    });
+    failedId = failed.id;
+    env.sims.x3.config.soapPoolBusyCount = 0;
+
+    // a real unknown outcome: FedEx stores the label and drops the connection; every lookup that
+    // could prove it answers 5xx, so the ledger keeps the outcome unknown for an operator
+    const fedex = env.sims.fedex;
+    fedex.config.commitThenDropNext = 1;
+    [unknownKey] = await createX3Deliveries(env.sims.x3.url, { prefix: 'SDU', start: 1, count: 1 });
+    const dropped = await waitFor(
+      'the dropped create',
+      async () => fedex.state.shipments.find((s) => s.dropped),
+      120_000,
+      20,
+    );
+    fedex.config.error5xxRate = 1;
+    droppedTracking = dropped.masterTrackingNumber;
+    await waitFor('the unknown outcome in the ledger', async () => {
+      const res = await env.runtime.request<{ counts: { unknown: number } }>(
+        'GET',
+        `/sage-x3-shipping/console/${CONFIG_IDS.audit}/attention`,
+        undefined,
+        env.adminHeaders,
+      );
+      return res.body.counts?.unknown >= 1 || undefined;
+    });
+    fedex.config.error5xxRate = 0;
+  });
+
+  after(async function () {
+    await browser?.close();
+    await env?.stop();
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') console.log(runtimeProblems(env.runtime), errors);
+  });
+
+  it('a read-only user sees the failure and the unknown outcome but cannot replay or resolve', async function () {
+    const page = await openEditor(browser, env.runtime.url, 'viewer', errors);
+    await openConsoleTab(page);
+    await page.locator(`#sx3s-failed .sx3s-entry[data-entry-id="${failedId}"]`).waitFor({ timeout: 30_000 });
+    await page.locator('#sx3s-unknown .sx3s-ledger').first().waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('.sx3s-replay, .sx3s-replay-selected, .sx3s-resolve').count(), 0);
+    await page.screenshot({ path: screenshotPath('console-read-only') });
+    // and the routes refuse the viewer's token whatever the page shows
+    const token = await adminToken(env.runtime.url, { username: 'viewer', password: USERS.viewer.password });
+    const headers = { authorization: `Bearer ${token}` };
+    const replay = await env.runtime.request(
+      'POST',
+      `/sage-x3-shipping/console/${CONFIG_IDS.audit}/replay`,
+      { ids: [failedId] },
+      headers,
+    );
+    assert.ok(replay.status === 401 || replay.status === 403, `viewer replay: HTTP ${replay.status}`);
+    const read = await env.runtime.request(
+      'GET',
+      `/sage-x3-shipping/console/${CONFIG_IDS.audit}/attention`,
+      undefined,
+      headers,
+    );
+    assert.equal(read.status, 200);
+    const entry = (await env.audit({ id: failedId })).entries[0];
+    assert.equal(entry.status, 'failed', 'nothing was replayed');
+    await page.context().close();
+  });
+
+  it('the admin replays the failure (X3 gets the write once) and resolves the unknown outcome', async function () {
+    const page = await openEditor(browser, env.runtime.url, 'admin', errors);
+    await openConsoleTab(page);
+    const row = page.locator(`#sx3s-failed .sx3s-entry[data-entry-id="${failedId}"]`);
+    await row.waitFor({ timeout: 30_000 });
+    const unknownRow = page.locator('#sx3s-unknown .sx3s-ledger').first();
+    await unknownRow.waitFor();
+    assert.match((await page.locator('.sx3s-nav .sx3s-badge').textContent()) ?? '', /^[1-9]/);
+    await page.screenshot({ path: screenshotPath('console-needs-attention') });
+
+    await row.locator('.sx3s-replay').click();
+    const confirm = page.locator('.sx3s-confirm');
+    if (await confirm.isVisible({ timeout: 2000 }).catch(() => false)) await confirm.click();
+    const written = await waitFor('the replayed write-back in X3', async () => {
+      const [doc] = (await x3Records(env.sims.x3.url, 'salesDelivery')).filter((d) => d.SDHNUM === failedKey);
+      return doc?.YTRACKNUM ? doc : undefined;
+    });
+    assert.ok(written.YTRACKNUM);
+    const writes = env.sims.x3.logs.writes.filter((w) => w.key === failedKey && w.fields.includes('YTRACKNUM'));
+    assert.equal(writes.length, 1, `X3 writes of ${failedKey}: ${JSON.stringify(writes)}`);
+    await waitFor('the entry marked replayed', async () => {
+      const entry = (await env.audit({ id: failedId })).entries[0];
+      return entry.status === 'replayed' || undefined;
+    });
+    await page.locator(`#sx3s-failed .sx3s-entry[data-entry-id="${failedId}"]`).waitFor({ state: 'detached' });
+
+    await unknownRow.locator('.sx3s-resolve').click();
+    await page.selectOption('.sx3s-resolve-state', 'succeeded');
+    await page.fill('.sx3s-resolve-reason', 'found the label in FedEx Ship Manager');
+    await page.fill('.sx3s-resolve-result', JSON.stringify({ trackingNumber: droppedTracking }));
+    await page.screenshot({ path: screenshotPath('console-resolve-dialog') });
+    await page.click('.sx3s-resolve-ok');
+    const key = await unknownRow.getAttribute('data-key');
+    await waitFor('the ledger entry resolved', async () => {
+      const res = await env.runtime.request<{ state: string }>(
+        'GET',
+        `/sage-x3-shipping/audit/${CONFIG_IDS.audit}/ledger?key=${encodeURIComponent(key ?? '')}`,
+        undefined,
+        env.adminHeaders,
+      );
+      return res.body.state === 'succeeded' || undefined;
+    });
+    await page.locator(`#sx3s-unknown .sx3s-ledger[data-key="${key}"]`).waitFor({ state: 'detached' });
+
+    // Activity finds the document; Health lists the config nodes and the poller
+    await page.click('.sx3s-nav [data-view="activity"]');
+    await page.fill('.sx3s-search', unknownKey);
+    await page.click('.sx3s-search-go');
+    await page.locator('.sx3s-list .sx3s-entry').first().waitFor();
+    await page.screenshot({ path: screenshotPath('console-activity') });
+    await page.click('.sx3s-nav [data-view="health"]');
+    await page.locator('.sx3s-health[data-node-id]').first().waitFor();
+    assert.ok((await page.locator('.sx3s-health').count()) >= 3, 'config nodes, poller and audit store listed');
+    await page.screenshot({ path: screenshotPath('console-health') });
+    await page.context().close();
+    assert.deepEqual(
+      errors.filter((e) => /sage-x3-shipping|sx3s|SageX3Shipping/i.test(e)),
+      [],
+    );
+  });
+});
