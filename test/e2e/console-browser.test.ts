@@ -25,7 +25,8 @@ const USERS = {
 };
 
 /** adminAuth with two users; the check is a plain function, so no bcrypt hash is needed. */
-export const ADMIN_AUTH_SETTINGS = `adminAuth: {
+export const ADMIN_AUTH_SETTINGS = `telemetry: { enabled: false },
+  adminAuth: {
     type: 'credentials',
     users: function (username) {
       const u = ${JSON.stringify(USERS)}[username];
@@ -54,8 +55,10 @@ export async function openEditor(
   const page = await context.newPage();
   page.on('pageerror', (err) => errors.push(`${user}: ${err.message}`));
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`${user}: ${msg.text()}`);
+    // jQuery reports an exception thrown in a .then callback as a warning
+    if (msg.type() === 'error' || /exception/i.test(msg.text())) errors.push(`${user}: ${msg.text()}`);
   });
+  pages.push(page);
   await page.goto(url);
   await page.fill('#node-dialog-login-username', user);
   await page.fill('#node-dialog-login-password', USERS[user].password);
@@ -82,6 +85,9 @@ export async function openConsoleTab(page: Page): Promise<void> {
   }
   await page.locator('.sx3s-console').waitFor({ state: 'visible', timeout: 30_000 });
 }
+
+/** Pages opened by this file, for a screenshot when a test fails. */
+const pages: Page[] = [];
 
 export function screenshotPath(name: string): string {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -134,15 +140,18 @@ describe('browser: the operator console (X3 shipping tab)', function () {
     );
     fedex.config.error5xxRate = 1;
     droppedTracking = dropped.masterTrackingNumber;
-    await waitFor('the unknown outcome in the ledger', async () => {
-      const res = await env.runtime.request<{ counts: { unknown: number } }>(
-        'GET',
-        `/sage-x3-shipping/console/${CONFIG_IDS.audit}/attention`,
-        undefined,
-        env.adminHeaders,
-      );
-      return res.body.counts?.unknown >= 1 || undefined;
+    // the create failed as OUTCOME_UNKNOWN once the lookups of its reconcile window all failed
+    await waitFor('the outcome given up as unknown', async () => {
+      const { entries } = await env.audit({ status: 'failed', x3Key: unknownKey });
+      return entries.find((e) => e.error?.code === 'OUTCOME_UNKNOWN');
     });
+    const attention = await env.runtime.request<{ counts: { unknown: number } }>(
+      'GET',
+      `/sage-x3-shipping/console/${CONFIG_IDS.audit}/attention`,
+      undefined,
+      env.adminHeaders,
+    );
+    assert.equal(attention.body.counts.unknown, 1, JSON.stringify(attention.body));
     fedex.config.error5xxRate = 0;
   });
 
@@ -151,8 +160,19 @@ describe('browser: the operator console (X3 shipping tab)', function () {
     await env?.stop();
   });
 
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') console.log(runtimeProblems(env.runtime), errors);
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    console.log(runtimeProblems(env.runtime), errors);
+    for (const [i, p] of pages.entries()) {
+      if (p.isClosed()) continue;
+      await p.screenshot({ path: screenshotPath(`failed-${i}`) }).catch(() => undefined);
+      console.log(
+        await p
+          .locator('.sx3s-console')
+          .innerHTML()
+          .catch(() => 'no console'),
+      );
+    }
   });
 
   it('a read-only user sees the failure and the unknown outcome but cannot replay or resolve', async function () {
@@ -163,7 +183,7 @@ describe('browser: the operator console (X3 shipping tab)', function () {
     assert.equal(await page.locator('.sx3s-replay, .sx3s-replay-selected, .sx3s-resolve').count(), 0);
     await page.screenshot({ path: screenshotPath('console-read-only') });
     // and the routes refuse the viewer's token whatever the page shows
-    const token = await adminToken(env.runtime.url, { username: 'viewer', password: USERS.viewer.password });
+    const token = await adminToken(env.runtime.url, { username: 'viewer', password: USERS.viewer.password }, 'read');
     const headers = { authorization: `Bearer ${token}` };
     const replay = await env.runtime.request(
       'POST',
@@ -202,7 +222,9 @@ describe('browser: the operator console (X3 shipping tab)', function () {
       return doc?.YTRACKNUM ? doc : undefined;
     });
     assert.ok(written.YTRACKNUM);
-    const writes = env.sims.x3.logs.writes.filter((w) => w.key === failedKey && w.fields.includes('YTRACKNUM'));
+    const writes = env.sims.x3.logs.writes.filter(
+      (w) => w.key === failedKey && w.operation === 'update' && w.fields.includes('YTRACKNUM'),
+    );
     assert.equal(writes.length, 1, `X3 writes of ${failedKey}: ${JSON.stringify(writes)}`);
     await waitFor('the entry marked replayed', async () => {
       const entry = (await env.audit({ id: failedId })).entries[0];

@@ -49,11 +49,15 @@ export interface E2EOptions {
 }
 
 /** An admin API token from Node-RED's /auth/token (adminAuth with credentials). */
-export async function adminToken(url: string, login: { username: string; password: string }): Promise<string> {
+export async function adminToken(
+  url: string,
+  login: { username: string; password: string },
+  scope = '*',
+): Promise<string> {
   const res = await fetch(`${url}/auth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', ...login }),
+    body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope, ...login }),
   });
   const body = (await res.json()) as { access_token?: string };
   if (!res.ok || !body.access_token) throw new Error(`login ${login.username}: HTTP ${res.status}`);
