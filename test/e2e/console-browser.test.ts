@@ -12,9 +12,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createX3Deliveries, x3Records } from '../../sim/activity';
-import { CONFIG_IDS } from '../../sim/example-wiring';
+import { CONFIG_IDS, EXAMPLES_DIR } from '../../sim/example-wiring';
 import { adminToken, runtimeProblems, startE2E, waitFor, type E2E } from '../support/e2e';
-import { ROOT } from '../support/nodered';
+import { packageJson, ROOT } from '../support/nodered';
+
+/** The part of the editor's RED the tests call inside the page. */
+interface EditorNode {
+  id: string;
+  type: string;
+}
+declare const RED: {
+  nodes: {
+    getWorkspaceOrder(): string[];
+    filterNodes(q: { type: string }): EditorNode[];
+    eachConfig(cb: (n: EditorNode) => void): void;
+    node(id: string): EditorNode;
+  };
+  editor: { edit(n: EditorNode): void; editConfig(name: string, type: string, id: string): void };
+};
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.join(ROOT, '.tmp', 'browser-artifacts');
@@ -110,7 +125,7 @@ describe('browser: the operator console (X3 shipping tab)', function () {
         fedex: { journeySeconds: 3600, exceptionRate: 0 },
         x3: { records: { customer: 5, product: 5, salesOrder: 10, salesDelivery: 0, purchaseOrder: 0 } },
       },
-      wiring: { only: ['01', '08'], x3PollSeconds: 1, reconcileDelaySeconds: 1 },
+      wiring: { only: ['01', '05', '08'], x3PollSeconds: 1, reconcileDelaySeconds: 1 },
       webhooks: { fedex: false, shipstation: false },
       settings: ADMIN_AUTH_SETTINGS,
       login: { username: 'admin', password: USERS.admin.password },
@@ -265,5 +280,117 @@ describe('browser: the operator console (X3 shipping tab)', function () {
       errors.filter((e) => /sage-x3-shipping|sx3s|SageX3Shipping/i.test(e)),
       [],
     );
+  });
+  it('opens every edit and config dialog, tests each connection, imports every example', async function () {
+    const page = await openEditor(browser, env.runtime.url, 'admin', errors);
+    const pkg = packageJson();
+    const ours = Object.keys(pkg['node-red'].nodes);
+
+    // Test connection against the simulators, then with a wrong secret: the system's own error
+    const cases = [
+      {
+        id: CONFIG_IDS.x3,
+        button: '#node-config-x3-test',
+        result: '#node-config-x3-test-result',
+        secret: '#node-config-input-clientSecret',
+      },
+      {
+        id: CONFIG_IDS.fedex,
+        button: '#node-config-fedex-test',
+        result: '#node-config-fedex-test-result',
+        secret: '#node-config-input-clientSecret',
+      },
+      {
+        id: CONFIG_IDS.shipstation,
+        button: '#node-config-shipstation-test',
+        result: '#node-config-shipstation-test-result',
+        secret: '#node-config-input-apiSecret',
+      },
+    ];
+    for (const c of cases) {
+      await page.evaluate((id) => RED.editor.editConfig('', RED.nodes.node(id).type, id), c.id);
+      await page.locator(c.button).waitFor({ state: 'visible' });
+      await page.click(c.button);
+      await page.waitForFunction((sel) => /^[✔✘]/.test(document.querySelector(sel)?.textContent ?? ''), c.result, {
+        timeout: 60_000,
+      });
+      const ok = (await page.textContent(c.result)) ?? '';
+      assert.match(ok, /^✔/, `${c.id}: ${ok}`);
+      await page.fill(c.secret, 'wrong-secret-0000');
+      await page.click(c.button);
+      await page.waitForFunction((sel) => /^✘/.test(document.querySelector(sel)?.textContent ?? ''), c.result, {
+        timeout: 60_000,
+      });
+      const refused = (await page.textContent(c.result)) ?? '';
+      assert.ok(refused.length > 3, `${c.id}: ${refused}`);
+      await page.screenshot({ path: screenshotPath(`test-connection-${c.id}`) });
+      await page.click('#node-config-dialog-cancel');
+      await page.locator(c.button).waitFor({ state: 'detached' });
+    }
+    // Import > Examples: each example of the package, as a person imports it (after the tests of
+    // the deployed configs: an imported example brings its own definition of the shared configs)
+    const examples = fs.readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.json'));
+    for (const file of examples) {
+      const before = await page.evaluate(() => RED.nodes.getWorkspaceOrder().length);
+      await page.click('#red-ui-header-button-sidemenu');
+      await page.click('#menu-item-import');
+      await page.click('a[href="#red-ui-clipboard-dialog-import-tab-examples"]');
+      const lib = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
+      const folder = lib.locator('.red-ui-treeList-label', { hasText: pkg.name });
+      if (!(await lib.locator('.red-ui-treeList-label', { hasText: file.replace(/\.json$/, '') }).isVisible()))
+        await folder.click();
+      await lib.locator('.red-ui-treeList-label', { hasText: file.replace(/\.json$/, '') }).click();
+      await page.click('#red-ui-clipboard-dialog-ok');
+      // the examples share their config nodes with the deployed ones: import copies of those
+      const copy = page.getByRole('button', { name: 'Import copy' });
+      if (
+        await copy.waitFor({ state: 'visible', timeout: 5000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        await copy.click();
+      await page.waitForFunction((n) => RED.nodes.getWorkspaceOrder().length > n, before, { timeout: 30_000 });
+    }
+    const present = await page.evaluate(() => {
+      const types = new Set<string>();
+      RED.nodes.eachConfig((n) => types.add(n.type));
+      return [...types];
+    });
+    const missing: string[] = [];
+    for (const type of ours) {
+      const n = await page.evaluate((t) => RED.nodes.filterNodes({ type: t }).length, type);
+      if (!n && !present.includes(type)) missing.push(type);
+    }
+    assert.deepEqual(missing, [], 'every node type of the package is in the imported examples');
+
+    // every node's edit dialog and every config dialog opens without an error
+    for (const type of ours) {
+      const isConfig = /-config$/.test(type);
+      await page.evaluate(
+        ({ t, config }) => {
+          if (config) {
+            let id = '';
+            RED.nodes.eachConfig((n) => {
+              if (!id && n.type === t) id = n.id;
+            });
+            RED.editor.editConfig('', t, id);
+          } else RED.editor.edit(RED.nodes.filterNodes({ type: t })[0]);
+        },
+        { t: type, config: isConfig },
+      );
+      const tray = page.locator('.red-ui-tray').last();
+      await tray.waitFor({ state: 'visible' });
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: screenshotPath(`dialog-${type}`) });
+      await page.click(isConfig ? '#node-config-dialog-cancel' : '#node-dialog-cancel');
+      await tray.waitFor({ state: 'detached' });
+    }
+
+    assert.deepEqual(
+      errors.filter((e) => !/status of 401/.test(e)),
+      [],
+    );
+    await page.context().close();
   });
 });
