@@ -548,7 +548,16 @@
 
   function setBadge(total) {
     ui.badge.text(total > 0 ? total : '').toggle(total > 0);
-    var tabLabel = $('#red-ui-tab-' + TAB_ID + ' .red-ui-tab-label, #red-ui-tab-' + TAB_ID + '-link-button');
+    // Node-RED 4: the tab's label and its pinned link; Node-RED 5: the tab's icon button
+    var tabLabel = $(
+      '#red-ui-tab-' +
+        TAB_ID +
+        ' .red-ui-tab-label, a.red-ui-tab-link-button[href="#' +
+        TAB_ID +
+        '"], button[data-tab-id="' +
+        TAB_ID +
+        '"]',
+    );
     tabLabel.find('.sx3s-tab-badge').remove();
     if (total > 0) $('<span class="sx3s-tab-badge">').text(total).appendTo(tabLabel);
   }
@@ -650,7 +659,7 @@
       RED.comms.subscribe(LIVE_TOPIC, function (topic, msg) {
         if (!msg || msg.configId !== state.configId) return;
         setBadge(msg.counts.total);
-        if (state.view === 'attention' && $('#red-ui-sidebar-content .sx3s-console').is(':visible')) refresh();
+        if (state.view === 'attention' && ui.body.is(':visible')) refresh();
       });
       RED.actions.add('sage-x3-shipping:show-console', function () {
         RED.sidebar.show(TAB_ID);
