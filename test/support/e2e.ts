@@ -44,9 +44,6 @@ export interface E2EOptions {
   runtimeEnv?: Record<string, string>;
   /** Extra settings.js properties (e.g. an adminAuth). */
   settings?: string;
-  /** Another Node-RED (its red.js) on another Node binary, e.g. Node-RED 5 on Node 22. */
-  redJs?: string;
-  nodeBinary?: string;
   /** With an adminAuth: the user the harness logs in as for its own admin calls (deploy, audit, inject). */
   login?: { username: string; password: string };
 }
@@ -116,14 +113,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sx3s-e2e-'));
   let runtime: Runtime;
   try {
-    runtime = await startNodeRed({
-      moduleDir: dir,
-      userDir,
-      env: options.runtimeEnv,
-      extraSettings: options.settings,
-      redJs: options.redJs,
-      nodeBinary: options.nodeBinary,
-    });
+    runtime = await startNodeRed({ moduleDir: dir, userDir, env: options.runtimeEnv, extraSettings: options.settings });
   } catch (err) {
     await sims.close();
     throw err;
@@ -172,8 +162,6 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
         port,
         env: options.runtimeEnv,
         extraSettings: options.settings,
-        redJs: options.redJs,
-        nodeBinary: options.nodeBinary,
       });
     },
     stop: async () => {
