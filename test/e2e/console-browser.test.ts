@@ -165,13 +165,13 @@ describe('browser: the operator console (X3 shipping tab)', function () {
     });
     await page.locator(`#sx3s-failed .sx3s-entry[data-entry-id="${failedId}"]`).waitFor({ state: 'detached' });
 
+    const key = await unknownRow.getAttribute('data-key');
     await unknownRow.locator('.sx3s-resolve').click();
     await page.selectOption('.sx3s-resolve-state', 'succeeded');
     await page.fill('.sx3s-resolve-reason', 'found the label in FedEx Ship Manager');
     await page.fill('.sx3s-resolve-result', JSON.stringify({ trackingNumber: droppedTracking }));
     await page.screenshot({ path: screenshotPath('console-resolve-dialog') });
     await page.click('.sx3s-resolve-ok');
-    const key = await unknownRow.getAttribute('data-key');
     await waitFor('the ledger entry resolved', async () => {
       const res = await env.runtime.request<{ state: string }>(
         'GET',
