@@ -388,10 +388,21 @@
         .text(s || 'any status')
         .appendTo(status);
     });
+    var nodeSel = $('<select class="sx3s-filter-node">').appendTo(form);
+    $('<option>').val('').text('any node').appendTo(nodeSel);
+    RED.nodes.eachNode(function (n) {
+      if (!/^(x3-|fedex-|shipstation-|audit-sink)/.test(n.type)) return;
+      var tab = RED.nodes.workspace(n.z);
+      $('<option>')
+        .val(n.id)
+        .text((n.name || n.type) + (tab ? ' (' + tab.label + ')' : ''))
+        .appendTo(nodeSel);
+    });
     var from = $('<input type="datetime-local" class="sx3s-filter-from" title="from">').appendTo(form);
     var to = $('<input type="datetime-local" class="sx3s-filter-to" title="to">').appendTo(form);
     system.val(state.system || '');
     status.val(state.status || '');
+    nodeSel.val(state.nodeId || '');
     from.val(state.from || '');
     to.val(state.to || '');
     var list = $('<div class="sx3s-list">').appendTo(body);
@@ -400,6 +411,7 @@
       state.search = search.val();
       state.system = system.val();
       state.status = status.val();
+      state.nodeId = nodeSel.val();
       state.from = from.val();
       state.to = to.val();
       var q = { limit: state.pageSize, offset: state.page * state.pageSize };
