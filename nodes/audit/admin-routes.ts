@@ -20,7 +20,8 @@ import { ADMIN_PREFIX } from '../shared/admin';
 import { getAuditConfig, type AuditConfigNode, type ReplayTarget } from './config-api';
 import { parseAuditQuery } from './query-parse';
 import { LedgerResolveError, parseLedgerResolve, resolveLedgerEntry } from './ledger-resolve';
-import { parseReplayFilter, replayEntries } from './replay';
+import { parseReplayFilter } from './replay';
+import { NoReplayTargetError, replayAndEmit } from './replay-emit';
 
 export const AUDIT_ADMIN_BASE = `${ADMIN_PREFIX}/audit`;
 
@@ -117,31 +118,9 @@ export function registerAuditAdminRoutes(RED: NodeAPI): void {
       sendError(res, err, 400);
       return;
     }
-    const targets = cfg.replayTargets();
-    if (targets.length === 0) {
-      res.status(409).json({ error: 'no audit-sink uses this audit-config: add one to emit replays' });
-      return;
-    }
-    // the sink that recorded an entry re-emits it; otherwise the first sink (ordered by id)
-    const targetFor = (nodeId: string | undefined): ReplayTarget =>
-      explicit ?? targets.find((t) => t.id === nodeId) ?? targets[0];
     Promise.resolve()
-      .then(() =>
-        replayEntries(cfg.getStore(), filter, {
-          owner: cfg.instanceId,
-          nodeId: (entry) => targetFor(entry.nodeId).id,
-        }),
-      )
-      .then((result) => {
-        const byTarget = new Map<ReplayTarget, Array<Record<string, unknown>>>();
-        const replayed = result.replayed.map((item) => {
-          const target = targetFor(item.entry.nodeId);
-          byTarget.set(target, [...(byTarget.get(target) ?? []), item.msg]);
-          return { id: item.entry.id, replayEntryId: item.replayEntry.id, target: target.id };
-        });
-        for (const [target, msgs] of byTarget) target.emitReplays(msgs);
-        res.json({ replayed, skipped: result.skipped });
-      })
-      .catch((err: unknown) => sendError(res, err));
+      .then(() => replayAndEmit(cfg, filter, explicit))
+      .then((result) => res.json(result))
+      .catch((err: unknown) => sendError(res, err, err instanceof NoReplayTargetError ? 409 : 500));
   });
 }

@@ -16,6 +16,8 @@ import { DEFAULT_LABEL_RETENTION_DAYS, DEFAULT_LEDGER_RETENTION_DAYS, runLedgerR
 import { startRetentionPurge, type RetentionSchedule } from './retention';
 import { acquireAuditStore, resolveSqlitePath, type AuditBackend } from './store-factory';
 import type { AuditStore } from './types';
+import { countingStore } from '../console/entry-metrics';
+import { liveCounts } from '../console/live';
 
 interface AuditConfigDef extends NodeDef {
   backend?: string;
@@ -87,6 +89,16 @@ export = function (RED: NodeAPI): void {
       const where = backend === 'sqlite' ? ` (${resolveSqlitePath(def.path, userDir)})` : '';
       node.error(RED._('audit-config.errors.open', { where, error: openError.message }));
     }
+
+    // the entries every node records are counted for the metrics endpoint (console/entry-metrics.ts)
+    // and each one pushes the console's live counts (console/live.ts)
+    const live = liveCounts({
+      configId: node.id,
+      store: () => node.getStore(),
+      publish: (topic, data) => RED.comms.publish(topic, data, false),
+      attention: () => node.ledgerResolveOptions,
+    });
+    if (store) store = countingStore(store, live.poke);
 
     node.getStore = (): AuditStore => {
       if (store) return store;
@@ -174,6 +186,7 @@ export = function (RED: NodeAPI): void {
     // The store closes last: after the ledger writes and audit entries its nodes have in flight.
     const users = serveConfigUsers(RED, node, async () => {
       retention?.stop();
+      live.close();
       targets.clear();
       const s = store;
       store = undefined;

@@ -14,12 +14,20 @@ import { exportJsonLines, parseReplayFilter, replayEntries } from './replay';
 import { entryFromMsg, type SinkSettings } from './sink-record';
 import type { AuditStore } from './types';
 import { isAuditSystem } from './vocabulary';
+import { bool, number } from '../shared/settings';
+import { DEFAULT_ALERT_THRESHOLDS } from '../console/alerts';
+import { alertInput } from '../console/alert-source';
+import { watchAlerts } from '../console/alert-watch';
 
 interface AuditSinkDef extends NodeDef {
   audit?: string;
   system?: string;
   operation?: string;
   exportFile?: string;
+  alerts?: boolean | string;
+  webhookSilentHours?: string | number;
+  unknownOutcomeMinutes?: string | number;
+  pollerFailures?: string | number;
 }
 
 type SendFn = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
@@ -167,7 +175,25 @@ export = function (RED: NodeAPI): void {
       );
     });
 
+    const stopAlerts = bool(def.alerts, false)
+      ? watchAlerts({
+          thresholds: {
+            webhookSilentHours: number(def.webhookSilentHours, DEFAULT_ALERT_THRESHOLDS.webhookSilentHours, {
+              above: 0,
+            }),
+            unknownOutcomeMinutes: number(def.unknownOutcomeMinutes, DEFAULT_ALERT_THRESHOLDS.unknownOutcomeMinutes, {
+              min: 0,
+            }),
+            pollerFailures: number(def.pollerFailures, DEFAULT_ALERT_THRESHOLDS.pollerFailures, { min: 1 }),
+          },
+          input: (since) => alertInput(RED, cfg, since),
+          emit: (msg) => node.send([null, msg as NodeMessage]),
+          onError: (err) => node.warn(`audit-sink alerts: ${err instanceof Error ? err.message : String(err)}`),
+        })
+      : () => undefined;
+
     node.on('close', (_removed: boolean, done: () => void) => {
+      stopAlerts();
       cfg.deregisterReplayTarget(target);
       void work.close().finally(() => {
         board.clear();

@@ -136,7 +136,7 @@ export async function listAdopted(
   store: AuditStore,
   page: { after?: unknown; limit?: unknown } = {},
 ): Promise<AdoptedShipment[]> {
-  const entries = await store.listLedger({
+  const { entries } = await store.listLedger({
     states: ['succeeded'],
     contains: '"adopted":true',
     after: typeof page.after === 'string' ? page.after : undefined,

@@ -119,6 +119,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'operator console: trail by node and by operation, ledger entries waiting for an operator',
+    up(db) {
+      // Activity filtered by node (and "last webhook per route"), refused webhooks (operation
+      // 'security') and the open unknown/claimed ledger entries: each an index seek on a
+      // million-row store instead of a scan.
+      db.exec(`
+        CREATE INDEX audit_entries_node_time ON audit_entries(node_id, time) WHERE node_id IS NOT NULL;
+        CREATE INDEX audit_entries_operation_time ON audit_entries(operation, time);
+        CREATE INDEX ledger_attention ON ledger(state, updated_at);
+      `);
+    },
+  },
 ];
 
 export interface MigrationOutcome {

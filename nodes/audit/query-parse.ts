@@ -15,6 +15,7 @@ export const TEXT_FILTERS = [
   'shipstationOrderNumber',
   'shipstationOrderId',
   'idempotencyKey',
+  'nodeId',
 ] as const;
 
 const STRING_FIELDS = ['id', ...TEXT_FILTERS] as const;

@@ -12,16 +12,7 @@ import type { SqliteStoreContext } from './sqlite-context';
 import { shrink } from './sqlite-purge';
 import { ledgerFromRow, type LedgerRow } from './sqlite-rows';
 import { LEDGER_STATES } from './vocabulary';
-import type {
-  AuditErrorInfo,
-  AuditStore,
-  ClaimMeta,
-  ClaimResult,
-  LedgerEntry,
-  LedgerHold,
-  LedgerListFilter,
-  LedgerState,
-} from './types';
+import type { AuditErrorInfo, AuditStore, ClaimMeta, ClaimResult, LedgerEntry, LedgerHold, LedgerState } from './types';
 
 export type SqliteLedger = Pick<
   AuditStore,
@@ -172,26 +163,38 @@ export function sqliteLedger(ctx: SqliteStoreContext): SqliteLedger {
       return entry;
     },
 
-    async listLedger(filter: LedgerListFilter) {
-      ctx.beforeRead();
-      const where: string[] = ['key > ?'];
-      const args: unknown[] = [filter.after ?? ''];
+    async listLedger(filter) {
+      // the states are checked against the closed vocabulary and spliced in as literals, so
+      // SQLite's planner uses ledger_attention (state, updated_at) for them
+      const where: string[] = [];
+      const args: unknown[] = [];
+      if (filter.after !== undefined) {
+        where.push('key > ?');
+        args.push(filter.after);
+      }
       if (filter.operation) {
         where.push('operation = ?');
         args.push(filter.operation);
       }
-      const states = (filter.states ?? []).filter((s) => (LEDGER_STATES as readonly string[]).includes(s));
-      if (filter.states) where.push(states.length ? `state IN (${states.map(() => '?').join(', ')})` : '0');
-      args.push(...states);
+      if (filter.states) {
+        const states = [...new Set(filter.states)].filter((s) => LEDGER_STATES.includes(s));
+        if (states.length === 0) return { entries: [], total: 0 };
+        where.push(`state IN (${states.map((s) => `'${s}'`).join(', ')})`);
+      }
       if (filter.contains !== undefined) {
         where.push("result LIKE ? ESCAPE '\\'");
         args.push(`%${filter.contains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
       }
+      ctx.beforeRead();
+      const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const limit = Math.min(1000, Math.max(1, Math.floor(filter.limit ?? 100)));
-      const rows = st(`SELECT * FROM ledger WHERE ${where.join(' AND ')} ORDER BY key LIMIT ${limit}`).all(
+      const offset = Math.max(0, Math.floor(filter.offset ?? 0));
+      const order = filter.order === 'updated' ? 'updated_at, key' : 'key';
+      const total = (st(`SELECT COUNT(*) AS n FROM ledger ${clause}`).get(...args) as { n: number }).n;
+      const rows = st(`SELECT * FROM ledger ${clause} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`).all(
         ...args,
       ) as LedgerRow[];
-      return rows.map(ledgerFromRow);
+      return { entries: rows.map(ledgerFromRow), total };
     },
 
     async rewriteLedgerResults(rewrite, opts = {}) {

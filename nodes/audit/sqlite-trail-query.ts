@@ -46,6 +46,7 @@ export function buildWhere(q: AuditQuery): { where: string; params: unknown[] } 
   eq('ss_order_number', q.shipstationOrderNumber);
   eq('ss_order_id', q.shipstationOrderId);
   eq('idempotency_key', q.idempotencyKey);
+  eq('node_id', q.nodeId);
   if (q.trackingNumber) {
     clauses.push('e.seq IN (SELECT entry_seq FROM audit_tracking WHERE tracking_number = ?)');
     params.push(q.trackingNumber);

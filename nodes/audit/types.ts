@@ -61,6 +61,8 @@ export interface AuditQuery {
   shipstationOrderNumber?: string;
   shipstationOrderId?: string;
   idempotencyKey?: string;
+  /** Entries recorded by this node (the console's node filter, "last webhook per route"). */
+  nodeId?: string;
   limit?: number;
   offset?: number;
   /** Order by time: 'desc' (newest first, the default) or 'asc' (oldest first, used by replay). */
@@ -94,10 +96,14 @@ export interface LedgerListFilter {
   states?: LedgerState[];
   /** the result's JSON contains this text */
   contains?: string;
-  /** keys after this one (paging) */
+  /** keys after this one (paging in key order) */
   after?: string;
+  /** entries skipped (paging in either order) */
+  offset?: number;
   /** default 100, at most 1000 */
   limit?: number;
+  /** 'key' (the default) or 'updated': oldest update first */
+  order?: 'key' | 'updated';
 }
 
 export interface ClaimMeta {
@@ -168,6 +174,12 @@ export interface InboxAddResult {
   duplicates: string[];
 }
 
+/** Ledger entries in some states, for the operator console (oldest update first). */
+export interface LedgerPage {
+  entries: LedgerEntry[];
+  total: number;
+}
+
 export interface AuditStore {
   /** Append an audit entry; returns it with id/time. Masking applies to entry.msg. */
   record(entry: AuditEntryInput): Promise<AuditEntry>;
@@ -204,8 +216,12 @@ export interface AuditStore {
   /** Voids a succeeded or unknown entry; with `hold`, also the 'claimed' entry that hold has. */
   markVoided(key: string, result?: unknown, hold?: LedgerHold): Promise<void>;
   get(key: string): Promise<LedgerEntry | undefined>;
-  /** Ledger entries matching every given filter, in key order (admin listings, e.g. adopted shipments). */
-  listLedger(filter: LedgerListFilter): Promise<LedgerEntry[]>;
+  /**
+   * Ledger entries matching every given filter, with their total: admin listings (adopted
+   * shipments) page by key, the operator console (unknown outcomes, claims that may be stale)
+   * by last update.
+   */
+  listLedger(filter: LedgerListFilter): Promise<LedgerPage>;
 
   /** Start following a shipment (idempotent; keeps an existing status). */
   trackShipment(trackingNumber: string, correlation?: AuditCorrelation): Promise<void>;

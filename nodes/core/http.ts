@@ -9,6 +9,7 @@ import https from 'node:https';
 import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import { ApiError, redact, redactValue, type SystemName } from './errors';
 import type { RequestLimiter } from './limiter';
+import { incCounter } from './metrics';
 import { backoffDelay, parseRetryAfter, sleep, type BackoffPolicy } from './retry';
 import type { SessionCookies, SessionTicket } from './session-cookies';
 import type { TokenProvider } from './token-cache';
@@ -231,6 +232,7 @@ export class HttpClient {
 
         // A 503 may come from a gateway after the backend applied the request: only a request
         // that is safe to repeat waits and retries; a create gets "outcome unknown" below.
+        if (status === 429) incCounter('rate_limited_total', { system: this.options.system });
         const waitRetry =
           status === 429 ||
           (status === 503 && idempotent) ||

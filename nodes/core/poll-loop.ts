@@ -26,6 +26,20 @@ export interface PollLoopOptions<C> {
   onFailure?: (err: unknown, retryInMs: number) => void;
   /** A timed poll failed: nobody else hears of it (a poll() caller gets the rejection instead). */
   onTimedError: (err: unknown) => void;
+  /** Clock of the state() times (default Date.now). */
+  now?: () => number;
+}
+
+/** What an operator sees of a poller (state()): times are epoch ms. */
+export interface PollLoopState {
+  running: boolean;
+  lastRunAt?: number;
+  lastSuccessAt?: number;
+  /** failed polls in a row (0 after a success) */
+  consecutiveFailures: number;
+  lastError?: string;
+  /** when the timer polls next (undefined: no timer armed) */
+  nextRunAt?: number;
 }
 
 interface Waiter<C> {
@@ -40,11 +54,27 @@ export class PollLoop<C> {
   private waiting: Array<Waiter<C>> = [];
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
+  private lastRunAt: number | undefined;
+  private lastSuccessAt: number | undefined;
+  private lastError: string | undefined;
+  private nextRunAt: number | undefined;
 
   constructor(private readonly options: PollLoopOptions<C>) {}
 
   get closed(): boolean {
     return this.aborter.signal.aborted;
+  }
+
+  /** Read-only view for the operator console and alerts; changes nothing. */
+  state(): PollLoopState {
+    return {
+      running: !!this.running,
+      lastRunAt: this.lastRunAt,
+      lastSuccessAt: this.lastSuccessAt,
+      consecutiveFailures: this.failures,
+      lastError: this.lastError,
+      nextRunAt: this.timer ? this.nextRunAt : undefined,
+    };
   }
 
   /** Wait before the next timed poll: the interval, or the backoff after failures. */
@@ -93,12 +123,17 @@ export class PollLoop<C> {
   }
 
   private async runOnce(context: C): Promise<void> {
+    const now = this.options.now ?? Date.now;
+    this.lastRunAt = now();
     try {
       await this.options.run(context, this.aborter.signal);
       this.failures = 0;
+      this.lastSuccessAt = now();
+      this.lastError = undefined;
     } catch (err) {
       if (this.closed) return;
       this.failures += 1;
+      this.lastError = err instanceof Error ? err.message : String(err);
       this.options.onFailure?.(err, this.nextDelay());
       throw err;
     }
@@ -107,6 +142,7 @@ export class PollLoop<C> {
   private schedule(delayMs: number): void {
     if (this.closed || this.options.intervalMs <= 0) return;
     if (this.timer) clearTimeout(this.timer);
+    this.nextRunAt = (this.options.now ?? Date.now)() + delayMs;
     this.timer = setTimeout(() => void this.timedPoll(), delayMs);
   }
 

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { ApiError, type SystemName } from './errors';
 import type { RequestLimiter } from './limiter';
+import { incCounter } from './metrics';
 import { backoffDelay, type BackoffPolicy } from './retry';
 
 export interface TokenGrant {
@@ -27,6 +28,10 @@ export interface TokenStatus {
   state: TokenState;
   /** epoch ms */
   expiresAt?: number;
+  /** epoch ms the current token was asked for (its age, for the operator console) */
+  obtainedAt?: number;
+  /** epoch ms from which the next get() replaces it (refresh age or margin, whichever first) */
+  refreshAt?: number;
   lockedUntil?: number;
   retryAt?: number;
   error?: string;
@@ -134,6 +139,7 @@ export class TokenCache extends EventEmitter implements TokenProvider {
     // The issuer starts the lifetime when it answers, somewhere after we sent the request:
     // counting from the send time (after any limiter wait) errs on the early side.
     let sentAt = this.now();
+    incCounter('token_requests_total', { system: this.options.system });
     try {
       const fetch = () => {
         sentAt = this.now();
@@ -153,7 +159,12 @@ export class TokenCache extends EventEmitter implements TokenProvider {
     this.current = { token: grant.token, obtainedAt, expiresAt: obtainedAt + grant.expiresInMs };
     this.failures = 0;
     this.lastError = undefined;
-    this.setStatus({ state: 'ok', expiresAt: this.current.expiresAt });
+    const { refreshAfterMs, refreshMarginMs = 0 } = this.options;
+    const refreshAt = Math.min(
+      this.current.expiresAt - refreshMarginMs,
+      refreshAfterMs !== undefined ? obtainedAt + refreshAfterMs : Number.POSITIVE_INFINITY,
+    );
+    this.setStatus({ state: 'ok', expiresAt: this.current.expiresAt, obtainedAt, refreshAt });
     return grant.token;
   }
 

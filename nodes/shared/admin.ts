@@ -25,8 +25,8 @@ const registered = new WeakMap<object, Set<string>>();
 
 export const ADMIN_PREFIX = '/sage-x3-shipping';
 
-/** The systems (and the audit trail) that own admin routes: the first path segment after the prefix. */
-export const ADMIN_AREAS = ['x3', 'fedex', 'shipstation', 'audit', 'labels'] as const;
+/** The systems (and the audit trail, the labels, the operator console) that own admin routes: the first path segment after the prefix. */
+export const ADMIN_AREAS = ['x3', 'fedex', 'shipstation', 'audit', 'labels', 'console'] as const;
 
 export function registerAdminRoute(
   RED: NodeAPI,

@@ -9,6 +9,8 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { PollLoop } from '../core/poll-loop';
+import { reportHealth } from '../console/health-registry';
+import { pollerReport } from '../console/poller-health';
 import { stateFile } from '../core/state-file';
 import type { Watermark, WatermarkData } from '../core/watermark';
 import { useAudit } from '../shared/use-audit';
@@ -202,8 +204,20 @@ export = function (RED: NodeAPI): void {
       }
     });
 
+    const unreport =
+      operation === 'orders-modified'
+        ? reportHealth(node.id, () =>
+            pollerReport(
+              { id: node.id, type: 'shipstation-fetch', name: node.name },
+              loop.state(),
+              watermark?.current(),
+            ),
+          )
+        : () => undefined;
+
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
+      unreport();
       const stopped = loop.close();
       const released = ctx.release();
       if (removed) {

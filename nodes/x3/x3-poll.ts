@@ -21,6 +21,8 @@ import { X3_CONFIG } from './config-api';
 import type { EntityDefinition } from './entities';
 import { parseEntityOverride } from './entity-override';
 import { pollOnce, type PolledRecord } from './poller';
+import { reportHealth } from '../console/health-registry';
+import { pollerReport } from '../console/poller-health';
 
 interface PollDef extends NodeDef {
   server?: string;
@@ -204,8 +206,13 @@ export = function (RED: NodeAPI): void {
       );
     });
 
+    const unreport = reportHealth(node.id, () =>
+      pollerReport({ id: node.id, type: 'x3-poll', name: node.name }, loop.state(), watermark.current()),
+    );
+
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      unreport();
       const stopped = loop.close();
       const released = ctx.release();
       void Promise.all([stopped, released]).then(() => {

@@ -42,6 +42,26 @@ export interface E2EOptions {
   webhooks?: { fedex?: boolean; shipstation?: boolean };
   /** Extra environment of the Node-RED process (e.g. NODE_OPTIONS for a memory bound). */
   runtimeEnv?: Record<string, string>;
+  /** Extra settings.js properties (e.g. an adminAuth). */
+  settings?: string;
+  /** With an adminAuth: the user the harness logs in as for its own admin calls (deploy, audit, inject). */
+  login?: { username: string; password: string };
+}
+
+/** An admin API token from Node-RED's /auth/token (adminAuth with credentials). */
+export async function adminToken(
+  url: string,
+  login: { username: string; password: string },
+  scope = '*',
+): Promise<string> {
+  const res = await fetch(`${url}/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope, ...login }),
+  });
+  const body = (await res.json()) as { access_token?: string };
+  if (!res.ok || !body.access_token) throw new Error(`login ${login.username}: HTTP ${res.status}`);
+  return body.access_token;
 }
 
 export interface E2E {
@@ -52,6 +72,8 @@ export interface E2E {
   userDir: string;
   /** Node-RED as the simulators reach it. */
   nodeRedUrl: string;
+  /** The harness's admin headers (an Authorization bearer when E2EOptions.login is set). */
+  adminHeaders: Record<string, string>;
   /** Audit entries through the audit-config admin endpoint (newest first). */
   audit(query?: Record<string, string | number>): Promise<{ entries: AuditEntry[]; total: number }>;
   /** Presses an inject node (POST /inject/:id). */
@@ -92,7 +114,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sx3s-e2e-'));
   let runtime: Runtime;
   try {
-    runtime = await startNodeRed({ moduleDir: dir, userDir, env: options.runtimeEnv });
+    runtime = await startNodeRed({ moduleDir: dir, userDir, env: options.runtimeEnv, extraSettings: options.settings });
   } catch (err) {
     await sims.close();
     throw err;
@@ -106,6 +128,7 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
     flows,
     userDir,
     nodeRedUrl: runtime.url,
+    adminHeaders: {},
     audit: async (query = {}) => {
       const qs = new URLSearchParams(
         Object.entries({ limit: 1000, ...query }).map(([k, v]) => [k, String(v)]),
@@ -113,18 +136,20 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
       const res = await env.runtime.request<{ entries: AuditEntry[]; total: number }>(
         'GET',
         `/sage-x3-shipping/audit/${CONFIG_IDS.audit}/entries?${qs}`,
+        undefined,
+        env.adminHeaders,
       );
       if (res.status !== 200) throw new Error(`audit query: HTTP ${res.status} ${JSON.stringify(res.body)}`);
       return res.body;
     },
     inject: async (nodeId) => {
-      const res = await env.runtime.request('POST', `/inject/${nodeId}`);
+      const res = await env.runtime.request('POST', `/inject/${nodeId}`, undefined, env.adminHeaders);
       if (res.status !== 200) throw new Error(`inject ${nodeId}: HTTP ${res.status}`);
     },
     redeploy: async (wiring) => {
       env.flows = wireExamples(loadExamples(), { sims: endpoints, ...wiring });
       const before = env.runtime.log().length;
-      await deployFlows(env.runtime.url, env.flows);
+      await deployFlows(env.runtime.url, env.flows, env.adminHeaders);
       await waitFor(
         'flows started',
         async () => /Started flows/.test(env.runtime.log().slice(before)) || undefined,
@@ -132,7 +157,13 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
       );
     },
     restart: async () => {
-      env.runtime = await startNodeRed({ moduleDir: dir, userDir, port, env: options.runtimeEnv });
+      env.runtime = await startNodeRed({
+        moduleDir: dir,
+        userDir,
+        port,
+        env: options.runtimeEnv,
+        extraSettings: options.settings,
+      });
     },
     stop: async () => {
       await env.runtime.stop().catch(() => undefined);
@@ -141,7 +172,8 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
     },
   };
   try {
-    await deployFlows(runtime.url, flows);
+    if (options.login) env.adminHeaders = { authorization: `Bearer ${await adminToken(runtime.url, options.login)}` };
+    await deployFlows(runtime.url, flows, env.adminHeaders);
     await waitFor(
       'flows started',
       async () => /Started flows/.test(runtime.log().split('Stopping flows').pop() ?? '') || undefined,

@@ -231,7 +231,9 @@ export async function startNodeRed(options: RuntimeOptions): Promise<Runtime> {
     if (child.exitCode !== null) throw new Error(`Node-RED exited early:\n${output}`);
     try {
       const res = await request('GET', '/settings');
-      if (res.status === 200 && /Started flows|Flows started|Starting flows/.test(output)) break;
+      // 401: an adminAuth is set (the settings need a login), the server is up all the same
+      if ((res.status === 200 || res.status === 401) && /Started flows|Flows started|Starting flows/.test(output))
+        break;
     } catch {
       /* not listening yet */
     }

@@ -598,20 +598,28 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
           contains: '"adopted":true',
         });
         assert.deepEqual(
-          adopted.map((e) => e.key),
+          adopted.entries.map((e) => e.key),
           ['s1', 's3'],
         );
+        assert.equal(adopted.total, 2);
         const claimed = await store.listLedger({ states: ['claimed'] });
         assert.deepEqual(
-          claimed.map((e) => e.key),
+          claimed.entries.map((e) => e.key),
           ['p1', 's0'],
         );
         const page = await store.listLedger({ operation: 'ship.create', limit: 2, after: 's0' });
         assert.deepEqual(
-          page.map((e) => e.key),
+          page.entries.map((e) => e.key),
           ['s1', 's2'],
         );
-        assert.deepEqual(await store.listLedger({ contains: '100%_' }), []);
+        assert.equal(page.total, 3, 'the total counts every match after the cursor');
+        const byUpdate = await store.listLedger({ states: ['claimed'], order: 'updated', limit: 1, offset: 1 });
+        assert.deepEqual(
+          byUpdate.entries.map((e) => e.key),
+          ['s0'],
+          'p1 was claimed before s0',
+        );
+        assert.deepEqual((await store.listLedger({ contains: '100%_' })).entries, []);
       });
     });
 

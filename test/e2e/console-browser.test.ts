@@ -1,0 +1,318 @@
+/**
+ * The operator console as a person uses it: a real Node-RED (the packed package, examples 01 and
+ * 08 against the simulators, adminAuth with an admin and a read-only user) and Debian's chromium
+ * driven by playwright-core (no browser download). A real failure (X3 refuses the tracking
+ * write-back) and a real unknown outcome (FedEx commits a label and drops the connection, and
+ * every lookup that could prove it fails) are produced; then in the browser the read-only user
+ * sees both but cannot act, and the admin replays the failure (X3 receives the write once) and
+ * resolves the unknown outcome. Screenshots go to .tmp/browser-artifacts/ (not tracked).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { createX3Deliveries, x3Records } from '../../sim/activity';
+import { CONFIG_IDS, EXAMPLES_DIR } from '../../sim/example-wiring';
+import { adminToken, runtimeProblems, startE2E, waitFor, type E2E } from '../support/e2e';
+import { packageJson } from '../support/nodered';
+import {
+  ADMIN_AUTH_SETTINGS,
+  USERS,
+  launchChromium,
+  openConsoleTab,
+  openEditor,
+  pages,
+  screenshotPath,
+  type EditorRED,
+} from '../support/browser';
+
+declare const RED: EditorRED;
+
+describe('browser: the operator console (X3 shipping tab)', function () {
+  this.timeout(10 * 60_000);
+  let env: E2E;
+  let browser: Browser;
+  const errors: string[] = [];
+  let failedId: string;
+  let failedKey: string;
+  let unknownKey: string;
+  let droppedTracking: string;
+
+  before(async function () {
+    env = await startE2E({
+      sims: {
+        fedex: { journeySeconds: 3600, exceptionRate: 0 },
+        x3: { records: { customer: 5, product: 5, salesOrder: 10, salesDelivery: 0, purchaseOrder: 0 } },
+      },
+      wiring: { only: ['01', '05', '08'], x3PollSeconds: 1, reconcileDelaySeconds: 1 },
+      webhooks: { fedex: false, shipstation: false },
+      settings: ADMIN_AUTH_SETTINGS,
+      login: { username: 'admin', password: USERS.admin.password },
+    });
+    browser = await launchChromium();
+
+    // a real failure: X3 refuses every SOAP call, so the tracking write-back fails
+    env.sims.x3.config.soapPoolBusyCount = 1_000_000;
+    [failedKey] = await createX3Deliveries(env.sims.x3.url, { prefix: 'SDC', start: 1, count: 1 });
+    const failed = await waitFor('the failed write-back in the audit trail', async () => {
+      const { entries } = await env.audit({ status: 'failed', operation: 'x3 delivery labels', x3Key: failedKey });
+      return entries[0];
+    });
+    failedId = failed.id;
+    env.sims.x3.config.soapPoolBusyCount = 0;
+
+    // a real unknown outcome: FedEx stores the label and drops the connection; every lookup that
+    // could prove it answers 5xx, so the ledger keeps the outcome unknown for an operator
+    const fedex = env.sims.fedex;
+    fedex.config.commitThenDropNext = 1;
+    [unknownKey] = await createX3Deliveries(env.sims.x3.url, { prefix: 'SDU', start: 1, count: 1 });
+    const dropped = await waitFor(
+      'the dropped create',
+      async () => fedex.state.shipments.find((s) => s.dropped),
+      120_000,
+      20,
+    );
+    fedex.config.error5xxRate = 1;
+    droppedTracking = dropped.masterTrackingNumber;
+    // the create failed as OUTCOME_UNKNOWN once the lookups of its reconcile window all failed
+    await waitFor('the outcome given up as unknown', async () => {
+      const { entries } = await env.audit({ status: 'failed', x3Key: unknownKey });
+      return entries.find((e) => e.error?.code === 'OUTCOME_UNKNOWN');
+    });
+    const attention = await env.runtime.request<{ counts: { unknown: number } }>(
+      'GET',
+      `/sage-x3-shipping/console/${CONFIG_IDS.audit}/attention`,
+      undefined,
+      env.adminHeaders,
+    );
+    assert.equal(attention.body.counts.unknown, 1, JSON.stringify(attention.body));
+    fedex.config.error5xxRate = 0;
+  });
+
+  after(async function () {
+    await browser?.close();
+    await env?.stop();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    console.log(runtimeProblems(env.runtime), errors);
+    for (const [i, p] of pages.entries()) {
+      if (p.isClosed()) continue;
+      await p.screenshot({ path: screenshotPath(`failed-${i}`) }).catch(() => undefined);
+      console.log(
+        await p
+          .locator('.sx3s-console')
+          .innerHTML()
+          .catch(() => 'no console'),
+      );
+    }
+  });
+
+  it('a read-only user sees the failure and the unknown outcome but cannot replay or resolve', async function () {
+    const page = await openEditor(browser, env.runtime.url, 'viewer', errors);
+    await openConsoleTab(page);
+    await page.locator(`#sx3s-failed .sx3s-entry[data-entry-id="${failedId}"]`).waitFor({ timeout: 30_000 });
+    await page.locator('#sx3s-unknown .sx3s-ledger').first().waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('.sx3s-replay, .sx3s-replay-selected, .sx3s-resolve').count(), 0);
+    await page.screenshot({ path: screenshotPath('console-read-only') });
+    // and the routes refuse the viewer's token whatever the page shows
+    const token = await adminToken(env.runtime.url, { username: 'viewer', password: USERS.viewer.password }, 'read');
+    const headers = { authorization: `Bearer ${token}` };
+    const replay = await env.runtime.request(
+      'POST',
+      `/sage-x3-shipping/console/${CONFIG_IDS.audit}/replay`,
+      { ids: [failedId] },
+      headers,
+    );
+    assert.ok(replay.status === 401 || replay.status === 403, `viewer replay: HTTP ${replay.status}`);
+    const read = await env.runtime.request(
+      'GET',
+      `/sage-x3-shipping/console/${CONFIG_IDS.audit}/attention`,
+      undefined,
+      headers,
+    );
+    assert.equal(read.status, 200);
+    const entry = (await env.audit({ id: failedId })).entries[0];
+    assert.equal(entry.status, 'failed', 'nothing was replayed');
+    await page.context().close();
+  });
+
+  it('the admin replays the failure (X3 gets the write once) and resolves the unknown outcome', async function () {
+    const page = await openEditor(browser, env.runtime.url, 'admin', errors);
+    await openConsoleTab(page);
+    const row = page.locator(`#sx3s-failed .sx3s-entry[data-entry-id="${failedId}"]`);
+    await row.waitFor({ timeout: 30_000 });
+    const unknownRow = page.locator('#sx3s-unknown .sx3s-ledger').first();
+    await unknownRow.waitFor();
+    assert.match((await page.locator('.sx3s-nav .sx3s-badge').textContent()) ?? '', /^[1-9]/);
+    await page.screenshot({ path: screenshotPath('console-needs-attention') });
+
+    await row.locator('.sx3s-replay').click();
+    const confirm = page.locator('.sx3s-confirm');
+    if (await confirm.isVisible({ timeout: 2000 }).catch(() => false)) await confirm.click();
+    const written = await waitFor('the replayed write-back in X3', async () => {
+      const [doc] = (await x3Records(env.sims.x3.url, 'salesDelivery')).filter((d) => d.SDHNUM === failedKey);
+      return doc?.YTRACKNUM ? doc : undefined;
+    });
+    assert.ok(written.YTRACKNUM);
+    const writes = env.sims.x3.logs.writes.filter(
+      (w) => w.key === failedKey && w.operation === 'update' && w.fields.includes('YTRACKNUM'),
+    );
+    assert.equal(writes.length, 1, `X3 writes of ${failedKey}: ${JSON.stringify(writes)}`);
+    await waitFor('the entry marked replayed', async () => {
+      const entry = (await env.audit({ id: failedId })).entries[0];
+      return entry.status === 'replayed' || undefined;
+    });
+    await page.locator(`#sx3s-failed .sx3s-entry[data-entry-id="${failedId}"]`).waitFor({ state: 'detached' });
+
+    const key = await unknownRow.getAttribute('data-key');
+    await unknownRow.locator('.sx3s-resolve').click();
+    await page.selectOption('.sx3s-resolve-state', 'succeeded');
+    await page.fill('.sx3s-resolve-reason', 'found the label in FedEx Ship Manager');
+    await page.fill('.sx3s-resolve-result', JSON.stringify({ trackingNumber: droppedTracking }));
+    await page.screenshot({ path: screenshotPath('console-resolve-dialog') });
+    await page.click('.sx3s-resolve-ok');
+    await waitFor('the ledger entry resolved', async () => {
+      const res = await env.runtime.request<{ state: string }>(
+        'GET',
+        `/sage-x3-shipping/audit/${CONFIG_IDS.audit}/ledger?key=${encodeURIComponent(key ?? '')}`,
+        undefined,
+        env.adminHeaders,
+      );
+      return res.body.state === 'succeeded' || undefined;
+    });
+    await page.locator(`#sx3s-unknown .sx3s-ledger[data-key="${key}"]`).waitFor({ state: 'detached' });
+
+    // Activity finds the document; Health lists the config nodes and the poller
+    await page.click('.sx3s-nav [data-view="activity"]');
+    await page.fill('.sx3s-search', unknownKey);
+    await page.click('.sx3s-search-go');
+    await page.locator('.sx3s-list .sx3s-entry').first().waitFor();
+    await page.screenshot({ path: screenshotPath('console-activity') });
+    await page.click('.sx3s-nav [data-view="health"]');
+    await page.locator('.sx3s-health[data-node-id]').first().waitFor();
+    assert.ok((await page.locator('.sx3s-health').count()) >= 3, 'config nodes, poller and audit store listed');
+    await page.screenshot({ path: screenshotPath('console-health') });
+    await page.context().close();
+    assert.deepEqual(
+      errors.filter((e) => /sage-x3-shipping|sx3s|SageX3Shipping/i.test(e)),
+      [],
+    );
+  });
+  it('opens every edit and config dialog, tests each connection, imports every example', async function () {
+    const page = await openEditor(browser, env.runtime.url, 'admin', errors);
+    const pkg = packageJson();
+    const ours = Object.keys(pkg['node-red'].nodes);
+
+    // Test connection against the simulators, then with a wrong secret: the system's own error
+    const cases = [
+      {
+        id: CONFIG_IDS.x3,
+        button: '#node-config-x3-test',
+        result: '#node-config-x3-test-result',
+        secret: '#node-config-input-clientSecret',
+        says: /Invalid token/,
+      },
+      {
+        id: CONFIG_IDS.fedex,
+        button: '#node-config-fedex-test',
+        result: '#node-config-fedex-test-result',
+        secret: '#node-config-input-clientSecret',
+        says: /NOT\.AUTHORIZED\.ERROR/,
+      },
+      {
+        id: CONFIG_IDS.shipstation,
+        button: '#node-config-shipstation-test',
+        result: '#node-config-shipstation-test-result',
+        secret: '#node-config-input-apiSecret',
+        says: /Authorization has been denied/,
+      },
+    ];
+    for (const c of cases) {
+      await page.evaluate((id) => RED.editor.editConfig('', RED.nodes.node(id).type, id), c.id);
+      await page.locator(c.button).waitFor({ state: 'visible' });
+      await page.click(c.button);
+      await page.waitForFunction((sel) => /^[✔✘]/.test(document.querySelector(sel)?.textContent ?? ''), c.result, {
+        timeout: 60_000,
+      });
+      const ok = (await page.textContent(c.result)) ?? '';
+      assert.match(ok, /^✔/, `${c.id}: ${ok}`);
+      await page.fill(c.secret, 'wrong-secret-0000');
+      await page.click(c.button);
+      await page.waitForFunction((sel) => /^✘/.test(document.querySelector(sel)?.textContent ?? ''), c.result, {
+        timeout: 60_000,
+      });
+      const refused = (await page.textContent(c.result)) ?? '';
+      // the system's own words, as its simulator answers a wrong secret
+      assert.match(refused, c.says, `${c.id}: ${refused}`);
+      await page.screenshot({ path: screenshotPath(`test-connection-${c.id}`) });
+      await page.click('#node-config-dialog-cancel');
+      await page.locator(c.button).waitFor({ state: 'detached' });
+    }
+    // Import > Examples: each example of the package, as a person imports it (after the tests of
+    // the deployed configs: an imported example brings its own definition of the shared configs)
+    const examples = fs.readdirSync(EXAMPLES_DIR).filter((f) => f.endsWith('.json'));
+    for (const file of examples) {
+      const before = await page.evaluate(() => RED.nodes.getWorkspaceOrder().length);
+      await page.click('#red-ui-header-button-sidemenu');
+      await page.click('#menu-item-import');
+      await page.click('a[href="#red-ui-clipboard-dialog-import-tab-examples"]');
+      const lib = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
+      const folder = lib.locator('.red-ui-treeList-label', { hasText: pkg.name });
+      if (!(await lib.locator('.red-ui-treeList-label', { hasText: file.replace(/\.json$/, '') }).isVisible()))
+        await folder.click();
+      await lib.locator('.red-ui-treeList-label', { hasText: file.replace(/\.json$/, '') }).click();
+      await page.click('#red-ui-clipboard-dialog-ok');
+      // the examples share their config nodes with the deployed ones: import copies of those
+      const copy = page.getByRole('button', { name: 'Import copy' });
+      if (
+        await copy.waitFor({ state: 'visible', timeout: 5000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        await copy.click();
+      await page.waitForFunction((n) => RED.nodes.getWorkspaceOrder().length > n, before, { timeout: 30_000 });
+    }
+    const present = await page.evaluate(() => {
+      const types = new Set<string>();
+      RED.nodes.eachConfig((n) => types.add(n.type));
+      return [...types];
+    });
+    const missing: string[] = [];
+    for (const type of ours) {
+      const n = await page.evaluate((t) => RED.nodes.filterNodes({ type: t }).length, type);
+      if (!n && !present.includes(type)) missing.push(type);
+    }
+    assert.deepEqual(missing, [], 'every node type of the package is in the imported examples');
+
+    // every node's edit dialog and every config dialog opens without an error
+    for (const type of ours) {
+      const isConfig = /-config$/.test(type);
+      await page.evaluate(
+        ({ t, config }) => {
+          if (config) {
+            let id = '';
+            RED.nodes.eachConfig((n) => {
+              if (!id && n.type === t) id = n.id;
+            });
+            RED.editor.editConfig('', t, id);
+          } else RED.editor.edit(RED.nodes.filterNodes({ type: t })[0]);
+        },
+        { t: type, config: isConfig },
+      );
+      const tray = page.locator('.red-ui-tray').last();
+      await tray.waitFor({ state: 'visible' });
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: screenshotPath(`dialog-${type}`) });
+      await page.click(isConfig ? '#node-config-dialog-cancel' : '#node-dialog-cancel');
+      await tray.waitFor({ state: 'detached' });
+    }
+
+    assert.deepEqual(
+      errors.filter((e) => !/status of 401/.test(e)),
+      [],
+    );
+    await page.context().close();
+  });
+});
