@@ -20,6 +20,9 @@ interface AuditConfigDef extends NodeDef {
   backend?: string;
   path?: string;
   connection?: string;
+  tls?: string;
+  tlsCa?: string;
+  schema?: string;
   retentionDays?: string | number;
   staleClaimMinutes?: string | number;
   ledgerRetentionDays?: string | number;
@@ -79,8 +82,19 @@ export = function (RED: NodeAPI): void {
         baseDir: userDir,
         connection: def.connection,
         password: node.credentials?.password,
+        tls: def.tls === 'verify' || def.tls === 'no-verify' ? def.tls : 'off',
+        tlsCaFile: def.tlsCa,
+        schema: def.schema,
         maskPersonalData: node.maskPersonalData,
+        onError: (err) => node.warn(`audit store connection lost (it reconnects): ${err.message}`),
       });
+      // a shared store connects in the background: say at once when it cannot be reached (its
+      // calls keep failing with the reason, and each tries to connect again)
+      if ('ready' in store && typeof store.ready === 'function') {
+        (store.ready as () => Promise<void>)().catch((err: unknown) =>
+          node.error(`audit store could not be opened: ${(err as Error).message}`),
+        );
+      }
     } catch (err) {
       openError = err instanceof Error ? err : new Error(String(err));
       const where = backend === 'sqlite' ? ` (${resolveSqlitePath(def.path, userDir)})` : '';
