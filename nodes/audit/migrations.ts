@@ -119,6 +119,26 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'leader leases and named state (poll watermarks) shared through the store',
+    up(db) {
+      db.exec(`
+        CREATE TABLE cluster_leases (
+          name TEXT PRIMARY KEY,
+          owner TEXT NOT NULL,
+          epoch INTEGER NOT NULL,
+          expires_at TEXT NOT NULL
+        );
+        CREATE TABLE cluster_state (
+          name TEXT PRIMARY KEY,
+          value TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 export interface MigrationOutcome {

@@ -110,6 +110,24 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX webhook_inbox_settled ON webhook_inbox(settled_at) WHERE state != 'pending';
     `,
   },
+  {
+    version: 2,
+    description: 'leader leases and named state (poll watermarks) shared by the instances',
+    sql: `
+      CREATE TABLE cluster_leases (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        epoch BIGINT NOT NULL,
+        expires_at TEXT COLLATE "C" NOT NULL
+      );
+      CREATE TABLE cluster_state (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        version BIGINT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export interface PgMigrationOutcome {

@@ -3,13 +3,15 @@
  * the AuditStore contract of the SQLite store (types.ts; the same contract tests run on both) and
  * is composed the same way, one file per part: the open database (pg-database.ts, migrations in
  * pg-migrations.ts), the trail (pg-trail.ts), the ledger (pg-ledger.ts), tracked shipments
- * (pg-tracked.ts), the webhook inbox (pg-inbox.ts) and retention (pg-purge.ts).
+ * (pg-tracked.ts), the webhook inbox (pg-inbox.ts), leases and shared state (pg-cluster.ts) and
+ * retention (pg-purge.ts).
  *
  * Durability: every write resolves after its transaction committed; PostgreSQL's default
  * synchronous_commit makes the commit durable (WAL flushed) first. Concurrency across instances
  * is PostgreSQL's: a claim is one INSERT … ON CONFLICT, transitions are conditional UPDATEs.
  */
 import { openPgDatabase, type PgAuditDatabase, type PgConnectionOptions } from './pg-database';
+import { pgCluster } from './pg-cluster';
 import { pgStoreContext } from './pg-context';
 import { pgInbox } from './pg-inbox';
 import { pgLedger } from './pg-ledger';
@@ -47,6 +49,7 @@ export function createPgStore(
 
   return {
     backend: 'postgres',
+    shared: true,
     database,
     ready: () => database.ready(),
     record: trail.record,
@@ -56,6 +59,7 @@ export function createPgStore(
     setStatus: trail.setStatus,
     ...pgLedger(ctx),
     ...pgTracked(ctx),
+    ...pgCluster(ctx),
 
     async markSeen(scope, id) {
       if (!scope || !id) throw new Error('markSeen needs a scope and an id');

@@ -157,7 +157,25 @@ export interface InboxAddResult {
   duplicates: string[];
 }
 
+/** A leader lease held (cluster-state.ts): `epoch` grows by one at each change of holder. */
+export interface LeaseGrant {
+  name: string;
+  owner: string;
+  epoch: number;
+  /** UTC ISO, by the store's clock */
+  expiresAt: string;
+}
+
+/** What a fenced state write proves: it comes from the current, unexpired holder of `lease`. */
+export interface LeaseFence {
+  lease: string;
+  owner: string;
+  epoch: number;
+}
+
 export interface AuditStore {
+  /** true when other Node-RED instances use the same store (PostgreSQL), false for an embedded one. */
+  readonly shared?: boolean;
   /** Append an audit entry; returns it with id/time. Masking applies to entry.msg. */
   record(entry: AuditEntryInput): Promise<AuditEntry>;
   getEntry(id: string): Promise<AuditEntry | undefined>;
@@ -217,6 +235,23 @@ export interface AuditStore {
   inboxPending(scope: string, limit: number): Promise<InboxEvent[]>;
   /** Settles a stored event; `entry`, when given, is recorded in the same commit. */
   inboxSettle(scope: string, eventId: string, state: 'applied' | 'failed', entry?: AuditEntryInput): Promise<void>;
+
+  /**
+   * Leader election (cluster-state.ts): takes the lease `name` for `owner` for `ttlMs` when it is
+   * free, expired or already `owner`'s (a renewal keeps the epoch, a new holder gets epoch + 1);
+   * resolves undefined while another owner holds it unexpired.
+   */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<LeaseGrant | undefined>;
+  /** Gives the lease up (only while `owner` holds it with `epoch`), so a standby need not wait for expiry. */
+  releaseLease(name: string, owner: string, epoch: number): Promise<void>;
+  /** Small named state shared through the store (poll watermarks and their seen sets). */
+  readState(name: string): Promise<unknown>;
+  /**
+   * Writes named state, committed before it resolves. With `fence`, only while that lease is held
+   * by fence.owner with fence.epoch and unexpired, else refused (LeaseLostError, LEASE_LOST): a
+   * leader that lost its lease cannot move a watermark its successor owns.
+   */
+  writeState(name: string, value: unknown, fence?: LeaseFence): Promise<void>;
 
   /** Delete audit entries older than the cutoff (UTC ISO); returns how many. The file shrinks. */
   purgeBefore(cutoffIso: string): Promise<number>;
