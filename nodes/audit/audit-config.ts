@@ -9,6 +9,7 @@ import { bool, number } from '../shared/settings';
 import { registerAuditAdminRoutes } from './admin-routes';
 import { AUDIT_CONFIG_TYPE, PROCESS_INSTANCE_ID, type AuditConfigApi, type ReplayTarget } from './config-api';
 import { DEFAULT_STALE_CLAIM_MS } from './ledger-resolve';
+import { DEFAULT_LEASE_MS } from '../core/leader-lease';
 import { isAbsolute, resolve } from 'path';
 import { LabelStore } from './label-store';
 import { DEFAULT_LABEL_RETENTION_DAYS, DEFAULT_LEDGER_RETENTION_DAYS, runLedgerRetention } from './ledger-retention';
@@ -25,6 +26,7 @@ interface AuditConfigDef extends NodeDef {
   schema?: string;
   retentionDays?: string | number;
   staleClaimMinutes?: string | number;
+  leaseSeconds?: string | number;
   ledgerRetentionDays?: string | number;
   labelDir?: string;
   labelRetentionDays?: string | number;
@@ -66,6 +68,7 @@ export = function (RED: NodeAPI): void {
     node.instanceId = PROCESS_INSTANCE_ID;
     node.retentionDays = retentionDaysOf(def.retentionDays);
     node.maskPersonalData = bool(def.maskPersonalData, false);
+    node.leaseMs = number(def.leaseSeconds, DEFAULT_LEASE_MS / 1000, { above: 0 }) * 1000;
     node.ledgerResolveOptions = {
       staleClaimMs: staleClaimMsOf(def.staleClaimMinutes),
       // the embedded file belongs to this runtime alone: a claim of another owner was made by an
