@@ -6,12 +6,11 @@
  * With an embedded store (one instance) there is nothing to elect: `lease` is undefined and the
  * node polls as it always did.
  */
-import type { Node } from 'node-red';
+import type { Node, NodeStatus } from 'node-red';
 import { LeaderLease } from '../core/leader-lease';
 import { SharedPollState, type PollRequest } from '../core/shared-poll-state';
 import type { AuditStore } from '../audit/types';
 import type { AuditBinding } from './use-audit';
-import type { StatusBoard } from './node-status';
 
 export interface Election {
   readonly lease?: LeaderLease;
@@ -27,7 +26,8 @@ export interface ElectionOptions {
   kind: string;
   /** What the stored position belongs to (a changed entity/folder/server starts over). */
   scope: string;
-  board: StatusBoard;
+  /** The node's status board (node-status.ts): `standby` is shown there. */
+  board: { set(status: NodeStatus): void };
   /** The holder got a request a standby forwarded. */
   onRequest: (request: PollRequest) => void;
   /** Became the holder (true) or a standby (false). */
