@@ -121,9 +121,11 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    description: 'leader leases and named state (poll watermarks) shared through the store',
+    description: 'leader leases, named state (poll watermarks), webhook inbox claims',
     up(db) {
       db.exec(`
+        ALTER TABLE webhook_inbox ADD COLUMN claim_owner TEXT;
+        ALTER TABLE webhook_inbox ADD COLUMN claim_until TEXT;
         CREATE TABLE cluster_leases (
           name TEXT PRIMARY KEY,
           owner TEXT NOT NULL,

@@ -9,7 +9,7 @@ import type { PgStoreContext } from './pg-context';
 import type { PgQuery } from './pg-database';
 import type { AuditEntryInput, AuditStore, InboxEvent } from './types';
 
-export type PgInbox = Pick<AuditStore, 'inboxAdd' | 'inboxPending' | 'inboxSettle'> & {
+export type PgInbox = Pick<AuditStore, 'inboxAdd' | 'inboxPending' | 'inboxSettle' | 'inboxClaim'> & {
   /** Deletes settled events older than the cutoff (never pending ones). */
   purgeSettled(cutoffIso: string): Promise<void>;
 };
@@ -51,6 +51,18 @@ export function pgInbox(
         }
         return { added, duplicates };
       });
+    },
+
+    async inboxClaim(scope, eventId, owner, ttlMs) {
+      requireScope(scope);
+      const t = ctx.isoNow();
+      const r = await ctx.query(
+        `UPDATE webhook_inbox SET claim_owner = $1, claim_until = $2
+         WHERE scope = $3 AND event_id = $4 AND state = 'pending'
+           AND (claim_owner IS NULL OR claim_owner = $1 OR claim_until <= $5)`,
+        [owner, new Date(ctx.now() + ttlMs).toISOString(), scope, eventId, t],
+      );
+      return r.rowCount === 1;
     },
 
     async inboxPending(scope, limit) {

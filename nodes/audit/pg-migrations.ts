@@ -104,6 +104,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         payload TEXT NOT NULL,
         received_at TEXT NOT NULL,
         settled_at TEXT COLLATE "C",
+        claim_owner TEXT,
+        claim_until TEXT COLLATE "C",
         UNIQUE (scope, event_id)
       );
       CREATE INDEX webhook_inbox_pending ON webhook_inbox(scope, seq) WHERE state = 'pending';

@@ -71,6 +71,7 @@ export function createPgStore(
     },
 
     inboxAdd: inbox.inboxAdd,
+    inboxClaim: inbox.inboxClaim,
     inboxPending: inbox.inboxPending,
     inboxSettle: inbox.inboxSettle,
 

@@ -107,6 +107,7 @@ export function createSqliteStore(
     },
 
     inboxAdd: inbox.inboxAdd,
+    inboxClaim: inbox.inboxClaim,
     inboxPending: inbox.inboxPending,
     inboxSettle: inbox.inboxSettle,
 

@@ -231,6 +231,12 @@ export interface AuditStore {
    * be answered; an event id the scope already holds is reported as a duplicate.
    */
   inboxAdd(scope: string, events: InboxEventInput[]): Promise<InboxAddResult>;
+  /**
+   * Takes a pending event for applying, for `ttlMs`: granted when nobody holds it, `owner` already
+   * does, or the holder's time ran out (it died). Several instances on one shared store recover
+   * the same pending events; only the one whose claim is granted applies an event.
+   */
+  inboxClaim(scope: string, eventId: string, owner: string, ttlMs: number): Promise<boolean>;
   /** The scope's events not settled yet, in arrival order. */
   inboxPending(scope: string, limit: number): Promise<InboxEvent[]>;
   /** Settles a stored event; `entry`, when given, is recorded in the same commit. */

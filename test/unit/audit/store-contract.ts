@@ -585,6 +585,36 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
       });
     });
 
+    describe('inbox claims', () => {
+      it("one instance at a time applies a pending event; a dead holder's claim runs out; settled events are not claimed", async () => {
+        const a = await openStore('inbox');
+        const b = await openStore('inbox');
+        await a.inboxAdd('fedex-webhook:n1', [
+          { eventId: 'e1', payload: { n: 1 } },
+          { eventId: 'e2', payload: { n: 2 } },
+        ]);
+        const [ca, cb] = await Promise.all([
+          a.inboxClaim('fedex-webhook:n1', 'e1', 'A', 60_000),
+          b.inboxClaim('fedex-webhook:n1', 'e1', 'B', 60_000),
+        ]);
+        assert.equal([ca, cb].filter(Boolean).length, 1, 'exactly one claim granted');
+        const [winner, loser] = ca ? ['A', 'B'] : ['B', 'A'];
+        assert.equal(await a.inboxClaim('fedex-webhook:n1', 'e1', winner, 60_000), true, 'the holder renews');
+        clock.advance(59_999);
+        assert.equal(await b.inboxClaim('fedex-webhook:n1', 'e1', loser, 60_000), false);
+        clock.advance(1);
+        assert.equal(await b.inboxClaim('fedex-webhook:n1', 'e1', loser, 60_000), true, 'after the holder died');
+        await b.inboxSettle('fedex-webhook:n1', 'e1', 'applied');
+        clock.advance(3_600_000);
+        assert.equal(await a.inboxClaim('fedex-webhook:n1', 'e1', 'A', 60_000), false, 'settled');
+        assert.equal(await a.inboxClaim('fedex-webhook:n1', 'nope', 'A', 60_000), false, 'unknown');
+        assert.deepEqual(
+          (await b.inboxPending('fedex-webhook:n1', 10)).map((e) => e.eventId),
+          ['e2'],
+        );
+      });
+    });
+
     describe('purgeBefore', () => {
       it('deletes entries older than the cutoff and their tracking links, keeps newer ones', async () => {
         const store = await openStore();
