@@ -40,3 +40,10 @@ export function stateJson(value: unknown): string {
   if (text === undefined) throw new Error('state value cannot be stored as JSON');
   return text;
 }
+
+export function requireBudgetArgs(budget: string, limits: { max: number; windowMs: number }, want: number): void {
+  if (typeof budget !== 'string' || !budget) throw new Error('a budget needs a name');
+  if (!(Number.isInteger(limits.max) && limits.max > 0)) throw new Error('a budget needs a positive max');
+  if (!(limits.windowMs > 0)) throw new Error('a budget needs a positive window');
+  if (!(Number.isInteger(want) && want > 0)) throw new Error('take at least one start from a budget');
+}

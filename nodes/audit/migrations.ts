@@ -121,7 +121,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    description: 'leader leases, named state (poll watermarks), webhook inbox claims',
+    description: 'leader leases, named state (poll watermarks), webhook inbox claims, shared request budgets',
     up(db) {
       db.exec(`
         ALTER TABLE webhook_inbox ADD COLUMN claim_owner TEXT;
@@ -132,6 +132,8 @@ export const MIGRATIONS: readonly Migration[] = [
           epoch INTEGER NOT NULL,
           expires_at TEXT NOT NULL
         );
+        CREATE TABLE rate_starts (budget TEXT NOT NULL, at INTEGER NOT NULL);
+        CREATE INDEX rate_starts_budget_at ON rate_starts(budget, at);
         CREATE TABLE cluster_state (
           name TEXT PRIMARY KEY,
           value TEXT NOT NULL,

@@ -9,6 +9,7 @@
 import {
   grantFromRow,
   LeaseLostError,
+  requireBudgetArgs,
   requireLeaseArgs,
   requireStateName,
   stateJson,
@@ -17,7 +18,7 @@ import {
 import type { PgStoreContext } from './pg-context';
 import type { AuditStore } from './types';
 
-export type PgCluster = Pick<AuditStore, 'acquireLease' | 'releaseLease' | 'readState' | 'writeState'>;
+export type PgCluster = Pick<AuditStore, 'acquireLease' | 'releaseLease' | 'readState' | 'writeState' | 'takeBudget'>;
 
 export function pgCluster(ctx: PgStoreContext): PgCluster {
   return {
@@ -43,6 +44,32 @@ export function pgCluster(ctx: PgStoreContext): PgCluster {
         owner,
         epoch,
       ]);
+    },
+
+    async takeBudget(budget, limits, want, nowMs) {
+      requireBudgetArgs(budget, limits, want);
+      // one budget's takers queue on a transaction lock: the count and the inserts are one step
+      return ctx.tx(async (q) => {
+        await q("SELECT pg_advisory_xact_lock(hashtext('sage-x3-shipping.budget:' || $1))", [budget]);
+        await q('DELETE FROM rate_starts WHERE budget = $1 AND at <= $2', [budget, nowMs - limits.windowMs]);
+        const used = (
+          await q<{ n: string; oldest: string | null }>(
+            'SELECT COUNT(*) AS n, MIN(at) AS oldest FROM rate_starts WHERE budget = $1',
+            [budget],
+          )
+        ).rows[0];
+        const granted = Math.max(0, Math.min(want, limits.max - Number(used.n)));
+        if (granted > 0) {
+          await q('INSERT INTO rate_starts (budget, at) SELECT $1, $2 FROM generate_series(1, $3)', [
+            budget,
+            nowMs,
+            granted,
+          ]);
+        }
+        const oldest = used.oldest === null ? undefined : Number(used.oldest);
+        const waitMs = granted > 0 || oldest === undefined ? 0 : Math.max(1, oldest + limits.windowMs - nowMs);
+        return { granted, waitMs };
+      });
     },
 
     async readState(name) {

@@ -114,7 +114,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   },
   {
     version: 2,
-    description: 'leader leases and named state (poll watermarks) shared by the instances',
+    description: 'leader leases, named state (poll watermarks) and request budgets shared by the instances',
     sql: `
       CREATE TABLE cluster_leases (
         name TEXT PRIMARY KEY,
@@ -122,6 +122,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         epoch BIGINT NOT NULL,
         expires_at TEXT COLLATE "C" NOT NULL
       );
+      CREATE TABLE rate_starts (budget TEXT NOT NULL, at BIGINT NOT NULL);
+      CREATE INDEX rate_starts_budget_at ON rate_starts(budget, at);
       CREATE TABLE cluster_state (
         name TEXT PRIMARY KEY,
         value TEXT NOT NULL,

@@ -7,6 +7,7 @@
 import {
   grantFromRow,
   LeaseLostError,
+  requireBudgetArgs,
   requireLeaseArgs,
   requireStateName,
   stateJson,
@@ -15,7 +16,10 @@ import {
 import type { SqliteStoreContext } from './sqlite-context';
 import type { AuditStore, LeaseGrant } from './types';
 
-export type SqliteCluster = Pick<AuditStore, 'acquireLease' | 'releaseLease' | 'readState' | 'writeState'>;
+export type SqliteCluster = Pick<
+  AuditStore,
+  'acquireLease' | 'releaseLease' | 'readState' | 'writeState' | 'takeBudget'
+>;
 
 export function sqliteCluster(ctx: SqliteStoreContext): SqliteCluster {
   const st = ctx.st;
@@ -47,6 +51,23 @@ export function sqliteCluster(ctx: SqliteStoreContext): SqliteCluster {
           epoch,
         ),
       );
+    },
+
+    async takeBudget(budget, limits, want, nowMs) {
+      requireBudgetArgs(budget, limits, want);
+      return ctx.groupWrite(() => {
+        const floor = nowMs - limits.windowMs;
+        st('DELETE FROM rate_starts WHERE budget = ? AND at <= ?').run(budget, floor);
+        const used = st('SELECT COUNT(*) AS n, MIN(at) AS oldest FROM rate_starts WHERE budget = ?').get(budget) as {
+          n: number;
+          oldest: number | null;
+        };
+        const granted = Math.max(0, Math.min(want, limits.max - used.n));
+        const insert = st('INSERT INTO rate_starts (budget, at) VALUES (?, ?)');
+        for (let i = 0; i < granted; i++) insert.run(budget, nowMs);
+        const waitMs = granted > 0 || used.oldest === null ? 0 : Math.max(1, used.oldest + limits.windowMs - nowMs);
+        return { granted, waitMs };
+      });
     },
 
     async readState(name) {

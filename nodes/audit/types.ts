@@ -250,6 +250,18 @@ export interface AuditStore {
   acquireLease(name: string, owner: string, ttlMs: number): Promise<LeaseGrant | undefined>;
   /** Gives the lease up (only while `owner` holds it with `epoch`), so a standby need not wait for expiry. */
   releaseLease(name: string, owner: string, epoch: number): Promise<void>;
+  /**
+   * A request budget shared by every instance (FedEx 1,400 / 10 s, 3 token requests / s,
+   * ShipStation 40 / min): records up to `want` request starts at `nowMs` in `budget` while fewer
+   * than `max` started in the sliding window (nowMs - windowMs, nowMs]. Resolves how many were
+   * granted and, when none, the ms until the oldest start leaves the window.
+   */
+  takeBudget(
+    budget: string,
+    limits: { max: number; windowMs: number },
+    want: number,
+    nowMs: number,
+  ): Promise<{ granted: number; waitMs: number }>;
   /** Small named state shared through the store (poll watermarks and their seen sets). */
   readState(name: string): Promise<unknown>;
   /**

@@ -585,6 +585,29 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
       });
     });
 
+    describe('shared request budgets', () => {
+      it('instances taking from one budget at once never exceed it in any sliding window', async () => {
+        const a = await openStore('budget');
+        const b = await openStore('budget');
+        const limits = { max: 10, windowMs: 1000 };
+        const t0 = 1_000_000;
+        const first = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).takeBudget('fedex.tx:acct', limits, 3, t0)),
+        );
+        assert.equal(
+          first.reduce((n, r) => n + r.granted, 0),
+          10,
+          'ten of the 24 asked for',
+        );
+        const refused = first.filter((r) => r.granted === 0);
+        assert.ok(refused.length > 0 && refused.every((r) => r.waitMs === 1000));
+        assert.deepEqual(await a.takeBudget('fedex.tx:acct', limits, 1, t0 + 999), { granted: 0, waitMs: 1 });
+        assert.deepEqual(await b.takeBudget('fedex.tx:acct', limits, 20, t0 + 1000), { granted: 10, waitMs: 0 });
+        assert.deepEqual(await a.takeBudget('other', limits, 1, t0 + 1000), { granted: 1, waitMs: 0 });
+        await assert.rejects(a.takeBudget('x', { max: 0, windowMs: 1 }, 1, t0), /max/);
+      });
+    });
+
     describe('inbox claims', () => {
       it("one instance at a time applies a pending event; a dead holder's claim runs out; settled events are not claimed", async () => {
         const a = await openStore('inbox');
