@@ -63,3 +63,22 @@ export function createRateLimiter(options: RateLimiterOptions): RequestLimiter {
   if (options.shared) return createStoreRateLimiter(options, options.shared);
   return options.cluster ? createSharedRateLimiter(options, options.cluster) : createLocalRateLimiter(options);
 }
+
+/**
+ * Two budgets a job must both pass, `outer` first (e.g. ShipStation's announced budget of this
+ * instance, then the budget all instances share): headers and pauses reach both.
+ */
+export function chainLimiters(outer: RequestLimiter, inner: RequestLimiter): RequestLimiter {
+  return {
+    schedule: (job) => outer.schedule(() => inner.schedule(job)),
+    observe: (headers, job) => outer.observe(headers, job),
+    pauseUntil: (untilMs) => {
+      outer.pauseUntil(untilMs);
+      inner.pauseUntil(untilMs);
+    },
+    snapshot: () => outer.snapshot(),
+    stop: async () => {
+      await Promise.all([outer.stop(), inner.stop()]);
+    },
+  };
+}

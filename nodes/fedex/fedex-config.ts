@@ -12,9 +12,7 @@ import { bindSecretScope, registerAdminRoute, resolveTestCredentials } from '../
 import { authLockouts, fileLockoutStore } from './auth-gate';
 import { serveConfigUsers } from '../shared/config-users';
 import { FedexClient } from './client';
-import { getAuditConfig, PROCESS_INSTANCE_ID } from '../audit/config-api';
-import type { BudgetBackend } from '../core/limiter';
-import type { SharedTokenStore } from './shared-token';
+import { sharedStoreVia } from '../shared/shared-store-via';
 import {
   FEDEX_CONFIG_TYPE,
   baseUrlOf,
@@ -33,32 +31,6 @@ export = function (RED: NodeAPI): void {
   const dir = (RED.settings as unknown as { userDir?: string }).userDir;
   authLockouts.useStore(dir ? fileLockoutStore(stateFile(dir, 'fedex', 'lockouts')) : undefined);
 
-  /**
-   * The audit-config's store, looked up at each call: config nodes start in any order, and the
-   * audit-config may start after this one. Its token and budgets are then shared by every
-   * instance on that store (PostgreSQL); on an embedded store they hold for this instance alone.
-   */
-  function sharedVia(
-    auditId: string | undefined,
-  ): { store: SharedTokenStore & BudgetBackend; owner: string } | undefined {
-    if (!auditId) return undefined;
-    const store = () => {
-      const audit = getAuditConfig(RED, auditId);
-      if (!audit) throw new Error('the audit-config this FedEx config shares its token through is not deployed');
-      return audit.getStore();
-    };
-    return {
-      owner: PROCESS_INSTANCE_ID,
-      store: {
-        readState: (name) => store().readState(name),
-        writeState: (name, value, fence) => store().writeState(name, value, fence),
-        acquireLease: (name, owner, ttlMs) => store().acquireLease(name, owner, ttlMs),
-        releaseLease: (name, owner, epoch) => store().releaseLease(name, owner, epoch),
-        takeBudget: (budget, limits, want, nowMs) => store().takeBudget(budget, limits, want, nowMs),
-      },
-    };
-  }
-
   function FedexConfigNode(this: ConfigInstance, def: FedexConfigDef): void {
     RED.nodes.createNode(this, def);
     setup(this, def);
@@ -68,7 +40,7 @@ export = function (RED: NodeAPI): void {
     const creds = node.credentials ?? {};
     const options = clientOptionsOf(def, creds);
     node.accountNumber = options.accountNumber;
-    node.client = new FedexClient({ ...options, shared: sharedVia(def.shareVia) });
+    node.client = new FedexClient({ ...options, shared: sharedStoreVia(RED, def.shareVia) });
     bindSecretScope(node, secretScopeOf(def));
     node.webhookSecret = () => (creds.webhookSecret ? creds.webhookSecret : undefined);
     // ship/track need the API key and secret, fedex-webhook only the webhook token: with none of
