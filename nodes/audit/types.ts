@@ -1,6 +1,7 @@
 /**
- * The audit store contract shared by every backend (SQLite now, PostgreSQL later) and by every
- * node that records outcomes or keeps an exactly-once ledger. Backend-neutral and asynchronous.
+ * The audit store contract shared by every backend (SQLite: sqlite-store.ts; PostgreSQL, for
+ * several instances: pg-store.ts) and by every node that records outcomes, keeps an exactly-once
+ * ledger or shares state with other instances. Backend-neutral and asynchronous.
  */
 
 export type AuditStatus = 'received' | 'succeeded' | 'failed' | 'unknown' | 'skipped' | 'replayed' | 'voided';
