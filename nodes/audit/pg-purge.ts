@@ -29,6 +29,8 @@ export function pgPurge(ctx: PgStoreContext, purgeSettledInbox: (cutoffIso: stri
       }
       await ctx.query('DELETE FROM seen_ids WHERE seen_at < $1', [cutoff]);
       await ctx.query('DELETE FROM tracked_shipments WHERE closed = 1 AND updated_at < $1', [cutoff]);
+      // x3-update's shared last-written values (write-back.ts) go with the trail
+      await ctx.query("DELETE FROM cluster_state WHERE name LIKE 'x3-update:%:lw:%' AND updated_at < $1", [cutoff]);
       await purgeSettledInbox(cutoff);
       return total;
     },

@@ -250,7 +250,7 @@ async function updateItem(ctx: UpdateContext, key: string, item: Item): Promise<
       field: t.field,
       current: current[t.field],
       desired: value,
-      lastWritten: ctx.lastWritten.get(id),
+      lastWritten: await ctx.lastWritten.get(id),
       mode: t.mode,
       separator: t.separator,
     });
@@ -260,7 +260,7 @@ async function updateItem(ctx: UpdateContext, key: string, item: Item): Promise<
     } else {
       delete desired[t.field];
       // X3 holds exactly what we meant to write (a replay after a crash): it is ours now.
-      if (decision.value === value) ctx.lastWritten.set(id, decision.value);
+      if (decision.value === value) await ctx.lastWritten.set(id, decision.value);
     }
   }
   if (settings.status?.field) {
@@ -295,7 +295,7 @@ async function updateItem(ctx: UpdateContext, key: string, item: Item): Promise<
     messages.push(...result.messages);
     record = Object.keys(result.record).length ? { ...result.record, ...viaRun } : { ...record, ...changes };
   }
-  if (tracked) ctx.lastWritten.set(tracked.id, tracked.value);
+  if (tracked) await ctx.lastWritten.set(tracked.id, tracked.value);
   return { key, record, changed: [...Object.keys(viaRun), ...Object.keys(changes)], messages };
 }
 
