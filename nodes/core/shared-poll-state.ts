@@ -16,7 +16,16 @@ export interface SharedStateBackend {
 interface StoredWatermark {
   scope: string;
   data: WatermarkData;
+  /** Lease epoch of the holder that wrote it. */
+  epoch?: number;
 }
+
+/**
+ * After a takeover the new holder reads this far behind the stored position again, seen set
+ * cleared: records the dead holder had sent on (and committed) but whose processing died with it
+ * come out again; the ledger keeps each document to one label or order.
+ */
+export const TAKEOVER_CATCH_UP_MS = 10 * 60_000;
 
 export interface PollRequest {
   /** Unique per request; the holder handles each seq once. */
@@ -36,18 +45,25 @@ export class SharedPollState {
   ) {}
 
   /** The stored watermark of this scope, and a WatermarkStore whose writes carry `fence`. */
-  async load(fence: LeaseFence): Promise<{ data: WatermarkData | undefined; store: WatermarkStore }> {
+  async load(
+    fence: LeaseFence,
+  ): Promise<{ data: WatermarkData | undefined; store: WatermarkStore; catchUpFrom?: string }> {
     await this.settle().catch(() => undefined);
     this.failure = undefined;
     this.pending = Promise.resolve();
     const stored = (await this.store.readState(`${this.name}:watermark`)) as StoredWatermark | undefined;
     const data = stored && stored.scope === this.scope ? stored.data : undefined;
+    // written under another epoch: another holder (now gone) polled last
+    const takenOver = data?.position !== undefined && stored?.epoch !== undefined && stored.epoch !== fence.epoch;
     return {
       data,
+      catchUpFrom: takenOver
+        ? new Date(Date.parse(data.position as string) - TAKEOVER_CATCH_UP_MS).toISOString()
+        : undefined,
       store: {
         read: () => data,
         write: (next) => {
-          const value: StoredWatermark = { scope: this.scope, data: next };
+          const value: StoredWatermark = { scope: this.scope, data: next, epoch: fence.epoch };
           // in order: a later page's position never lands before an earlier one's
           this.pending = this.pending.then(() => this.store.writeState(`${this.name}:watermark`, value, fence));
           this.pending.catch((err: unknown) => {

@@ -147,7 +147,10 @@ export = function (RED: NodeAPI): void {
           await shared.lease.check();
           const fence = shared.lease.fence();
           if (!fence) return;
-          current = newWatermark((await shared.state.load(fence)).store);
+          const loaded = await shared.state.load(fence);
+          current = newWatermark(loaded.store);
+          // after a takeover: what the dead holder sent on but may not have finished comes out again
+          if (loaded.catchUpFrom && !pendingReset) current.reset(loaded.catchUpFrom);
           if (pendingReset) current.reset(pendingReset);
           pendingReset = undefined;
         }

@@ -192,6 +192,8 @@ export = function (RED: NodeAPI): void {
           if (!grant || !fence) return;
           const loaded = await state.load(fence);
           watermark = new Watermark({ store: loaded.store, overlapMs, initial });
+          // after a takeover: what the dead holder sent on but may not have finished comes out again
+          if (loaded.catchUpFrom && !pendingReset) watermark.reset(loaded.catchUpFrom);
           if (pendingReset) watermark.reset(pendingReset);
           pendingReset = undefined;
         }

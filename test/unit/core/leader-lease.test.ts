@@ -67,6 +67,12 @@ function electionSuite(name: string, open: Open, skip: () => Promise<string | un
       const stateB = new SharedPollState(b, 'x3-poll:n1', 'scope');
       const loadedB = await stateB.load(lb.fence() as NonNullable<ReturnType<LeaderLease['fence']>>);
       assert.equal(loadedB.data?.position, '2025-03-01T11:00:00.000Z', 'continues where A committed');
+      assert.equal(
+        loadedB.catchUpFrom,
+        '2025-03-01T10:50:00.000Z',
+        'after a takeover it reads again what A may have sent but not finished',
+      );
+      assert.equal(loadedA.catchUpFrom, undefined, 'nothing to catch up on a first start');
       const wmB = new Watermark({ store: loadedB.store, overlapMs: 0, initial: 'all' });
       assert.equal(wmB.isNew('SDH1', '2025-03-01T11:00:00Z'), false, 'nothing emitted twice');
 
