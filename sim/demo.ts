@@ -60,7 +60,7 @@ async function waitForNodeRed(child: ChildProcess, timeoutMs = 120_000): Promise
 }
 
 /** Business activity: a few documents every few seconds, each step on its own timer. */
-function startActivity(sims: AllSims): () => void {
+export function startActivity(sims: AllSims): () => void {
   const timers: NodeJS.Timeout[] = [];
   let delivery = 1;
   let purchase = 1;
@@ -200,7 +200,10 @@ async function main(): Promise<void> {
   log('new X3 deliveries every 4 s, purchase orders every 15 s, ShipStation orders every 6 s; Ctrl-C stops everything');
 }
 
-main().catch((err: unknown) => {
-  log(`failed: ${(err as Error).stack ?? String(err)}`);
-  process.exit(1);
-});
+// `npm run start:cluster` (sim/demo-cluster.ts) reuses the activity without starting this demo
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    log(`failed: ${(err as Error).stack ?? String(err)}`);
+    process.exit(1);
+  });
+}

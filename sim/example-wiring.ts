@@ -121,6 +121,11 @@ export interface WiringOptions {
   shipstationConfig?: Record<string, unknown>;
   /** Audit SQLite file (relative to the user dir), default the node's default. */
   auditPath?: string;
+  /**
+   * Several instances on one PostgreSQL (`npm run start:cluster`, the cluster e2e): the audit-config
+   * on it, with this poller lease, and the FedEx config sharing its token and budget through it.
+   */
+  auditPostgres?: { connection: string; schema?: string; leaseSeconds?: number };
 }
 
 export const DEFAULT_WEBHOOK_TOKEN = 'demo-shipstation-webhook-token-0123456789';
@@ -182,6 +187,7 @@ export function wireExamples(examples: ExampleFlow[], options: WiringOptions): F
           environment: 'custom',
           url: options.sims.fedexUrl,
           accountNumber: creds.fedex.accountNumber,
+          ...(options.auditPostgres ? { shareVia: CONFIG_IDS.audit } : {}),
           ...options.fedexConfig,
         });
         n.credentials = {
@@ -205,6 +211,14 @@ export function wireExamples(examples: ExampleFlow[], options: WiringOptions): F
         break;
       case 'audit-config':
         if (options.auditPath) n.path = options.auditPath;
+        if (options.auditPostgres) {
+          Object.assign(n, {
+            backend: 'postgres',
+            connection: options.auditPostgres.connection,
+            schema: options.auditPostgres.schema ?? '',
+            leaseSeconds: options.auditPostgres.leaseSeconds ?? 30,
+          });
+        }
         break;
       case 'x3-poll':
         n.interval = options.x3PollSeconds ?? 2;

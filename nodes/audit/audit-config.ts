@@ -9,6 +9,7 @@ import { bool, number } from '../shared/settings';
 import { registerAuditAdminRoutes } from './admin-routes';
 import { AUDIT_CONFIG_TYPE, PROCESS_INSTANCE_ID, type AuditConfigApi, type ReplayTarget } from './config-api';
 import { DEFAULT_STALE_CLAIM_MS } from './ledger-resolve';
+import { DEFAULT_LEASE_MS } from '../core/leader-lease';
 import { isAbsolute, resolve } from 'path';
 import { LabelStore } from './label-store';
 import { registerLabelAdminRoutes } from './label-routes';
@@ -23,8 +24,12 @@ interface AuditConfigDef extends NodeDef {
   backend?: string;
   path?: string;
   connection?: string;
+  tls?: string;
+  tlsCa?: string;
+  schema?: string;
   retentionDays?: string | number;
   staleClaimMinutes?: string | number;
+  leaseSeconds?: string | number;
   ledgerRetentionDays?: string | number;
   labelDir?: string;
   labelRetentionDays?: string | number;
@@ -66,6 +71,7 @@ export = function (RED: NodeAPI): void {
     node.instanceId = PROCESS_INSTANCE_ID;
     node.retentionDays = retentionDaysOf(def.retentionDays);
     node.maskPersonalData = bool(def.maskPersonalData, false);
+    node.leaseMs = number(def.leaseSeconds, DEFAULT_LEASE_MS / 1000, { above: 0 }) * 1000;
     node.ledgerResolveOptions = {
       staleClaimMs: staleClaimMsOf(def.staleClaimMinutes),
       // the embedded file belongs to this runtime alone: a claim of another owner was made by an
@@ -82,8 +88,19 @@ export = function (RED: NodeAPI): void {
         baseDir: userDir,
         connection: def.connection,
         password: node.credentials?.password,
+        tls: def.tls === 'verify' || def.tls === 'no-verify' ? def.tls : 'off',
+        tlsCaFile: def.tlsCa,
+        schema: def.schema,
         maskPersonalData: node.maskPersonalData,
+        onError: (err) => node.warn(RED._('audit-config.warn.connectionLost', { error: err.message })),
       });
+      // a shared store connects in the background: say at once when it cannot be reached (its
+      // calls keep failing with the reason, and each tries to connect again)
+      if ('ready' in store && typeof store.ready === 'function') {
+        (store.ready as () => Promise<void>)().catch((err: unknown) =>
+          node.error(RED._('audit-config.errors.openShared', { error: (err as Error).message })),
+        );
+      }
     } catch (err) {
       openError = err instanceof Error ? err : new Error(String(err));
       const where = backend === 'sqlite' ? ` (${resolveSqlitePath(def.path, userDir)})` : '';

@@ -36,6 +36,11 @@ export interface AuditConfigApi extends ConfigUsers {
   /** How an operator's ledger resolve tells a stale claim from a running one (ledger-resolve.ts). */
   readonly ledgerResolveOptions: LedgerResolveOptions;
   readonly maskPersonalData: boolean;
+  /**
+   * Leader lease of the pollers (x3-poll, shipstation-fetch, fedex-track) when the store is shared
+   * by several instances: a standby takes over within this long after the leader died.
+   */
+  readonly leaseMs: number;
   /** The store; throws (with the reason) when it could not be opened. */
   getStore(): AuditStore;
   /** Records an entry; never throws: a failure is logged as a warning and resolves undefined. */

@@ -3,6 +3,7 @@
  * shipment writes): record() calls made in the same task (a node recording a batch of tracking
  * events, many flows at once) share one transaction, committed when the task's microtasks run.
  * Each promise still resolves only after its entry is committed; a failed commit rejects them all.
+ * The commit may be synchronous (SQLite) or return a promise (PostgreSQL).
  */
 interface Pending<T> {
   item: T;
@@ -13,8 +14,8 @@ interface Pending<T> {
 export class EntryBatch<T> {
   private pending: Array<Pending<T>> = [];
 
-  /** `commit` writes the items in one transaction, or throws and writes none. */
-  constructor(private readonly commit: (items: T[]) => void) {}
+  /** `commit` writes the items in one transaction, or throws (rejects) and writes none. */
+  constructor(private readonly commit: (items: T[]) => void | Promise<void>) {}
 
   add(item: T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -23,16 +24,27 @@ export class EntryBatch<T> {
     });
   }
 
-  /** Commits what is queued now (before closing). */
-  flush(): void {
+  /** Commits what is queued now (before closing); an asynchronous commit is waited for. */
+  flush(): void | Promise<void> {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
+    const settle = (err?: unknown): void => {
+      for (const p of batch) {
+        if (err === undefined) p.resolve(p.item);
+        else p.reject(err);
+      }
+    };
     try {
-      this.commit(batch.map((p) => p.item));
-      for (const p of batch) p.resolve(p.item);
+      const done = this.commit(batch.map((p) => p.item));
+      if (done)
+        return done.then(
+          () => settle(),
+          (err: unknown) => settle(err ?? new Error('commit failed')),
+        );
+      settle();
     } catch (err) {
-      for (const p of batch) p.reject(err);
+      settle(err ?? new Error('commit failed'));
     }
   }
 }

@@ -6,10 +6,21 @@
  * the receiver starts (a crash, a kill, a redeploy) are applied then, marked `recovered`: their
  * earlier attempt may have got part of the way.
  *
+ * On a shared store (several instances behind a load balancer, each running this queue for the
+ * same node) an event is applied by the instance whose claim on it is granted (inboxClaim, held
+ * for `claimMs`): normally the one that received it; the others recover the scope's pending
+ * events every `recoverEveryMs` and take over those whose holder died (its claim ran out).
+ *
  * Node-RED-free; shipstation-in and fedex-webhook each run one per node.
  */
 import { backoffDelay, type BackoffPolicy } from '../core/retry';
+import { PROCESS_INSTANCE_ID } from './config-api';
 import type { AuditEntryInput, AuditStore } from './types';
+
+/** How long an instance holds an event it applies (an apply is seconds; a dead holder's events wait this long). */
+export const DEFAULT_INBOX_CLAIM_MS = 5 * 60_000;
+/** How often an instance on a shared store looks for pending events another instance left. */
+export const DEFAULT_INBOX_RECOVER_MS = 30_000;
 
 export interface InboxItem<T> {
   eventId: string;
@@ -26,8 +37,12 @@ export interface InboxApplied {
 }
 
 export interface InboxQueueOptions<T> {
-  store: Pick<AuditStore, 'inboxPending' | 'inboxSettle'>;
+  store: Pick<AuditStore, 'inboxPending' | 'inboxSettle'> & Partial<Pick<AuditStore, 'shared' | 'inboxClaim'>>;
   scope: string;
+  /** Shared store: the claim owner (default this process) and times (tests shorten them). */
+  owner?: string;
+  claimMs?: number;
+  recoverEveryMs?: number;
   apply: (item: InboxItem<T>) => Promise<InboxApplied | void>;
   /** Attempts before giving up; 0 = keep trying. */
   maxAttempts: number;
@@ -59,8 +74,14 @@ export class InboxQueue<T> {
   private running: Promise<void> | undefined;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
+  private recoverTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: InboxQueueOptions<T>) {}
+
+  /** Claims are needed (and taken) only when other instances share the store. */
+  private get claims(): boolean {
+    return this.options.store.shared === true && typeof this.options.store.inboxClaim === 'function';
+  }
 
   state(): InboxQueueState {
     return { queued: this.queue.length, waitingRetry: this.timers.size, processing: this.running !== undefined };
@@ -77,6 +98,7 @@ export class InboxQueue<T> {
 
   /** Queues the scope's events still pending in the store (after a restart); returns how many. */
   async recover(): Promise<number> {
+    if (this.claims && !this.closed) this.scheduleRecover();
     // pending events are settled as they are applied, so the first page is always the oldest
     // not seen yet: read past the ones this queue already holds
     let found = 0;
@@ -92,6 +114,15 @@ export class InboxQueue<T> {
     }
   }
 
+  /** Shared store: recover again and again, so events a dead instance left are applied. */
+  private scheduleRecover(): void {
+    if (this.recoverTimer) clearTimeout(this.recoverTimer);
+    this.recoverTimer = setTimeout(() => {
+      this.recoverTimer = undefined;
+      if (!this.closed) this.recover().catch(() => this.scheduleRecover());
+    }, this.options.recoverEveryMs ?? DEFAULT_INBOX_RECOVER_MS);
+  }
+
   /** Resolves when nothing is queued or running (retries may still be waiting). */
   idle(): Promise<void> {
     if (!this.running && this.queue.length === 0) return Promise.resolve();
@@ -101,6 +132,8 @@ export class InboxQueue<T> {
   /** Stops taking events; resolves when the apply in progress (if any) has finished. */
   close(): Promise<void> {
     this.closed = true;
+    if (this.recoverTimer) clearTimeout(this.recoverTimer);
+    this.recoverTimer = undefined;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.queue.length = 0;
@@ -148,6 +181,19 @@ export class InboxQueue<T> {
   private async run(item: InboxItem<T>): Promise<void> {
     item.attempts += 1;
     let applied: InboxApplied | void;
+    if (this.claims) {
+      const mine = await (this.options.store.inboxClaim as NonNullable<AuditStore['inboxClaim']>)(
+        this.options.scope,
+        item.eventId,
+        this.options.owner ?? PROCESS_INSTANCE_ID,
+        this.options.claimMs ?? DEFAULT_INBOX_CLAIM_MS,
+      ).catch(() => false);
+      if (!mine) {
+        // another instance applies it (or it is settled): the next recovery looks again
+        this.known.delete(item.eventId);
+        return;
+      }
+    }
     try {
       applied = await this.options.apply(item);
     } catch (err) {

@@ -133,6 +133,30 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'leader leases, named state (poll watermarks), webhook inbox claims, shared request budgets',
+    up(db) {
+      db.exec(`
+        ALTER TABLE webhook_inbox ADD COLUMN claim_owner TEXT;
+        ALTER TABLE webhook_inbox ADD COLUMN claim_until TEXT;
+        CREATE TABLE cluster_leases (
+          name TEXT PRIMARY KEY,
+          owner TEXT NOT NULL,
+          epoch INTEGER NOT NULL,
+          expires_at TEXT NOT NULL
+        );
+        CREATE TABLE rate_starts (budget TEXT NOT NULL, at INTEGER NOT NULL);
+        CREATE INDEX rate_starts_budget_at ON rate_starts(budget, at);
+        CREATE TABLE cluster_state (
+          name TEXT PRIMARY KEY,
+          value TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 export interface MigrationOutcome {

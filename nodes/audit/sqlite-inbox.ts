@@ -24,7 +24,7 @@ export interface InboxDeps {
   insertEntry(entry: AuditEntryInput): void;
 }
 
-export type SqliteInbox = Pick<AuditStore, 'inboxAdd' | 'inboxPending' | 'inboxSettle'> & {
+export type SqliteInbox = Pick<AuditStore, 'inboxAdd' | 'inboxPending' | 'inboxSettle' | 'inboxClaim'> & {
   /** Deletes settled events older than the cutoff (never pending ones). */
   purgeSettled(cutoffIso: string): void;
 };
@@ -62,6 +62,23 @@ export function sqliteInbox(d: InboxDeps): SqliteInbox {
         }
         return { added, duplicates };
       });
+    },
+
+    async inboxClaim(scope, eventId, owner, ttlMs) {
+      requireScope(scope);
+      const t = d.isoNow();
+      const until = new Date(Date.parse(t) + ttlMs).toISOString();
+      return d.durableWrite(
+        `inbox:${scope}`,
+        () =>
+          d
+            .st(
+              `UPDATE webhook_inbox SET claim_owner = ?, claim_until = ?
+               WHERE scope = ? AND event_id = ? AND state = 'pending'
+                 AND (claim_owner IS NULL OR claim_owner = ? OR claim_until <= ?)`,
+            )
+            .run(owner, until, scope, eventId, owner, t).changes === 1,
+      );
     },
 
     async inboxPending(scope, limit) {

@@ -51,6 +51,8 @@ export function sqlitePurge(ctx: SqliteStoreContext, purgeSettledInbox: (cutoffI
       }
       st('DELETE FROM seen_ids WHERE seen_at < ?').run(cutoff);
       st('DELETE FROM tracked_shipments WHERE closed = 1 AND updated_at < ?').run(cutoff);
+      // x3-update's shared last-written values (write-back.ts) go with the trail
+      st("DELETE FROM cluster_state WHERE name LIKE 'x3-update:%:lw:%' AND updated_at < ?").run(cutoff);
       purgeSettledInbox(cutoff);
       shrink(ctx);
       return total;

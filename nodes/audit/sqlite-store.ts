@@ -22,6 +22,7 @@
  * (sqlite-purge.ts); input checks are in entry-input.ts, row mapping in sqlite-rows.ts.
  */
 import { LedgerStateError } from './ledger-hold';
+import { sqliteCluster } from './sqlite-cluster';
 import { storeContext } from './sqlite-context';
 import { openSqliteDatabase, type SqliteAuditDatabase } from './sqlite-database';
 import { sqliteInbox } from './sqlite-inbox';
@@ -87,6 +88,7 @@ export function createSqliteStore(
 
   return {
     path: database.path,
+    shared: false,
     record: trail.record,
     recordBatch: trail.recordBatch,
     getEntry: trail.getEntry,
@@ -94,6 +96,7 @@ export function createSqliteStore(
     setStatus: trail.setStatus,
     ...sqliteLedger(ctx),
     ...sqliteTracked(ctx),
+    ...sqliteCluster(ctx),
 
     async markSeen(scope, id) {
       if (!scope || !id) throw new Error('markSeen needs a scope and an id');
@@ -104,6 +107,7 @@ export function createSqliteStore(
     },
 
     inboxAdd: inbox.inboxAdd,
+    inboxClaim: inbox.inboxClaim,
     inboxPending: inbox.inboxPending,
     inboxSettle: inbox.inboxSettle,
 

@@ -25,7 +25,7 @@ export function buildWhere(q: AuditQuery): { where: string; params: unknown[] } 
   if (q.status !== undefined) {
     const statuses = Array.isArray(q.status) ? q.status : [q.status];
     statuses.forEach(requireStatus);
-    if (statuses.length === 0) clauses.push('0');
+    if (statuses.length === 0) clauses.push('1 = 0');
     else {
       clauses.push(`e.status IN (${statuses.map(() => '?').join(', ')})`);
       params.push(...statuses);

@@ -3,8 +3,12 @@
  * reference-counted: several audit-config nodes on one file, or a redeploy that starts the new
  * config before the old one is fully gone, share the handle instead of opening competing ones.
  * Each caller gets its own store view (its own masking option); closing the view releases it.
+ * PostgreSQL (pg-store.ts) opens a pool per view: the server arbitrates between views, processes
+ * and machines alike, and `pg` is loaded only here, when that backend is chosen.
  */
 import { isAbsolute, join, resolve } from 'path';
+import { PG_MISSING_MESSAGE, type PgTlsMode } from './pg-database';
+import { openPgStore, type PgAuditStore } from './pg-store';
 import { openSqliteDatabase, type SqliteAuditDatabase } from './sqlite-database';
 import { createSqliteStore, type SqliteAuditStore } from './sqlite-store';
 import type { AuditStore } from './types';
@@ -13,10 +17,7 @@ export type AuditBackend = 'sqlite' | 'postgres';
 
 export const DEFAULT_AUDIT_DB_FILE = 'sage-x3-shipping-audit.db';
 
-export const PG_MISSING_MESSAGE =
-  'install pg in your Node-RED user directory (npm install pg) to use the PostgreSQL audit store';
-export const PG_NOT_AVAILABLE_MESSAGE =
-  'the PostgreSQL audit store is not available in this version yet; use the SQLite backend';
+export { PG_MISSING_MESSAGE };
 
 export interface AuditStoreConfig {
   /** default 'sqlite' */
@@ -29,6 +30,14 @@ export interface AuditStoreConfig {
   connection?: string;
   /** PostgreSQL password, from the config node's credentials; never logged. */
   password?: string;
+  /** PostgreSQL TLS: 'off' (default), 'verify' (server certificate checked), 'no-verify'. */
+  tls?: PgTlsMode;
+  /** PEM file of the CA that signed the PostgreSQL server's certificate. */
+  tlsCaFile?: string;
+  /** PostgreSQL schema of the tables (created when missing); default the server's search_path. */
+  schema?: string;
+  /** A PostgreSQL connection broke while idle (reported, never thrown). */
+  onError?: (err: Error) => void;
   maskPersonalData?: boolean;
   now?: () => number;
   ledgerSync?: 'full' | 'normal';
@@ -80,14 +89,18 @@ function acquireSqlite(config: AuditStoreConfig): SqliteAuditStore {
   });
 }
 
-function openPostgres(config: AuditStoreConfig): AuditStore {
-  const load = config.loadModule ?? ((name: string): unknown => require(name));
-  try {
-    load('pg');
-  } catch {
-    throw new Error(PG_MISSING_MESSAGE);
-  }
-  throw new Error(PG_NOT_AVAILABLE_MESSAGE);
+function openPostgres(config: AuditStoreConfig): PgAuditStore {
+  return openPgStore({
+    connection: config.connection ?? '',
+    password: config.password,
+    tls: config.tls,
+    tlsCaFile: config.tlsCaFile,
+    schema: config.schema,
+    maskPersonalData: config.maskPersonalData,
+    now: config.now,
+    loadModule: config.loadModule,
+    onError: config.onError,
+  });
 }
 
 /** Number of open shared SQLite handles and their reference counts (diagnostics, tests). */

@@ -1,6 +1,7 @@
 /**
- * The audit store contract shared by every backend (SQLite now, PostgreSQL later) and by every
- * node that records outcomes or keeps an exactly-once ledger. Backend-neutral and asynchronous.
+ * The audit store contract shared by every backend (SQLite: sqlite-store.ts; PostgreSQL, for
+ * several instances: pg-store.ts) and by every node that records outcomes, keeps an exactly-once
+ * ledger or shares state with other instances. Backend-neutral and asynchronous.
  */
 
 export type AuditStatus = 'received' | 'succeeded' | 'failed' | 'unknown' | 'skipped' | 'replayed' | 'voided';
@@ -174,13 +175,31 @@ export interface InboxAddResult {
   duplicates: string[];
 }
 
-/** Ledger entries in some states, for the operator console (oldest update first). */
+/** A page of ledger entries and how many match (listLedger). */
 export interface LedgerPage {
   entries: LedgerEntry[];
   total: number;
 }
 
+/** A leader lease held (cluster-state.ts): `epoch` grows by one at each change of holder. */
+export interface LeaseGrant {
+  name: string;
+  owner: string;
+  epoch: number;
+  /** UTC ISO, by the store's clock */
+  expiresAt: string;
+}
+
+/** What a fenced state write proves: it comes from the current, unexpired holder of `lease`. */
+export interface LeaseFence {
+  lease: string;
+  owner: string;
+  epoch: number;
+}
+
 export interface AuditStore {
+  /** true when other Node-RED instances use the same store (PostgreSQL), false for an embedded one. */
+  readonly shared?: boolean;
   /** Append an audit entry; returns it with id/time. Masking applies to entry.msg. */
   record(entry: AuditEntryInput): Promise<AuditEntry>;
   getEntry(id: string): Promise<AuditEntry | undefined>;
@@ -242,10 +261,45 @@ export interface AuditStore {
    * be answered; an event id the scope already holds is reported as a duplicate.
    */
   inboxAdd(scope: string, events: InboxEventInput[]): Promise<InboxAddResult>;
+  /**
+   * Takes a pending event for applying, for `ttlMs`: granted when nobody holds it, `owner` already
+   * does, or the holder's time ran out (it died). Several instances on one shared store recover
+   * the same pending events; only the one whose claim is granted applies an event.
+   */
+  inboxClaim(scope: string, eventId: string, owner: string, ttlMs: number): Promise<boolean>;
   /** The scope's events not settled yet, in arrival order. */
   inboxPending(scope: string, limit: number): Promise<InboxEvent[]>;
   /** Settles a stored event; `entry`, when given, is recorded in the same commit. */
   inboxSettle(scope: string, eventId: string, state: 'applied' | 'failed', entry?: AuditEntryInput): Promise<void>;
+
+  /**
+   * Leader election (cluster-state.ts): takes the lease `name` for `owner` for `ttlMs` when it is
+   * free, expired or already `owner`'s (a renewal keeps the epoch, a new holder gets epoch + 1);
+   * resolves undefined while another owner holds it unexpired.
+   */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<LeaseGrant | undefined>;
+  /** Gives the lease up (only while `owner` holds it with `epoch`), so a standby need not wait for expiry. */
+  releaseLease(name: string, owner: string, epoch: number): Promise<void>;
+  /**
+   * A request budget shared by every instance (FedEx 1,400 / 10 s, 3 token requests / s,
+   * ShipStation 40 / min): records up to `want` request starts at `nowMs` in `budget` while fewer
+   * than `max` started in the sliding window (nowMs - windowMs, nowMs]. Resolves how many were
+   * granted and, when none, the ms until the oldest start leaves the window.
+   */
+  takeBudget(
+    budget: string,
+    limits: { max: number; windowMs: number },
+    want: number,
+    nowMs: number,
+  ): Promise<{ granted: number; waitMs: number }>;
+  /** Small named state shared through the store (poll watermarks and their seen sets). */
+  readState(name: string): Promise<unknown>;
+  /**
+   * Writes named state, committed before it resolves. With `fence`, only while that lease is held
+   * by fence.owner with fence.epoch and unexpired, else refused (LeaseLostError, LEASE_LOST): a
+   * leader that lost its lease cannot move a watermark its successor owns.
+   */
+  writeState(name: string, value: unknown, fence?: LeaseFence): Promise<void>;
 
   /** Delete audit entries older than the cutoff (UTC ISO); returns how many. The file shrinks. */
   purgeBefore(cutoffIso: string): Promise<number>;

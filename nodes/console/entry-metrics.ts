@@ -24,36 +24,35 @@ export function countEntry(entry: AuditEntryInput): void {
     incCounter('webhook_events_total', { system: entry.system, result: 'accepted' });
 }
 
-/** The same store, counting the entries it commits (and telling `onRecorded`); everything else passes through untouched. */
+/**
+ * The same store, counting the entries it commits (and telling `onRecorded`). Its three writing
+ * methods are wrapped in place, not behind a Proxy: callers (and tests) keep the store object
+ * itself, and everything else is untouched.
+ */
 export function countingStore<S extends AuditStore>(store: S, onRecorded?: () => void): S {
   const counted = (entry: AuditEntryInput): void => {
     countEntry(entry);
     onRecorded?.();
   };
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (prop === 'record' && typeof value === 'function') {
-        return async (entry: AuditEntryInput) => {
-          const out = await (value as AuditStore['record']).call(target, entry);
-          counted(entry);
-          return out;
-        };
-      }
-      if (prop === 'recordBatch' && typeof value === 'function') {
-        return async (entries: AuditEntryInput[]) => {
-          const out: unknown = await (value as (e: AuditEntryInput[]) => Promise<unknown>).call(target, entries);
-          entries.forEach(counted);
-          return out;
-        };
-      }
-      if (prop === 'inboxSettle' && typeof value === 'function') {
-        return async (...args: Parameters<AuditStore['inboxSettle']>) => {
-          await (value as AuditStore['inboxSettle']).apply(target, args);
-          if (args[3]) counted(args[3]);
-        };
-      }
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  const record = store.record.bind(store);
+  store.record = async (entry) => {
+    const out = await record(entry);
+    counted(entry);
+    return out;
+  };
+  const batched = store as S & { recordBatch?: (entries: AuditEntryInput[]) => Promise<unknown> };
+  if (typeof batched.recordBatch === 'function') {
+    const recordBatch = batched.recordBatch.bind(store);
+    batched.recordBatch = async (entries) => {
+      const out = await recordBatch(entries);
+      entries.forEach(counted);
+      return out;
+    };
+  }
+  const inboxSettle = store.inboxSettle.bind(store);
+  store.inboxSettle = async (...args) => {
+    await inboxSettle(...args);
+    if (args[3]) counted(args[3]);
+  };
+  return store;
 }

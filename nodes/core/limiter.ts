@@ -4,14 +4,18 @@
  * fixed-budget limiter is a plain queue (Bottleneck costs ~0.4 ms of CPU per job).
  *
  * This module is the entry: the contract and the fixed-budget factory. The kinds live beside it:
- * limiter-local.ts (in-process sliding window), limiter-shared.ts (the same budget shared through
- * Redis), limiter-header-budget.ts (a budget the server announces in named response headers).
+ * limiter-local.ts (in-process sliding window), limiter-store.ts (the same budget shared by every
+ * instance through the PostgreSQL audit store), limiter-shared.ts (shared through Redis; not
+ * offered for a cluster, see limiter-store.ts), limiter-header-budget.ts (a budget the server
+ * announces in named response headers).
  */
 import type { ClusterOptions } from './limiter-cluster';
 import { createLocalRateLimiter } from './limiter-local';
 import { createSharedRateLimiter } from './limiter-shared';
+import { createStoreRateLimiter, type SharedBudgetOptions } from './limiter-store';
 
 export type { ClusterOptions } from './limiter-cluster';
+export type { BudgetBackend, SharedBudgetOptions } from './limiter-store';
 export { createHeaderBudgetLimiter, type BudgetHeaderNames, type HeaderBudgetOptions } from './limiter-header-budget';
 
 export interface RequestLimiter {
@@ -45,6 +49,8 @@ export interface RateLimiterOptions {
   minTimeMs?: number;
   maxConcurrent?: number;
   cluster?: ClusterOptions;
+  /** The budget shared by every instance through the shared audit store (limiter-store.ts). */
+  shared?: SharedBudgetOptions;
   now?: () => number;
 }
 
@@ -54,5 +60,25 @@ export interface RateLimiterOptions {
  * reservoir in Redis shares it between instances as well.
  */
 export function createRateLimiter(options: RateLimiterOptions): RequestLimiter {
+  if (options.shared) return createStoreRateLimiter(options, options.shared);
   return options.cluster ? createSharedRateLimiter(options, options.cluster) : createLocalRateLimiter(options);
+}
+
+/**
+ * Two budgets a job must both pass, `outer` first (e.g. ShipStation's announced budget of this
+ * instance, then the budget all instances share): headers and pauses reach both.
+ */
+export function chainLimiters(outer: RequestLimiter, inner: RequestLimiter): RequestLimiter {
+  return {
+    schedule: (job) => outer.schedule(() => inner.schedule(job)),
+    observe: (headers, job) => outer.observe(headers, job),
+    pauseUntil: (untilMs) => {
+      outer.pauseUntil(untilMs);
+      inner.pauseUntil(untilMs);
+    },
+    snapshot: () => outer.snapshot(),
+    stop: async () => {
+      await Promise.all([outer.stop(), inner.stop()]);
+    },
+  };
 }

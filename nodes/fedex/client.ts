@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter, setMaxListeners } from 'node:events';
 import { ApiError } from '../core/errors';
 import { HttpClient, type ErrorDescription, type HttpResponse, type RetryPolicy } from '../core/http';
-import { createRateLimiter, type LimiterSnapshot, type RequestLimiter } from '../core/limiter';
+import { createRateLimiter, type BudgetBackend, type LimiterSnapshot, type RequestLimiter } from '../core/limiter';
+import { SharedToken, type SharedTokenStore } from './shared-token';
 import { sleep } from '../core/retry';
 import { TokenCache, type TokenProvider, type TokenStatus } from '../core/token-cache';
 import { acquireAuthGate, releaseAuthGate, type AuthGate, type TokenRateOptions } from './auth-gate';
@@ -67,6 +68,11 @@ export interface FedexClientOptions {
   timeoutMs?: number;
   locale?: string;
   rejectUnauthorized?: boolean;
+  /**
+   * Several Node-RED instances on one shared (PostgreSQL) audit store: one token for all of them
+   * (shared-token.ts), and the transaction and token-request budgets held across all of them.
+   */
+  shared?: { store: SharedTokenStore & BudgetBackend; owner: string };
   now?: () => number;
   random?: () => number;
 }
@@ -159,6 +165,8 @@ export class FedexClient extends EventEmitter {
   private readonly gate: AuthGate;
   private readonly unsubscribeGate: () => void;
   private readonly transactionLimiter: RequestLimiter;
+  private readonly sharedToken?: SharedToken;
+  private readonly sharedTokenLimiter?: RequestLimiter;
   private readonly aborter = new AbortController();
   private readonly now: () => number;
   private readonly lockoutMs: number;
@@ -195,11 +203,41 @@ export class FedexClient extends EventEmitter {
       describeError: describeFedexError,
       now: this.now,
     });
+    const refreshMarginMs = options.refreshMarginMs ?? 5 * 60_000;
+    let tokenLimiter = this.gate.tokenLimiter;
+    if (options.shared) {
+      const shared = options.shared;
+      // every instance's token requests count against one 3-per-second budget
+      const rate = { max: 3, windowMs: 1000, ...options.tokenRate };
+      const sharedLimiter = createRateLimiter({
+        max: rate.max,
+        windowMs: rate.windowMs,
+        now: this.now,
+        shared: { budget: `fedex.token:${this.baseURL}`, backend: shared.store },
+      });
+      this.sharedTokenLimiter = sharedLimiter;
+      const local = this.gate.tokenLimiter;
+      tokenLimiter = { ...local, schedule: (job) => local.schedule(() => sharedLimiter.schedule(job)) };
+      this.sharedToken = new SharedToken({
+        store: shared.store,
+        baseURL: this.baseURL,
+        clientId: options.credentials.clientId,
+        clientSecret: options.credentials.clientSecret,
+        owner: shared.owner,
+        fetch: () => tokenLimiter.schedule(() => this.fetchToken()),
+        marginMs: refreshMarginMs,
+        lockoutMs: this.lockoutMs,
+        now: this.now,
+        signal: this.aborter.signal,
+      });
+    }
+    const sharedToken = this.sharedToken;
     this.tokens = new TokenCache({
       system: 'fedex',
-      fetchToken: () => this.fetchToken(),
-      refreshMarginMs: options.refreshMarginMs ?? 5 * 60_000,
-      limiter: this.gate.tokenLimiter,
+      // shared: the store's token, or one request for the whole cluster (paced inside)
+      fetchToken: () => (sharedToken ? sharedToken.get() : this.fetchToken()),
+      refreshMarginMs,
+      limiter: sharedToken ? undefined : tokenLimiter,
       lockoutOf: (err) =>
         err instanceof ApiError && err.status === 403 ? (err.retryAfterMs ?? this.lockoutMs) : undefined,
       now: this.now,
@@ -218,10 +256,17 @@ export class FedexClient extends EventEmitter {
       max: options.transactionLimit ?? 1400,
       windowMs: (options.transactionWindowMs ?? 10_000) + (options.windowGuardMs ?? 100),
       now: this.now,
+      // FedEx counts per project (API key): the instances of one config share its budget
+      shared: options.shared
+        ? { budget: `fedex.tx:${this.sharedToken?.id ?? this.baseURL}`, backend: options.shared.store }
+        : undefined,
     });
     const provider: TokenProvider = {
       get: () => this.getToken(),
-      invalidate: (token) => this.tokens.invalidate(token),
+      invalidate: (token) => {
+        this.sharedToken?.refuse(token);
+        this.tokens.invalidate(token);
+      },
     };
     this.http = new HttpClient({
       system: 'fedex',
@@ -319,6 +364,7 @@ export class FedexClient extends EventEmitter {
     releaseAuthGate(this.gate);
     this.removeAllListeners();
     await this.transactionLimiter.stop();
+    await this.sharedTokenLimiter?.stop();
   }
 
   private closedError(): ApiError {

@@ -32,6 +32,8 @@ export interface FedexConfigDef extends NodeDef {
   tokenMarginSeconds?: string | number;
   lockoutMinutes?: string | number;
   timeoutSeconds?: string | number;
+  /** audit-config through which several Node-RED instances share one token and one budget. */
+  shareVia?: string;
 }
 
 export interface FedexConfigApi extends ConfigUsers {

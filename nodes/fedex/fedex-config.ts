@@ -12,6 +12,7 @@ import { bindSecretScope, registerAdminRoute, resolveTestCredentials } from '../
 import { authLockouts, fileLockoutStore } from './auth-gate';
 import { serveConfigUsers } from '../shared/config-users';
 import { FedexClient } from './client';
+import { sharedStoreVia } from '../shared/shared-store-via';
 import {
   FEDEX_CONFIG_TYPE,
   baseUrlOf,
@@ -39,7 +40,7 @@ export = function (RED: NodeAPI): void {
     const creds = node.credentials ?? {};
     const options = clientOptionsOf(def, creds);
     node.accountNumber = options.accountNumber;
-    node.client = new FedexClient(options);
+    node.client = new FedexClient({ ...options, shared: sharedStoreVia(RED, def.shareVia) });
     bindSecretScope(node, secretScopeOf(def));
     node.webhookSecret = () => (creds.webhookSecret ? creds.webhookSecret : undefined);
     // ship/track need the API key and secret, fedex-webhook only the webhook token: with none of

@@ -15,7 +15,14 @@ import {
   type HttpResponse,
   type RetryPolicy,
 } from '../core/http';
-import type { LimiterSnapshot, RequestLimiter } from '../core/limiter';
+import {
+  chainLimiters,
+  createRateLimiter,
+  type BudgetBackend,
+  type LimiterSnapshot,
+  type RequestLimiter,
+} from '../core/limiter';
+import { createHash } from 'crypto';
 import { createShipStationLimiter } from './rate-headers';
 import { resolveResourceUrl, v2ApiBase, type ApiBases, type ApiVersion, type ResolvedResource } from './resource-url';
 
@@ -48,6 +55,8 @@ export interface ShipStationClientOptions {
   windowMs?: number;
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
+  /** Several instances on one shared audit store: the per-key budgets are held across all of them. */
+  shared?: { store: BudgetBackend };
   now?: () => number;
   random?: () => number;
   adapter?: HttpClientOptions['adapter'];
@@ -170,6 +179,9 @@ export function apiBasesOf(options: { v1Url?: string; v2Url?: string }): ApiBase
   };
 }
 
+/** Added to the shared window (see limiter-store.ts): 0.8 % of a minute for the send latency. */
+const SHARED_WINDOW_GUARD_MS = 500;
+
 export class ShipStationClient extends EventEmitter {
   readonly bases: ApiBases;
   private readonly creds: ShipStationCredentials;
@@ -184,9 +196,26 @@ export class ShipStationClient extends EventEmitter {
     this.bases = apiBasesOf(options);
     const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
     const reserve = options.reserve ?? DEFAULT_RESERVE;
+    const limiterOf = (version: ApiVersion, limit: number, key: string | undefined): RequestLimiter => {
+      const own = createShipStationLimiter({ defaultLimit: limit, windowMs, reserve, now });
+      if (!options.shared) return own;
+      // ShipStation counts per API key: every instance with this key spends one sliding budget
+      const id = createHash('sha256')
+        .update(`${version}\n${key ?? ''}`)
+        .digest('hex')
+        .slice(0, 24);
+      const shared = createRateLimiter({
+        max: Math.max(1, limit - reserve),
+        // a start is recorded before the request is on the wire: the guard covers that latency
+        windowMs: windowMs + SHARED_WINDOW_GUARD_MS,
+        now,
+        shared: { budget: `shipstation.${version}:${id}`, backend: options.shared.store },
+      });
+      return chainLimiters(own, shared);
+    };
     this.limiters = {
-      v1: createShipStationLimiter({ defaultLimit: options.v1Limit ?? V1_DEFAULT_LIMIT, windowMs, reserve, now }),
-      v2: createShipStationLimiter({ defaultLimit: options.v2Limit ?? V2_DEFAULT_LIMIT, windowMs, reserve, now }),
+      v1: limiterOf('v1', options.v1Limit ?? V1_DEFAULT_LIMIT, options.credentials.apiKey),
+      v2: limiterOf('v2', options.v2Limit ?? V2_DEFAULT_LIMIT, options.credentials.v2ApiKey),
     };
     const secrets = (): Array<string | undefined> => [this.creds.apiKey, this.creds.apiSecret, this.creds.v2ApiKey];
     const common = {

@@ -55,6 +55,8 @@ export interface ShipStationConfigDef extends NodeDef {
   reserve?: string | number;
   windowSeconds?: string | number;
   jwksUrl?: string;
+  /** audit-config through which several Node-RED instances share the request budgets. */
+  shareVia?: string;
 }
 
 function positive(v: unknown, fallback: number): number {

@@ -4,6 +4,7 @@
  * and the "Test connection" admin endpoint.
  */
 import type { Node, NodeAPI } from 'node-red';
+import { sharedStoreVia } from '../shared/shared-store-via';
 import { HttpClient } from '../core/http';
 import { configLabel, NotConfiguredError } from '../shared/not-configured';
 import { bindSecretScope, registerAdminRoute, resolveTestCredentials } from '../shared/admin';
@@ -32,6 +33,7 @@ export = function (RED: NodeAPI): void {
     node.client = new ShipStationClient({
       credentials: { apiKey: creds.apiKey, apiSecret: creds.apiSecret, v2ApiKey: creds.v2ApiKey },
       ...clientSettings(def),
+      shared: sharedStoreVia(RED, def.shareVia),
     });
     if (!node.client.has('v1') && !node.client.has('v2')) {
       node.notConfigured = new NotConfiguredError('shipstation', configLabel(node, def), [

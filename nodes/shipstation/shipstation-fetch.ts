@@ -5,15 +5,19 @@
  * with V1 timestamps in UTC and, when "map to X3" is on, the X3 drafts on msg.x3Draft.
  * Polls run one at a time (core PollLoop); closing aborts the running poll: a closed instance
  * sends nothing more and never writes the watermark file, which its successor (a redeploy) owns
- * or which went with the deleted node.
+ * or which went with the deleted node. With a shared (PostgreSQL) audit store the timed poll runs
+ * on the lease holder only, its watermark in the store (shared/use-election.ts); an
+ * orders-modified msg on a standby is forwarded: the holder polls and sends the orders.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { PollLoop } from '../core/poll-loop';
 import { reportHealth } from '../console/health-registry';
 import { pollerReport } from '../console/poller-health';
 import { stateFile } from '../core/state-file';
-import type { Watermark, WatermarkData } from '../core/watermark';
+import type { Watermark, WatermarkData, WatermarkStore } from '../core/watermark';
+import { commonText } from '../shared/i18n';
 import { useAudit } from '../shared/use-audit';
+import { useElection } from '../shared/use-election';
 import { failMessage, handleInput, userDir, type Msg } from '../shared/red';
 import { bool, number } from '../shared/settings';
 import type { ResourcePage } from './client';
@@ -69,19 +73,39 @@ export = function (RED: NodeAPI): void {
     if (def.storeId?.trim()) filters.storeId = def.storeId.trim();
     if (def.orderStatus?.trim()) filters.orderStatus = def.orderStatus.trim();
 
-    const getWatermark = (): Watermark => {
-      watermark ??= createOrderWatermark({
-        store: {
-          read: () => state.read(),
-          write: (d) => {
-            if (!closed) state.write(d);
-          },
-        },
+    const fileStore: WatermarkStore = {
+      read: () => state.read(),
+      write: (d) => {
+        if (!closed) state.write(d);
+      },
+    };
+    const newWatermark = (store: WatermarkStore): Watermark =>
+      createOrderWatermark({
+        store,
         overlapMs: number(def.overlapMinutes, DEFAULT_OVERLAP_MS / 60_000, { min: 0 }) * 60_000,
         initial,
       });
+    const getWatermark = (): Watermark => {
+      watermark ??= newWatermark(fileStore);
       return watermark;
     };
+    // a reset asked for on a shared store: applied by the holder to the watermark it loads
+    let pendingReset: string | undefined;
+    const election =
+      operation === 'orders-modified'
+        ? useElection({
+            RED,
+            node,
+            audit,
+            kind: 'shipstation-fetch',
+            scope: JSON.stringify(filters),
+            board: status,
+            onRequest: (request) => {
+              if (request.reset) pendingReset = request.reset;
+              loop.poll(timedTarget()).catch((err: unknown) => loopFailed(err));
+            },
+          })
+        : undefined;
 
     /** One record out: msg built, mapped, audited, sent (or reported when its mapping fails). */
     const emit = async (
@@ -108,29 +132,49 @@ export = function (RED: NodeAPI): void {
       });
     };
 
+    const timedTarget = (): PollTarget => ({ base: () => ({}), send: (m) => node.send(m) });
+    const loopFailed = (err: unknown): void => {
+      const msg: Json = {};
+      status.set({ fill: 'red', shape: 'ring', text: RED._('shipstation-fetch.status.pollFailed') });
+      node.error(failMessage(msg as Msg, err, 'shipstation'), msg);
+    };
     const loop = new PollLoop<PollTarget>({
       intervalMs,
       run: async (target, signal) => {
+        let current = getWatermark();
+        const shared = election?.lease && election.state ? { lease: election.lease, state: election.state } : undefined;
+        if (shared) {
+          await shared.lease.check();
+          const fence = shared.lease.fence();
+          if (!fence) return;
+          const loaded = await shared.state.load(fence);
+          current = newWatermark(loaded.store);
+          // after a takeover: what the dead holder sent on but may not have finished comes out again
+          if (loaded.catchUpFrom && !pendingReset) current.reset(loaded.catchUpFrom);
+          if (pendingReset) current.reset(pendingReset);
+          pendingReset = undefined;
+        }
         status.set({ fill: 'blue', shape: 'dot', text: RED._('shipstation-fetch.status.polling') });
         const result = await pollModifiedOrders({
           client,
-          watermark: getWatermark(),
+          watermark: current,
           filters,
-          emit: (order) => emit(target.base(), order, 'v1', 'orders', target.send),
+          // a holder whose watermark write was refused (lease lost) sends nothing more
+          emit: async (order) => {
+            await shared?.state.settle();
+            await emit(target.base(), order, 'v1', 'orders', target.send);
+          },
           signal,
         });
+        await shared?.state.settle();
         status.set({
           fill: 'green',
           shape: 'dot',
           text: RED._('shipstation-fetch.status.polled', { emitted: result.emitted, fetched: result.fetched }),
         });
       },
-      timedContext: () => ({ base: () => ({}), send: (m) => node.send(m) }),
-      onTimedError: (err) => {
-        const msg: Json = {};
-        status.set({ fill: 'red', shape: 'ring', text: RED._('shipstation-fetch.status.pollFailed') });
-        node.error(failMessage(msg as Msg, err, 'shipstation'), msg);
-      },
+      timedContext: timedTarget,
+      onTimedError: loopFailed,
     });
     if (operation === 'orders-modified') {
       const onStart = bool(def.pollOnStart, true);
@@ -157,11 +201,25 @@ export = function (RED: NodeAPI): void {
       };
       const sendOne = (m: NodeMessage): void => send(m);
       try {
-        if (msg.reset === true && op === 'orders-modified') {
-          getWatermark().reset(typeof input.initial === 'string' ? input.initial : initial);
-        }
+        const resetTo =
+          msg.reset === true && op === 'orders-modified'
+            ? typeof input.initial === 'string'
+              ? input.initial
+              : initial
+            : undefined;
         const plan = planFetch(op, input);
         let count = 0;
+        if (plan.kind === 'poll' && election?.state && election.lease && !election.lease.leader) {
+          // a standby: the holder polls at its next lease tick and sends the orders itself
+          await election.state.forward({ reset: resetTo });
+          status.set({ fill: 'grey', shape: 'ring', text: commonText(RED, 'status.standbyForwarded') });
+          done();
+          return;
+        }
+        if (resetTo !== undefined) {
+          if (election?.lease) pendingReset = resetTo;
+          else getWatermark().reset(resetTo);
+        }
         if (plan.kind === 'poll') {
           await loop.poll({ base, send: sendOne });
         } else if (plan.kind === 'get') {
@@ -218,7 +276,7 @@ export = function (RED: NodeAPI): void {
     node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
       unreport();
-      const stopped = loop.close();
+      const stopped = loop.close().then(() => election?.close());
       const released = ctx.release();
       if (removed) {
         try {

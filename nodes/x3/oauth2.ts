@@ -12,10 +12,15 @@ import type { TokenGrant } from '../core/token-cache';
 
 export interface RefreshTokenStore {
   /** The refresh token to use now. */
-  read(): string | undefined;
+  read(): string | undefined | Promise<string | undefined>;
   /** Keep the token the server just issued (rotation). */
-  write(token: string): void;
+  write(token: string): void | Promise<void>;
   remove(): void;
+  /**
+   * Runs one refresh (read, exchange, write) alone across every process sharing the token: the
+   * token rotates on each use, so two instances refreshing with the same one would lose it.
+   */
+  exclusive?<T>(refresh: () => Promise<T>): Promise<T>;
 }
 
 export interface PersistedRefreshToken {
@@ -85,7 +90,12 @@ export function oauthErrorText(body: unknown): string | undefined {
 
 /** Exchanges the current refresh token for an access token and stores the rotated refresh token. */
 export async function refreshAccessToken(options: OAuth2RefreshOptions): Promise<TokenGrant> {
-  const refreshToken = options.store.read();
+  const { store } = options;
+  return store.exclusive ? store.exclusive(() => refreshOnce(options)) : refreshOnce(options);
+}
+
+async function refreshOnce(options: OAuth2RefreshOptions): Promise<TokenGrant> {
+  const refreshToken = await options.store.read();
   if (!refreshToken) {
     throw new ValidationError(
       'x3',
@@ -134,7 +144,7 @@ export async function refreshAccessToken(options: OAuth2RefreshOptions): Promise
     });
   }
   if (typeof body.refresh_token === 'string' && body.refresh_token && body.refresh_token !== refreshToken) {
-    options.store.write(body.refresh_token);
+    await options.store.write(body.refresh_token);
   }
   const expiresIn = Number(body.expires_in);
   return {

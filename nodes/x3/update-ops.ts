@@ -265,7 +265,7 @@ async function updateItem(ctx: UpdateContext, key: string, item: Item): Promise<
       field: t.field,
       current: current[t.field],
       desired: value,
-      lastWritten: ctx.lastWritten.get(id),
+      lastWritten: await ctx.lastWritten.get(id),
       mode: t.mode,
       separator: t.separator,
     });
@@ -275,7 +275,7 @@ async function updateItem(ctx: UpdateContext, key: string, item: Item): Promise<
     } else {
       delete desired[t.field];
       // X3 holds exactly what we meant to write (a replay after a crash): it is ours now.
-      if (decision.value === value) ctx.lastWritten.set(id, decision.value);
+      if (decision.value === value) await ctx.lastWritten.set(id, decision.value);
     }
   }
   if (settings.status?.field) {
@@ -296,7 +296,7 @@ async function updateItem(ctx: UpdateContext, key: string, item: Item): Promise<
       field,
       current: current[field],
       desired: value,
-      lastWritten: ctx.lastWritten.get(id),
+      lastWritten: await ctx.lastWritten.get(id),
       mode: 'replace',
       separator: '',
     });
@@ -305,7 +305,7 @@ async function updateItem(ctx: UpdateContext, key: string, item: Item): Promise<
       labelTracked = { id, value: decision.value };
     } else {
       delete desired[field];
-      if (decision.value === value) ctx.lastWritten.set(id, decision.value);
+      if (decision.value === value) await ctx.lastWritten.set(id, decision.value);
     }
   }
 
@@ -339,8 +339,8 @@ async function updateItem(ctx: UpdateContext, key: string, item: Item): Promise<
     messages.push(...result.messages);
     record = Object.keys(result.record).length ? { ...result.record, ...viaRun } : { ...record, ...changes };
   }
-  if (tracked) ctx.lastWritten.set(tracked.id, tracked.value);
-  if (labelTracked) ctx.lastWritten.set(labelTracked.id, labelTracked.value);
+  if (tracked) await ctx.lastWritten.set(tracked.id, tracked.value);
+  if (labelTracked) await ctx.lastWritten.set(labelTracked.id, labelTracked.value);
   if (label && labelView) messages.push(...(await attachLabel(ctx, key, labelView)));
   return { key, record, changed: [...Object.keys(viaRun), ...Object.keys(changes)], messages };
 }
@@ -357,10 +357,10 @@ async function attachLabel(
   const sub = ctx.settings.label?.subprogram;
   if (!sub?.publication) return [];
   const id = lastWrittenId(ctx.gateway.folder, ctx.def.name, key, `run:${sub.publication}`);
-  if (ctx.lastWritten.get(id) === view.label.path) return [];
+  if ((await ctx.lastWritten.get(id)) === view.label.path) return [];
   const fields = renderMapping(sub.parameters, view) as X3Record;
   const ran = await ctx.gateway.runSubprogram(sub.publication, sub.group, fields);
-  ctx.lastWritten.set(id, view.label.path);
+  await ctx.lastWritten.set(id, view.label.path);
   return ran.messages;
 }
 

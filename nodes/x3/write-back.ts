@@ -80,12 +80,39 @@ export function decideWriteBack(input: WriteBackInput): WriteBackDecision {
 
 /** What this node wrote last, per (folder, entity, key, field); survives restarts. */
 export interface LastWrittenStore {
-  get(id: string): string | undefined;
-  set(id: string, value: string): void;
+  get(id: string): string | undefined | Promise<string | undefined>;
+  set(id: string, value: string): void | Promise<void>;
   /** Forget everything (the node was deleted). */
   remove(): void;
   /** Release open files (the node is closing). */
   close(): void;
+}
+
+/**
+ * The LastWrittenStore of an x3-update node run by several instances on a shared store: what any
+ * instance wrote, as named state (`x3-update:<node id>:lw:<id>`), so an instance does not take
+ * another's write for a user's edit. Purged with the audit trail's retention.
+ */
+export function sharedLastWrittenStore(
+  store: { readState(name: string): Promise<unknown>; writeState(name: string, value: unknown): Promise<void> },
+  nodeId: string,
+): LastWrittenStore {
+  const name = (id: string): string => `x3-update:${nodeId}:lw:${id}`;
+  return {
+    async get(id) {
+      const v = await store.readState(name(id));
+      return typeof v === 'string' ? v : undefined;
+    },
+    async set(id, value) {
+      await store.writeState(name(id), value);
+    },
+    remove() {
+      // the other instances still run the node: its entries go with the retention
+    },
+    close() {
+      // nothing held open: the store is the audit-config's
+    },
+  };
 }
 
 export function lastWrittenId(folder: string, entity: string, key: string, field: string): string {

@@ -20,7 +20,9 @@ import { findConfig } from '../shared/use-config';
 import { X3_CONFIG, X3_CONFIG_TYPE, type X3ConfigApi } from './config-api';
 import { X3Connection } from './connection';
 import type { EntityReport } from './field-resolution';
-import { fileRefreshTokenStore, type PersistedRefreshToken } from './oauth2';
+import { fileRefreshTokenStore, type PersistedRefreshToken, type RefreshTokenStore } from './oauth2';
+import { sharedRefreshTokenStore } from './shared-refresh-token';
+import { sharedStoreVia } from '../shared/shared-store-via';
 import { credentialKeysOf, missingX3Settings, parseX3Settings, secretScopeOf, type X3Credentials } from './settings';
 
 type X3ConfigDef = NodeDef & Record<string, unknown>;
@@ -39,6 +41,19 @@ function refreshTokenFile(RED: NodeAPI, id: string) {
 }
 
 export = function (RED: NodeAPI): void {
+  /** The rotated refresh token: a file of this instance, or sealed in the shared store (shared-refresh-token.ts). */
+  function refreshTokenStoreOf(id: string, shareVia: unknown, creds: X3Credentials): RefreshTokenStore {
+    const shared = typeof shareVia === 'string' && creds.clientSecret ? sharedStoreVia(RED, shareVia) : undefined;
+    if (!shared) return fileRefreshTokenStore(refreshTokenFile(RED, id), creds.refreshToken);
+    return sharedRefreshTokenStore({
+      store: shared.store,
+      owner: shared.owner,
+      configId: id,
+      configured: creds.refreshToken,
+      clientSecret: creds.clientSecret as string,
+    });
+  }
+
   function X3ConfigNode(this: ConfigInstance, def: X3ConfigDef): void {
     RED.nodes.createNode(this, def);
     // the node is handed to helpers (status board, config users) and captured by callbacks
@@ -58,7 +73,7 @@ export = function (RED: NodeAPI): void {
         connection = new X3Connection({
           settings,
           credentials: creds,
-          refreshTokenStore: fileRefreshTokenStore(refreshTokenFile(RED, node.id), creds.refreshToken),
+          refreshTokenStore: refreshTokenStoreOf(node.id, def.shareVia, creds),
           retry: retrySetting(RED),
           warn: (text) => node.warn(text),
         });

@@ -3,7 +3,9 @@
  * any input msg, never two polls at once. Paging streams page by page; the watermark (core
  * Watermark in a state file keyed by node id) moves only after a page's records were sent.
  * Closing aborts the running poll: a closed instance sends nothing more and never writes the
- * watermark file, which its successor (a redeploy) already owns.
+ * watermark file, which its successor (a redeploy) already owns. With a shared (PostgreSQL)
+ * audit store, only the holder of the poller's lease polls and the watermark lives in the store
+ * (shared/use-election.ts); the others are on standby.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { toErrorInfo } from '../core/errors';
@@ -16,6 +18,7 @@ import { shortTime } from '../shared/node-status';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
 import { bool, number } from '../shared/settings';
 import { useAudit } from '../shared/use-audit';
+import { useElection } from '../shared/use-election';
 import { useTokenConfig } from '../shared/use-token-config';
 import { X3_CONFIG } from './config-api';
 import type { EntityDefinition } from './entities';
@@ -98,12 +101,32 @@ export = function (RED: NodeAPI): void {
       },
     };
     let watermark: Watermark;
+    // a reset asked for on a shared store: applied by the holder to the watermark it loads
+    let pendingReset: string | undefined;
+    const election = useElection({
+      RED,
+      node,
+      audit,
+      kind: 'x3-poll',
+      scope,
+      board,
+      onRequest: (request) => {
+        if (request.reset) pendingReset = request.reset;
+        loop.poll().catch((err: unknown) => node.error(failMessage({} as Msg, err, 'x3')));
+      },
+    });
     try {
       if (initial !== 'source' && initial !== 'all') toEpochMs(initial);
-      watermark = new Watermark({ store, overlapMs, initial });
+      // with a shared store the holder loads the stored watermark before each poll
+      watermark = new Watermark({
+        store: election.lease ? { read: () => undefined, write: () => undefined } : store,
+        overlapMs,
+        initial,
+      });
     } catch (err) {
       board.set({ fill: 'red', shape: 'ring', text: commonText(RED, 'status.configurationError') });
       node.error(RED._('x3-poll.errors.settings', { error: (err as Error).message }));
+      void election.close();
       void ctx.release();
       return;
     }
@@ -153,6 +176,18 @@ export = function (RED: NodeAPI): void {
       intervalMs,
       maxBackoffMs: MAX_BACKOFF_MS,
       run: async (_context, signal) => {
+        const { lease, state } = election;
+        if (lease && state) {
+          const grant = await lease.check();
+          const fence = lease.fence();
+          if (!grant || !fence) return;
+          const loaded = await state.load(fence);
+          watermark = new Watermark({ store: loaded.store, overlapMs, initial });
+          // after a takeover: what the dead holder sent on but may not have finished comes out again
+          if (loaded.catchUpFrom && !pendingReset) watermark.reset(loaded.catchUpFrom);
+          if (pendingReset) watermark.reset(pendingReset);
+          pendingReset = undefined;
+        }
         board.set({ fill: 'blue', shape: 'dot', text: RED._('x3-poll.status.polling') });
         // the entity as this X3 names it (discovered once per deploy, again after a mismatch)
         const resolved = await conn.resolve(entity);
@@ -163,9 +198,14 @@ export = function (RED: NodeAPI): void {
           pageSize,
           filter,
           withLines,
-          emit: sendRecords,
+          // a holder whose watermark write was refused (lease lost) sends no further page
+          emit: async (records) => {
+            await state?.settle();
+            await sendRecords(records);
+          },
           signal,
         });
+        await state?.settle();
         board.set({
           fill: 'green',
           shape: 'dot',
@@ -190,16 +230,27 @@ export = function (RED: NodeAPI): void {
 
     node.on('input', (msg: Msg, _send: SendFn, done: DoneFn) => {
       const reset = msg.reset;
+      let resetTo: string | undefined;
       if (typeof reset === 'string' && reset.trim()) {
         try {
           const to = reset.trim() === 'now' ? 'source' : reset.trim();
           if (to !== 'source' && to !== 'all') toEpochMs(to);
-          watermark.reset(to);
+          resetTo = to;
+          if (!election.lease) watermark.reset(to);
         } catch (err) {
           done(failMessage(msg, new Error(RED._('x3-poll.errors.reset', { error: (err as Error).message })), 'x3'));
           return;
         }
       }
+      if (election.lease && election.state && !election.lease.leader) {
+        // a standby: the holder polls for it at its next lease tick
+        election.state.forward({ reset: resetTo }).then(
+          () => done(),
+          (err: unknown) => done(failMessage(msg, err, 'x3')),
+        );
+        return;
+      }
+      if (election.lease && resetTo) pendingReset = resetTo;
       loop.poll().then(
         () => done(),
         (err: unknown) => done(failMessage(msg, err, 'x3')),
@@ -213,7 +264,7 @@ export = function (RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
       unreport();
-      const stopped = loop.close();
+      const stopped = loop.close().then(() => election.close());
       const released = ctx.release();
       void Promise.all([stopped, released]).then(() => {
         board.clear();

@@ -28,7 +28,7 @@ import {
   type UpdateOperation,
   type UpdateSettings,
 } from './update-ops';
-import { fileLastWrittenStore } from './write-back';
+import { fileLastWrittenStore, sharedLastWrittenStore } from './write-back';
 
 interface UpdateDef extends NodeDef {
   server?: string;
@@ -143,7 +143,11 @@ export = function (RED: NodeAPI): void {
       'x3-update-writeback',
       node.id,
     );
-    const lastWritten = fileLastWrittenStore(lastWrittenFile);
+    // several instances on a shared store: what any of them wrote back counts as ours
+    const sharedStore = audit.config ? audit.available() : undefined;
+    const lastWritten = sharedStore?.shared
+      ? sharedLastWrittenStore(sharedStore, node.id)
+      : fileLastWrittenStore(lastWrittenFile);
 
     const ledger = (): LedgerAccess | undefined => {
       if (settings.operation !== 'create' && settings.operation !== 'upsert') return undefined;

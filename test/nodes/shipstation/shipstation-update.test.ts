@@ -108,7 +108,8 @@ describe('shipstation-update node', function () {
   it('refuses to mark an order shipped when its audit-config cannot open the ledger: nothing is sent', async () => {
     const open = sim.createOrder(importedOrder('X3-103'));
     const broken = flow({ operation: 'markShipped' }).map((n) =>
-      n.id === 'audit' ? { ...n, path: undefined, backend: 'postgres', connection: 'postgres://x' } : n,
+      // a PostgreSQL store without a connection string cannot be opened at all
+      n.id === 'audit' ? { ...n, path: undefined, backend: 'postgres', connection: '' } : n,
     );
     await helper.load(modules, broken, credentials());
     const caught = collect(helper.getNode('caught'), 1);
@@ -116,6 +117,21 @@ describe('shipstation-update node', function () {
     helper.getNode('up').receive({ payload: body });
     const [msg] = await caught;
     assert.equal((msg.error as Json).code, 'LEDGER_UNAVAILABLE', JSON.stringify(msg.error));
+    assert.equal(writes().filter((w) => w.includes('markasshipped')).length, 0, 'no fulfilment without the ledger');
+    assert.equal(sim.state.store.orders.get(open.orderId)?.orderStatus, 'awaiting_shipment');
+  });
+
+  it('refuses to mark an order shipped while its PostgreSQL ledger is unreachable: the claim fails, nothing is sent', async () => {
+    const open = sim.createOrder(importedOrder('X3-104'));
+    const down = flow({ operation: 'markShipped' }).map((n) =>
+      n.id === 'audit' ? { ...n, path: undefined, backend: 'postgres', connection: 'postgres://u@127.0.0.1:1/db' } : n,
+    );
+    await helper.load(modules, down, credentials());
+    const caught = collect(helper.getNode('caught'), 1);
+    const body = { orderId: open.orderId, carrierCode: 'usps', trackingNumber: '9400TEST', shipDate: '2026-11-02' };
+    helper.getNode('up').receive({ payload: body });
+    const [msg] = await caught;
+    assert.equal((msg.error as Json).code, 'ECONNREFUSED', JSON.stringify(msg.error));
     assert.equal(writes().filter((w) => w.includes('markasshipped')).length, 0, 'no fulfilment without the ledger');
     assert.equal(sim.state.store.orders.get(open.orderId)?.orderStatus, 'awaiting_shipment');
   });

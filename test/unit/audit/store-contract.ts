@@ -506,6 +506,138 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
       });
     });
 
+    describe('leases and fenced state', () => {
+      const lost = (err: unknown): boolean => (err as { code?: string }).code === 'LEASE_LOST';
+
+      it('one holder at a time; renewals keep the epoch; after expiry the next holder gets epoch + 1', async () => {
+        const a = await openStore('lease');
+        const b = await openStore('lease');
+        const first = await a.acquireLease('x3-poll:n1', 'A', 30_000);
+        assert.deepEqual(first, {
+          name: 'x3-poll:n1',
+          owner: 'A',
+          epoch: 1,
+          expiresAt: '2025-03-01T12:00:30.000Z',
+        });
+        assert.equal(await b.acquireLease('x3-poll:n1', 'B', 30_000), undefined);
+        clock.advance(20_000);
+        assert.equal((await a.acquireLease('x3-poll:n1', 'A', 30_000))?.epoch, 1, 'a renewal');
+        clock.advance(29_999);
+        assert.equal(await b.acquireLease('x3-poll:n1', 'B', 30_000), undefined, 'renewed: not expired yet');
+        clock.advance(1);
+        const taken = await b.acquireLease('x3-poll:n1', 'B', 30_000);
+        assert.equal(taken?.owner, 'B');
+        assert.equal(taken?.epoch, 2);
+        assert.equal(await a.acquireLease('x3-poll:n1', 'A', 30_000), undefined);
+        assert.ok(await a.acquireLease('other', 'A', 30_000), 'leases are independent');
+      });
+
+      it('of concurrent candidates exactly one becomes leader', async () => {
+        const a = await openStore('lease');
+        const b = await openStore('lease');
+        const grants = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).acquireLease('poll', `owner-${i}`, 30_000)),
+        );
+        assert.equal(grants.filter(Boolean).length, 1);
+      });
+
+      it('a fenced write from a leader that lost its lease is refused; the new leader writes', async () => {
+        const a = await openStore('lease');
+        const b = await openStore('lease');
+        const ga = await a.acquireLease('poll', 'A', 30_000);
+        assert.ok(ga);
+        const fenceA = { lease: 'poll', owner: 'A', epoch: ga.epoch };
+        await a.writeState('wm', { position: 1 }, fenceA);
+        assert.deepEqual(await b.readState('wm'), { position: 1 });
+        clock.advance(30_000);
+        await assert.rejects(a.writeState('wm', { position: 2 }, fenceA), lost, 'expired: refused even untaken');
+        const gb = await b.acquireLease('poll', 'B', 30_000);
+        assert.ok(gb);
+        await b.writeState('wm', { position: 3 }, { lease: 'poll', owner: 'B', epoch: gb.epoch });
+        await assert.rejects(a.writeState('wm', { position: 4 }, fenceA), lost);
+        // the old holder taking it back later is a new epoch: its old fence stays refused
+        clock.advance(30_000);
+        const again = await a.acquireLease('poll', 'A', 30_000);
+        assert.equal(again?.epoch, 3);
+        await assert.rejects(a.writeState('wm', { position: 5 }, fenceA), lost);
+        assert.deepEqual(await a.readState('wm'), { position: 3 });
+      });
+
+      it('a released lease is free at once for another owner', async () => {
+        const a = await openStore('lease');
+        const g = await a.acquireLease('poll', 'A', 30_000);
+        assert.ok(g);
+        await a.releaseLease('poll', 'B', g.epoch);
+        assert.equal(await a.acquireLease('poll', 'B', 30_000), undefined, 'only the holder releases');
+        await a.releaseLease('poll', 'A', g.epoch);
+        assert.equal((await a.acquireLease('poll', 'B', 30_000))?.epoch, 2);
+      });
+
+      it('unfenced state is read back after a reopen; missing state is undefined', async () => {
+        const a = await openStore('state');
+        assert.equal(await a.readState('nothing'), undefined);
+        await a.writeState('journal', { last: ['SDH1', 'T1'] });
+        await a.close();
+        const again = await openStore('state');
+        assert.deepEqual(await again.readState('journal'), { last: ['SDH1', 'T1'] });
+        await assert.rejects(again.writeState('', 1), /name/);
+        await assert.rejects(again.acquireLease('x', 'A', 0), /ttl/);
+      });
+    });
+
+    describe('shared request budgets', () => {
+      it('instances taking from one budget at once never exceed it in any sliding window', async () => {
+        const a = await openStore('budget');
+        const b = await openStore('budget');
+        const limits = { max: 10, windowMs: 1000 };
+        const t0 = 1_000_000;
+        const first = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).takeBudget('fedex.tx:acct', limits, 3, t0)),
+        );
+        assert.equal(
+          first.reduce((n, r) => n + r.granted, 0),
+          10,
+          'ten of the 24 asked for',
+        );
+        const refused = first.filter((r) => r.granted === 0);
+        assert.ok(refused.length > 0 && refused.every((r) => r.waitMs === 1000));
+        assert.deepEqual(await a.takeBudget('fedex.tx:acct', limits, 1, t0 + 999), { granted: 0, waitMs: 1 });
+        assert.deepEqual(await b.takeBudget('fedex.tx:acct', limits, 20, t0 + 1000), { granted: 10, waitMs: 0 });
+        assert.deepEqual(await a.takeBudget('other', limits, 1, t0 + 1000), { granted: 1, waitMs: 0 });
+        await assert.rejects(a.takeBudget('x', { max: 0, windowMs: 1 }, 1, t0), /max/);
+      });
+    });
+
+    describe('inbox claims', () => {
+      it("one instance at a time applies a pending event; a dead holder's claim runs out; settled events are not claimed", async () => {
+        const a = await openStore('inbox');
+        const b = await openStore('inbox');
+        await a.inboxAdd('fedex-webhook:n1', [
+          { eventId: 'e1', payload: { n: 1 } },
+          { eventId: 'e2', payload: { n: 2 } },
+        ]);
+        const [ca, cb] = await Promise.all([
+          a.inboxClaim('fedex-webhook:n1', 'e1', 'A', 60_000),
+          b.inboxClaim('fedex-webhook:n1', 'e1', 'B', 60_000),
+        ]);
+        assert.equal([ca, cb].filter(Boolean).length, 1, 'exactly one claim granted');
+        const [winner, loser] = ca ? ['A', 'B'] : ['B', 'A'];
+        assert.equal(await a.inboxClaim('fedex-webhook:n1', 'e1', winner, 60_000), true, 'the holder renews');
+        clock.advance(59_999);
+        assert.equal(await b.inboxClaim('fedex-webhook:n1', 'e1', loser, 60_000), false);
+        clock.advance(1);
+        assert.equal(await b.inboxClaim('fedex-webhook:n1', 'e1', loser, 60_000), true, 'after the holder died');
+        await b.inboxSettle('fedex-webhook:n1', 'e1', 'applied');
+        clock.advance(3_600_000);
+        assert.equal(await a.inboxClaim('fedex-webhook:n1', 'e1', 'A', 60_000), false, 'settled');
+        assert.equal(await a.inboxClaim('fedex-webhook:n1', 'nope', 'A', 60_000), false, 'unknown');
+        assert.deepEqual(
+          (await b.inboxPending('fedex-webhook:n1', 10)).map((e) => e.eventId),
+          ['e2'],
+        );
+      });
+    });
+
     describe('purgeBefore', () => {
       it('deletes entries older than the cutoff and their tracking links, keeps newer ones', async () => {
         const store = await openStore();

@@ -5,7 +5,6 @@ import { join } from 'path';
 import {
   DEFAULT_AUDIT_DB_FILE,
   PG_MISSING_MESSAGE,
-  PG_NOT_AVAILABLE_MESSAGE,
   acquireAuditStore,
   openSqliteHandles,
   resolveSqlitePath,
@@ -66,11 +65,12 @@ describe('audit store factory', () => {
     await c.close();
   });
 
-  it('postgres: asks for pg when it is missing, says it is not available otherwise', () => {
+  it('postgres: asks for pg when it is missing, and for a connection string', () => {
     assert.throws(
       () =>
         acquireAuditStore({
           backend: 'postgres',
+          connection: 'postgres://u@h/db',
           loadModule: () => {
             throw new Error("Cannot find module 'pg'");
           },
@@ -78,8 +78,13 @@ describe('audit store factory', () => {
       (err: Error) => err.message === PG_MISSING_MESSAGE,
     );
     assert.throws(
-      () => acquireAuditStore({ backend: 'postgres', loadModule: () => ({}) }),
-      (err: Error) => err.message === PG_NOT_AVAILABLE_MESSAGE,
+      () => acquireAuditStore({ backend: 'postgres', connection: 'postgres://u@h/db', loadModule: () => ({}) }),
+      (err: Error) => err.message.startsWith(PG_MISSING_MESSAGE),
+    );
+    assert.throws(() => acquireAuditStore({ backend: 'postgres', connection: ' ' }), /needs a connection string/);
+    assert.throws(
+      () => acquireAuditStore({ backend: 'postgres', connection: 'postgres://u@h/db', schema: 'a;drop' }),
+      /plain identifier/,
     );
     assert.throws(() => acquireAuditStore({ backend: 'mongo' as never }), /unknown audit store backend/);
   });
