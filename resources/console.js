@@ -364,8 +364,76 @@
     data.refused.forEach(function (e) {
       entryRow(e, {}).appendTo(refused);
     });
-    // Adopted shipments without label bytes (label reprint/download) plug in here.
-    $('<div id="sx3s-attention-extra">').appendTo(body);
+    renderAdopted($('<div id="sx3s-attention-extra">').appendTo(body));
+  }
+
+  /** The label admin routes of the selected audit-config (nodes/audit/label-routes.ts). */
+  function labelsBase() {
+    return 'sage-x3-shipping/labels/' + encodeURIComponent(state.configId) + '/';
+  }
+
+  /** Shipments adopted after a lost answer: FedEx gives no label bytes again, so the operator may cancel and ship again. */
+  function renderAdopted(box) {
+    getJSON(labelsBase() + 'adopted', { limit: 100 }).then(
+      function (res) {
+        var list = (res && res.shipments) || [];
+        var sec = section('Adopted shipments without a label', list.length, 'sx3s-adopted').appendTo(box);
+        list.forEach(function (s) {
+          var row = $('<div class="sx3s-ledger">').attr('data-key', s.key).appendTo(sec);
+          var head = $('<div class="sx3s-entry-head">').appendTo(row);
+          text('span', 'sx3s-status sx3s-status-adopted', 'adopted').appendTo(head);
+          var what = keyOf(s.correlation) || s.documentNumber || s.key;
+          text('span', 'sx3s-key', ' ' + what).appendTo(head);
+          if (canResolve()) {
+            button('Cancel and ship again…', 'sx3s-reship', function () {
+              confirmThen(
+                'Cancel ' +
+                  $('<span>')
+                    .text((s.trackingNumbers || []).join(', ') || s.key)
+                    .html() +
+                  ' at FedEx and ship ' +
+                  $('<span>').text(what).html() +
+                  ' again?<br><b>This buys a new label.</b> The old shipment is cancelled and voided first; ' +
+                  'if the cancel fails nothing is shipped.',
+                'Cancel and ship again',
+                function () {
+                  postJSON(labelsBase() + 'adopted/reship', { key: s.key }).then(function () {
+                    say('Cancelled and shipped again: ' + what, 'success');
+                    refresh();
+                  }, notifyFail('Cancel and ship again'));
+                },
+              );
+            }).appendTo($('<span class="sx3s-actions">').appendTo(head));
+          }
+          text('div', 'sx3s-entry-detail', when(s.updatedAt)).appendTo(row);
+        });
+      },
+      function (xhr) {
+        text('div', 'sx3s-note', 'Adopted shipments: ' + failText(xhr)).appendTo(box);
+      },
+    );
+  }
+
+  /** Download and reprint of a stored label, for a succeeded shipment's tracking numbers. */
+  function labelActions(ledger, trackingNumbers) {
+    var box = $('<div class="sx3s-label-actions">');
+    trackingNumbers.forEach(function (tn) {
+      var q = $.param({ key: ledger.key, trackingNumber: tn });
+      $('<a class="sx3s-label-download" target="_blank" rel="noopener">')
+        .attr('href', labelsBase() + 'file?' + q)
+        .text('Label ' + tn)
+        .appendTo(box);
+      if (canResolve()) {
+        button('Reprint', 'sx3s-reprint', function () {
+          confirmThen('Print the label of ' + $('<span>').text(tn).html() + ' once more?', 'Reprint', function () {
+            postJSON(labelsBase() + 'reprint', { key: ledger.key, trackingNumber: tn }).then(function () {
+              say('Sent to the printer: ' + tn, 'success');
+            }, notifyFail('Reprint'));
+          });
+        }).appendTo(box);
+      }
+    });
+    return box;
   }
 
   function renderActivity() {
@@ -502,6 +570,17 @@
             'sx3s-ledger-state',
             'ledger ' + l.operation + ': ' + l.state + ' (' + l.attempts + ' attempts)',
           ).appendTo(out);
+          var shipped = l.system === 'fedex' && l.operation === 'ship.create' && l.state === 'succeeded';
+          var p = shipped && l.result && l.result.payload;
+          // as fedex/ship-ledger.ts storedTrackingNumbers reads a stored shipment
+          var numbers = !p
+            ? []
+            : Array.isArray(p.trackingNumbers)
+              ? p.trackingNumbers
+              : p.masterTrackingNumber
+                ? [p.masterTrackingNumber]
+                : [];
+          if (numbers.length && !l.result.adopted) labelActions(l, numbers).appendTo(out);
         });
         tl.entries.forEach(function (e) {
           entryRow(e, { replay: e.status === 'failed' }).appendTo(out);

@@ -183,6 +183,24 @@ describe('browser: the operator console (X3 shipping tab)', function () {
     });
     await page.locator(`#sx3s-unknown .sx3s-ledger[data-key="${key}"]`).waitFor({ state: 'detached' });
 
+    // the Timeline of the replayed delivery offers its stored label: Reprint prints it once more
+    const printer = env.sims.printer;
+    const [labelled] = (await x3Records(env.sims.x3.url, 'salesDelivery')).filter((d) => d.SDHNUM === failedKey);
+    const tracking = String(labelled.YTRACKNUM).split(',')[0];
+    const jobsOf = () => printer.jobs().filter((j) => j.complete && j.text.includes(tracking)).length;
+    const printedBefore = jobsOf();
+    await page.click('.sx3s-nav [data-view="timeline"]');
+    await page.fill('.sx3s-timeline-value', failedKey);
+    await page.click('.sx3s-timeline-go');
+    const reprint = page.locator('.sx3s-label-actions .sx3s-reprint').first();
+    await reprint.waitFor({ timeout: 30_000 });
+    assert.ok(await page.locator('.sx3s-label-download').first().getAttribute('href'));
+    await reprint.click();
+    await page.locator('.sx3s-confirm').click();
+    await waitFor('the reprint at the printer', async () => jobsOf() === printedBefore + 1 || undefined);
+    const reprints = await env.audit({ operation: 'label.reprint' });
+    assert.equal(reprints.entries.length, 1, 'the reprint is in the audit trail');
+
     // Activity finds the document; Health lists the config nodes and the poller
     await page.click('.sx3s-nav [data-view="activity"]');
     await page.fill('.sx3s-search', unknownKey);
@@ -259,9 +277,15 @@ describe('browser: the operator console (X3 shipping tab)', function () {
       await page.click('a[href="#red-ui-clipboard-dialog-import-tab-examples"]');
       const lib = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
       const folder = lib.locator('.red-ui-treeList-label', { hasText: pkg.name });
-      if (!(await lib.locator('.red-ui-treeList-label', { hasText: file.replace(/\.json$/, '') }).isVisible()))
-        await folder.click();
-      await lib.locator('.red-ui-treeList-label', { hasText: file.replace(/\.json$/, '') }).click();
+      const item = lib.locator('.red-ui-treeList-label', { hasText: file.replace(/\.json$/, '') });
+      await folder.waitFor();
+      // the tree keeps the package folder open between imports, once the list has been drawn
+      const shown = await item.waitFor({ state: 'visible', timeout: 3000 }).then(
+        () => true,
+        () => false,
+      );
+      if (!shown) await folder.click();
+      await item.click();
       await page.click('#red-ui-clipboard-dialog-ok');
       // the examples share their config nodes with the deployed ones: import copies of those
       const copy = page.getByRole('button', { name: 'Import copy' });
