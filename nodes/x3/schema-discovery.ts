@@ -309,9 +309,10 @@ export async function discoverGraphqlEntity(
   const mops = mnode ? await intro.type(mnode.typeName) : undefined;
   schema.mutations = mops?.fields.map((f) => f.name) ?? [];
   if (mnode && schema.mutations.length) {
-    // the name the mutations declare wins over the `<Type>_Input` convention; a user's name over both
-    const args = await intro.argumentTypes(mnode.typeName, 'data');
-    const names = [def.graphql.inputType, args.get('create'), args.get('update'), `${typeName}_Input`];
+    // the name the mutations declare wins over the `<Type>_Input` convention; a name the user set is
+    // kept even when X3 lacks it (X3's own answer then says what is wrong)
+    const args = def.graphql.inputType ? undefined : await intro.argumentTypes(mnode.typeName, 'data');
+    const names = args ? [args.get('create'), args.get('update'), `${typeName}_Input`] : [def.graphql.inputType];
     for (const name of names) {
       const input = name ? await intro.type(name) : null;
       if (!name || input?.kind !== 'INPUT_OBJECT') continue;

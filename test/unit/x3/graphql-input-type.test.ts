@@ -68,4 +68,16 @@ describe('x3: the GraphQL input type comes from the schema', () => {
     assert.equal(found?.inputType, 'BusinessPartnerCustomer_Input');
     assert.deepEqual([...(found?.inputFields ?? [])], ['code']);
   });
+
+  it('a name the user set that X3 lacks is sent as given (X3 answers what is wrong)', async () => {
+    const catalogue = builtinEntities().customer;
+    const named = { ...catalogue, graphql: { ...catalogue.graphql, inputType: 'Misspelt_Input' } };
+    const found = await discoverGraphqlEntity(new GraphqlIntrospection(run), named, 'x3');
+    assert.ok(found);
+    assert.equal(found.inputType, undefined);
+    const { def } = resolveEntity(named, { graphql: found, notDiscovered: [] }, 'graphql');
+    const { client, sent } = answering();
+    await client.create(def, { BPCNUM: 'C1' });
+    assert.match(sent[0].query, /\$data: Misspelt_Input!/);
+  });
 });
