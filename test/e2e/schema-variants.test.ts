@@ -81,7 +81,7 @@ async function clearFlows(runtime: Runtime): Promise<void> {
 async function runVariant(runtime: Runtime, variant: SchemaVariant): Promise<Outcome> {
   const sims: AllSims = await startAllSims({
     // journeys of a few seconds, so tracking (03 polled, 04 pushed) reaches "delivered"
-    fedex: { journeySeconds: 8, exceptionRate: 0, webhooks: { pollMs: 1000 } },
+    fedex: { journeySeconds: 4, exceptionRate: 0, webhooks: { pollMs: 500 } },
     // ShipStation's 40 requests per minute, on a 5-second window
     shipstation: { rateWindowMs: 5000 },
     // records stamped two hours back: pollers starting "now" see only the documents made here
