@@ -234,7 +234,10 @@ function resolveGraphql(
   dictionary: DictionarySchema[],
   report: EntityReport,
 ): EntityDefinition {
-  const out: EntityDefinition = { ...def, graphql: { ...def.graphql, package: g.package } };
+  const out: EntityDefinition = {
+    ...def,
+    graphql: { ...def.graphql, package: g.package, ...(g.inputType ? { inputType: g.inputType } : {}) },
+  };
   const claimed = new Set<string>(['_id', '_etag', '_createStamp', '_updateStamp']);
   const fields: FieldReport[] = [];
 

@@ -41,6 +41,8 @@ export interface GraphqlEntitySchema {
   lines?: { property: string; typeName: string; properties: Map<string, SchemaProperty> };
   /** Fields of the create/update input type, when X3 has mutations for the node. */
   inputFields?: Set<string>;
+  /** The input type's name, as the mutations' `data` argument declares it (reference 3.5: check introspection). */
+  inputType?: string;
   /** Mutations the node has. */
   mutations: string[];
 }
@@ -155,6 +157,26 @@ export class GraphqlIntrospection {
       });
     }
     return new Map(wanted.map((n) => [n, this.types.get(n) ?? null]));
+  }
+
+  /**
+   * The named type of argument `arg` of each field of `typeName`, by field (a mutation's `data`:
+   * its input type). Asked apart: arguments of every introspected type would multiply the answers.
+   */
+  async argumentTypes(typeName: string, arg: string): Promise<Map<string, string>> {
+    const data = await this.run(
+      `query X3Args { t: __type(name: ${JSON.stringify(typeName)}) { fields { name args { name type { ${TYPE_REF} } } } } }`,
+      {},
+    );
+    const out = new Map<string, string>();
+    const fields = isObj(data.t) && Array.isArray(data.t.fields) ? data.t.fields : [];
+    for (const f of fields) {
+      if (!isObj(f) || !Array.isArray(f.args)) continue;
+      const a = f.args.find((x) => isObj(x) && x.name === arg);
+      const t = isObj(a) ? namedType(a.type) : undefined;
+      if (t?.name) out.set(String(f.name ?? ''), t.name);
+    }
+    return out;
   }
 
   async type(name: string): Promise<IntrospectedType | null> {
@@ -286,9 +308,18 @@ export async function discoverGraphqlEntity(
   const mnode = mroot ? (await intro.type(mroot.typeName))?.fields.find((f) => f.name === def.graphql.node) : undefined;
   const mops = mnode ? await intro.type(mnode.typeName) : undefined;
   schema.mutations = mops?.fields.map((f) => f.name) ?? [];
-  if (schema.mutations.length) {
-    const input = await intro.type(def.graphql.inputType ?? `${typeName}_Input`);
-    if (input) schema.inputFields = new Set(input.inputFields.map((f) => f.name));
+  if (mnode && schema.mutations.length) {
+    // the name the mutations declare wins over the `<Type>_Input` convention; a name the user set is
+    // kept even when X3 lacks it (X3's own answer then says what is wrong)
+    const args = def.graphql.inputType ? undefined : await intro.argumentTypes(mnode.typeName, 'data');
+    const names = args ? [args.get('create'), args.get('update'), `${typeName}_Input`] : [def.graphql.inputType];
+    for (const name of names) {
+      const input = name ? await intro.type(name) : null;
+      if (!name || input?.kind !== 'INPUT_OBJECT') continue;
+      schema.inputType = name;
+      schema.inputFields = new Set(input.inputFields.map((f) => f.name));
+      break;
+    }
   }
   return schema;
 }
