@@ -19,6 +19,10 @@ import { acquireAuditStore, resolveSqlitePath, type AuditBackend } from './store
 import type { AuditStore } from './types';
 import { countingStore } from '../console/entry-metrics';
 import { liveCounts } from '../console/live';
+import { metricsReply } from '../console/metrics-endpoint';
+import { metricsText } from '../console/metrics-text';
+import { text } from '../shared/settings';
+import { registerWebhookRoute, type WebhookRoute } from '../shared/webhook-route';
 
 interface AuditConfigDef extends NodeDef {
   backend?: string;
@@ -34,10 +38,12 @@ interface AuditConfigDef extends NodeDef {
   labelDir?: string;
   labelRetentionDays?: string | number;
   maskPersonalData?: boolean | string;
+  metricsPath?: string;
 }
 
 interface AuditConfigCredentials {
   password?: string;
+  metricsToken?: string;
 }
 
 type AuditConfigInstance = Node<AuditConfigCredentials> & {
@@ -200,6 +206,10 @@ export = function (RED: NodeAPI): void {
       });
     }
 
+    const metricsRoute = serveMetrics(node, def);
+    // the route goes at once: a scrape during the drain would read a store about to close
+    node.on('close', () => metricsRoute?.remove());
+
     // The store closes last: after the ledger writes and audit entries its nodes have in flight.
     const users = serveConfigUsers(RED, node, async () => {
       retention?.stop();
@@ -215,11 +225,36 @@ export = function (RED: NodeAPI): void {
     node.track = users.track;
   }
 
+  /** The Prometheus scrape on httpNode when a path is set; never without its bearer token. */
+  function serveMetrics(node: AuditConfigInstance, def: AuditConfigDef): WebhookRoute | undefined {
+    const path = text(def.metricsPath, '');
+    if (!path) return undefined;
+    const token = node.credentials?.metricsToken ?? '';
+    if (!token) {
+      node.warn(RED._('audit-config.warn.metricsNoToken', { path }));
+      return undefined;
+    }
+    try {
+      return registerWebhookRoute(
+        RED,
+        node.id,
+        path,
+        (req) => metricsReply(req.headers, token, () => metricsText(RED)),
+        {
+          method: 'GET',
+        },
+      );
+    } catch (err) {
+      node.error(RED._('audit-config.errors.metricsRoute', { path, error: (err as Error).message }));
+      return undefined;
+    }
+  }
+
   RED.nodes.registerType<AuditConfigInstance, AuditConfigDef, unknown, AuditConfigCredentials>(
     AUDIT_CONFIG_TYPE,
     AuditConfigNode,
     {
-      credentials: { password: { type: 'password' } },
+      credentials: { password: { type: 'password' }, metricsToken: { type: 'password' } },
     },
   );
   registerAuditAdminRoutes(RED);

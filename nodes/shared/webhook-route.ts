@@ -11,6 +11,9 @@
  * one-segment sub-path, and the handler sees the segment exactly as it was sent (`rawPath`), not
  * as the router matched it — express compares paths case-insensitively, ignores a trailing slash
  * and decodes percent-escapes, none of which a secret in the path may tolerate.
+ *
+ * `method: 'GET'` serves a read on the same terms (claimed path, removed on close, the node's
+ * reply), for an endpoint a scraper polls: the metrics of audit-config. It has no body to capture.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { NodeAPI } from 'node-red';
@@ -29,8 +32,13 @@ export interface WebhookRequest {
 
 export interface WebhookReply {
   status: number;
+  /** Sent as JSON, or as it is when `contentType` is set. */
   body?: unknown;
+  contentType?: string;
+  headers?: Record<string, string>;
 }
+
+export type RouteMethod = 'POST' | 'GET';
 
 export type WebhookHandler = (req: WebhookRequest) => Promise<WebhookReply> | WebhookReply;
 
@@ -51,6 +59,7 @@ interface ExpressApp {
   (...args: unknown[]): unknown;
   use(fn: unknown): void;
   post(path: string, ...handlers: unknown[]): void;
+  get(path: string, ...handlers: unknown[]): void;
   path(): string;
   parent?: ExpressApp;
   _router?: ExpressRouter;
@@ -73,6 +82,9 @@ interface RawRequest extends NodeJS.ReadableStream {
 interface RawResponse {
   status(code: number): RawResponse;
   json(body: unknown): void;
+  set(name: string, value: string): RawResponse;
+  type(contentType: string): RawResponse;
+  send(body: string): void;
   end(): void;
   headersSent?: boolean;
 }
@@ -85,22 +97,22 @@ interface PlainResponse {
 }
 
 const DEFAULT_LIMIT = 1024 * 1024;
-/** route key "POST:/full/path" -> owning node id; shared by every node of this package */
+/** route key "POST:/full/path" (or "GET:...") -> owning node id; shared by every node of this package */
 const claimed = new Map<string, string>();
 const captureInstalled = new WeakSet<object>();
 const limits = new Map<string, number>();
 
 /** Express matches routes case-insensitively and ignores a trailing slash: so do we. */
-function routeKey(path: string): string {
-  return `POST:${path
+function routeKey(path: string, method: RouteMethod = 'POST'): string {
+  return `${method}:${path
     .replace(/\/{2,}/g, '/')
     .replace(/\/$/, '')
     .toLowerCase()}`;
 }
 
 /** The key of a route ending in a parameter segment, or of a request path such a route takes. */
-function paramKey(path: string): string {
-  return routeKey(path).replace(/\/[^/]*$/, '/:');
+function paramKey(path: string, method: RouteMethod = 'POST'): string {
+  return routeKey(path, method).replace(/\/[^/]*$/, '/:');
 }
 
 function hasParamSegment(path: string): boolean {
@@ -186,7 +198,7 @@ export function registerWebhookRoute(
   nodeId: string,
   path: string,
   handler: WebhookHandler,
-  options: { limitBytes?: number } = {},
+  options: { limitBytes?: number; method?: RouteMethod } = {},
 ): WebhookRoute {
   if ((RED.settings as unknown as { httpNodeRoot?: string | false }).httpNodeRoot === false) {
     throw new Error(commonText(RED, 'errors.httpNodeDisabled'));
@@ -195,25 +207,30 @@ export function registerWebhookRoute(
   const app = RED.httpNode as unknown as ExpressApp;
   const mount = typeof app.path === 'function' ? app.path().replace(/\/$/, '') : '';
   const fullPath = `${mount}${normalised}`;
+  const method: RouteMethod = options.method ?? 'POST';
   const param = hasParamSegment(fullPath);
-  const key = param ? paramKey(fullPath) : routeKey(fullPath);
+  const key = param ? paramKey(fullPath, method) : routeKey(fullPath, method);
   // a parameter route takes every one-segment sub-path: it and a literal one cannot share
   const overlapping = param
-    ? [...claimed.keys()].find((k) => k !== key && paramKey(k.slice('POST:'.length)) === key)
-    : claimed.has(paramKey(fullPath))
-      ? paramKey(fullPath)
+    ? [...claimed.keys()].find(
+        (k) => k !== key && k.startsWith(`${method}:`) && paramKey(k.slice(method.length + 1), method) === key,
+      )
+    : claimed.has(paramKey(fullPath, method))
+      ? paramKey(fullPath, method)
       : undefined;
   const owner = claimed.get(key) ?? (overlapping ? claimed.get(overlapping) : undefined);
   if (owner && owner !== nodeId) {
     throw new Error(commonText(RED, 'errors.pathInUse', { path: fullPath, node: owner }));
   }
   claimed.set(key, nodeId);
-  limits.set(key, options.limitBytes ?? DEFAULT_LIMIT);
-  installCapture(app);
+  if (method === 'POST') {
+    limits.set(key, options.limitBytes ?? DEFAULT_LIMIT);
+    installCapture(app);
+  }
 
   const route = async (req: RawRequest, res: RawResponse): Promise<void> => {
     try {
-      let raw = req.sageX3RawBody;
+      let raw = method === 'GET' ? Buffer.alloc(0) : req.sageX3RawBody;
       if (!raw) {
         if (req.readableEnded || req._body) {
           // Something parsed the body before us and the bytes are gone: refuse rather than guess.
@@ -230,14 +247,17 @@ export function registerWebhookRoute(
         rawPath: (req.originalUrl ?? req.url).split('?')[0],
         ip: req.ip,
       });
+      for (const [name, value] of Object.entries(reply.headers ?? {})) res.set(name, value);
       if (reply.body === undefined) res.status(reply.status).end();
+      else if (reply.contentType) res.status(reply.status).type(reply.contentType).send(String(reply.body));
       else res.status(reply.status).json(reply.body);
     } catch (err) {
       const status = (err as { status?: number }).status === 413 ? 413 : 500;
       if (!res.headersSent) res.status(status).json({ error: status === 413 ? 'payload too large' : 'internal error' });
     }
   };
-  app.post(normalised, route);
+  if (method === 'GET') app.get(normalised, route);
+  else app.post(normalised, route);
 
   return {
     fullPath,
@@ -250,7 +270,8 @@ export function registerWebhookRoute(
       if (!stack) return;
       for (let i = stack.length - 1; i >= 0; i--) {
         const r = stack[i].route;
-        if (r && r.path === normalised && r.methods.post && r.stack.some((l) => l.handle === route)) stack.splice(i, 1);
+        if (r && r.path === normalised && r.methods[method.toLowerCase()] && r.stack.some((l) => l.handle === route))
+          stack.splice(i, 1);
       }
     },
   };

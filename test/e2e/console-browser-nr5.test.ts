@@ -4,9 +4,9 @@
  * the plugin loads, its tab button opens the X3 shipping tab, the tab reaches its admin routes
  * (no audit-config is deployed, so it says so) and the editor logs no error of ours.
  *
- * No flows run here: the package's SQLite addon is built for the Node the tests run on (20),
- * so an audit store cannot open under Node 22 in this process tree. The console's actions are
- * driven on Node-RED 4 (console-browser.test.ts).
+ * No flows run here (an empty workspace is what a new user first sees); the console's actions on
+ * Node-RED 5, with an audit store on the addon compiled for Node 22, are in
+ * console-browser-nr5-actions.test.ts.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

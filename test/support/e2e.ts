@@ -46,6 +46,8 @@ export interface E2EOptions {
   settings?: string;
   /** With an adminAuth: the user the harness logs in as for its own admin calls (deploy, audit, inject). */
   login?: { username: string; password: string };
+  /** Another Node-RED (red.js), Node binary and install for it, e.g. Node-RED 5 on Node 22. */
+  runtime?: { redJs?: string; nodeBinary?: string; moduleDir?: string };
 }
 
 /** An admin API token from Node-RED's /auth/token (adminAuth with credentials). */
@@ -105,7 +107,8 @@ export function endpointsOf(sims: AllSims): SimEndpoints {
 }
 
 export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
-  const dir = moduleDir();
+  const dir = options.runtime?.moduleDir ?? moduleDir();
+  const { redJs, nodeBinary } = options.runtime ?? {};
   // the X3 sim's generated records are stamped two hours back, so pollers starting "now" (with
   // their overlap) see only the documents a test creates
   const sims = await startAllSims({ ...options.sims, x3: { clockSkewMs: -7_200_000, ...options.sims?.x3 } });
@@ -114,7 +117,14 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sx3s-e2e-'));
   let runtime: Runtime;
   try {
-    runtime = await startNodeRed({ moduleDir: dir, userDir, env: options.runtimeEnv, extraSettings: options.settings });
+    runtime = await startNodeRed({
+      moduleDir: dir,
+      userDir,
+      redJs,
+      nodeBinary,
+      env: options.runtimeEnv,
+      extraSettings: options.settings,
+    });
   } catch (err) {
     await sims.close();
     throw err;
@@ -161,6 +171,8 @@ export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
         moduleDir: dir,
         userDir,
         port,
+        redJs,
+        nodeBinary,
         env: options.runtimeEnv,
         extraSettings: options.settings,
       });

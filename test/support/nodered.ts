@@ -285,3 +285,63 @@ export function nodeRed5RedJs(): string {
   });
   return redJs;
 }
+
+/**
+ * A copy of the installed package whose SQLite addon is built for Node 22, for Node-RED 5. The
+ * install's better-sqlite3 is built for the Node running the tests (20), and its prebuilt binary
+ * would come from github.com, which CI cannot reach; so the addon is compiled from source
+ * against the headers of the Node 22 distribution the `node-<platform>-<arch>` npm package ships
+ * (the `node` package's binary is a link into that package, whose include/ npx does not keep).
+ * Needs python3, make and a C++ compiler; downloads from the npm registry only. Cached beside the
+ * install, by Node version.
+ */
+export function node22ModuleDir(moduleDir: string, nodeBinary: string = node22Binary()): string {
+  const version = execFileSync(nodeBinary, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
+  const dir = `${moduleDir}-node${version}`;
+  const marker = path.join(dir, '.rebuilt');
+  if (fs.existsSync(marker)) return dir;
+  const nodeDir = nodeDistribution(version);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.cpSync(moduleDir, dir, { recursive: true, verbatimSymlinks: true });
+  fs.rmSync(path.join(dir, '.installed'), { force: true });
+  const env = {
+    ...process.env,
+    // npm, node-gyp and the compiled addon all run with, and for, Node 22
+    PATH: `${path.dirname(nodeBinary)}${path.delimiter}${process.env.PATH ?? ''}`,
+    npm_config_nodedir: nodeDir,
+    NODE_OPTIONS: '',
+  };
+  execFileSync('npm', ['rebuild', 'better-sqlite3', '--build-from-source', `--nodedir=${nodeDir}`], {
+    cwd: dir,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 15 * 60_000,
+  });
+  // proof that it loads and opens a database under Node 22, before anything relies on it
+  execFileSync(nodeBinary, ['-e', `new (require('better-sqlite3'))(':memory:').prepare('select 1').get()`], {
+    cwd: dir,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  fs.writeFileSync(marker, new Date().toISOString());
+  return dir;
+}
+
+/** The Node distribution (bin, include/node) of `version` from the npm registry, unpacked once. */
+function nodeDistribution(version: string): string {
+  const name = `node-${process.platform}-${process.arch}`;
+  const dir = path.join(CACHE, `${name}-${version}`);
+  const headers = path.join(dir, 'package', 'include', 'node', 'common.gypi');
+  if (fs.existsSync(headers)) return path.join(dir, 'package');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  execFileSync('npm', ['pack', `${name}@${version}`, '--pack-destination', dir], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 10 * 60_000,
+  });
+  execFileSync('tar', ['-xzf', `${name}-${version}.tgz`], { cwd: dir });
+  fs.rmSync(path.join(dir, `${name}-${version}.tgz`), { force: true });
+  if (!fs.existsSync(headers)) throw new Error(`${name}@${version} has no include/node/common.gypi`);
+  return path.join(dir, 'package');
+}
