@@ -741,5 +741,7 @@ export async function runUpdate(ctx: UpdateContext, msg: Obj): Promise<UpdateOut
       out.push(await createItem(ctx, item, single, settings.operation === 'upsert', msg));
     }
   }
+  // what this node wrote is on disk before the msg goes on (the guard's memory of it)
+  await ctx.lastWritten.durable();
   return { items: out, bulk, api };
 }
