@@ -103,12 +103,13 @@ export class LabelStore {
    * (never expected) get a name of their own instead of replacing it.
    */
   async put(file: LabelFile, data: Buffer): Promise<LabelRef> {
+    // hashed from the bytes in hand; a stored file is read back only when it may hold the same bytes
     const sha256 = createHash('sha256').update(data).digest('hex');
     let rel = this.relativePath(file);
-    const existing = await this.hashOf(rel);
-    if (existing !== undefined && existing !== sha256) rel = rel.replace(/(\.[^./]+)$/, `-${sha256.slice(0, 12)}$1`);
+    const same = await this.holds(rel, data.length, sha256);
+    if (same === false) rel = rel.replace(/(\.[^./]+)$/, `-${sha256.slice(0, 12)}$1`);
     const ref: LabelRef = { path: rel, contentType: file.contentType, size: data.length, sha256 };
-    if (existing === sha256 || (await this.hashOf(rel)) === sha256) return ref;
+    if (same === true || (same === false && (await this.holds(rel, data.length, sha256)) === true)) return ref;
     const target = this.absolute(rel);
     await fsp.mkdir(dirname(target), { recursive: true });
     const tmp = join(dirname(target), `.tmp-${randomBytes(6).toString('hex')}`);
@@ -188,6 +189,20 @@ export class LabelStore {
       throw new Error(`label path "${rel}" leaves the label store`);
     }
     return abs;
+  }
+
+  /** Whether the file at `rel` holds these bytes; undefined when there is none. */
+  private async holds(rel: string, size: number, sha256: string): Promise<boolean | undefined> {
+    let st: { size: number };
+    try {
+      st = await fsp.stat(this.absolute(rel));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    // another size is other bytes: no need to read it
+    if (st.size !== size) return false;
+    return (await this.hashOf(rel)) === sha256;
   }
 
   private async hashOf(rel: string): Promise<string | undefined> {

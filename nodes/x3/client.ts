@@ -57,6 +57,11 @@ export interface X3Client {
     key: string,
     options?: { withLines?: boolean; signal?: AbortSignal },
   ): Promise<X3Record | undefined>;
+  /**
+   * Records by key in one request, where the API filters by a key list (GraphQL, REST; not SOAP):
+   * keys X3 lacks are absent, and REST gives only the query facet's columns.
+   */
+  readMany?(def: EntityDefinition, keys: string[], options?: { signal?: AbortSignal }): Promise<X3Record[]>;
   /** The first record whose `field` equals `value` (external references), or undefined. */
   findBy(def: EntityDefinition, field: string, value: string): Promise<X3Record | undefined>;
   create(def: EntityDefinition, record: X3Record): Promise<X3WriteResult>;

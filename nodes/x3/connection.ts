@@ -447,6 +447,7 @@ export class X3Connection {
 /** Passes every call through and reports its outcome (Basic auth status). */
 class ObservedClient implements X3Client {
   readonly style: ApiStyle;
+  readonly readMany?: X3Client['readMany'];
 
   constructor(
     private readonly inner: X3Client,
@@ -454,6 +455,8 @@ class ObservedClient implements X3Client {
     private readonly explain: (def: EntityDefinition, err: unknown) => unknown,
   ) {
     this.style = inner.style;
+    const many = inner.readMany?.bind(inner);
+    if (many) this.readMany = (def, keys, options) => this.watch(def, many(def, keys, options));
   }
 
   private async watch<T>(def: EntityDefinition, p: Promise<T>): Promise<T> {

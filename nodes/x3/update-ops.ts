@@ -15,6 +15,7 @@ import type { ApiStyle, EntityDefinition, EntityOperation, X3Record } from './en
 import type { SoapMessage } from './soap';
 import { decideWriteBack, lastWrittenId, type LastWrittenStore, type WriteBackMode } from './write-back';
 import { labelReferenceOf, type LabelReference } from './label-reference';
+import { canReadMany, type ReadBatcher } from './read-batch';
 
 export type UpdateOperation = 'update' | 'create' | 'upsert' | 'ensure';
 export const UPDATE_OPERATIONS: readonly UpdateOperation[] = ['update', 'create', 'upsert', 'ensure'];
@@ -101,6 +102,8 @@ export interface UpdateContext {
   lastWritten: LastWrittenStore;
   /** Required for create/upsert. */
   ledger?: LedgerAccess;
+  /** Gathers the re-reads of documents written at the same time into key-list queries. */
+  reads?: ReadBatcher;
   /** Reads a msg property path (RED.util.getMessageProperty). */
   getProperty: (msg: Record<string, unknown>, path: string) => unknown;
   /** Ledger key a replayed msg must reuse (msg.audit.idempotencyKey). */
@@ -243,7 +246,7 @@ async function updateItem(ctx: UpdateContext, key: string, item: Item): Promise<
   delete desired[def.key];
   const withLines = def.lines ? def.lines.x3 in desired : false;
   // Re-read right before writing: api1 is last-writer-wins and SOAP has no version check either.
-  const current = await client.read(def, key, { withLines });
+  const current = await readCurrent(ctx, client, key, desired, withLines);
   if (!current) throw notFound(ctx, key);
 
   let tracked: { id: string; value: string } | undefined;
@@ -343,6 +346,27 @@ async function updateItem(ctx: UpdateContext, key: string, item: Item): Promise<
   if (labelTracked) await ctx.lastWritten.set(labelTracked.id, labelTracked.value);
   if (label && labelView) messages.push(...(await attachLabel(ctx, key, labelView)));
   return { key, record, changed: [...Object.keys(viaRun), ...Object.keys(changes)], messages };
+}
+
+/**
+ * The record as X3 holds it now: with a read batcher (x3-update), gathered with the other
+ * documents' re-reads of this turn into one key-list query of the read API, when that record
+ * carries every field the write-back compares; otherwise the update API's own read.
+ */
+function readCurrent(
+  ctx: UpdateContext,
+  client: X3Client,
+  key: string,
+  desired: X3Record,
+  withLines: boolean,
+): Promise<X3Record | undefined> {
+  const { def, settings } = ctx;
+  const single = (): Promise<X3Record | undefined> => client.read(def, key, { withLines });
+  const reader = ctx.reads && !withLines ? ctx.gateway.clientFor(def, 'read') : undefined;
+  if (!ctx.reads || !reader || !canReadMany(reader)) return single();
+  const fields = new Set(Object.keys(desired));
+  for (const f of [settings.tracking?.field, settings.status?.field, settings.label?.field]) if (f) fields.add(f);
+  return ctx.reads.read(reader, def, key, [...fields], single);
 }
 
 /**
@@ -717,5 +741,7 @@ export async function runUpdate(ctx: UpdateContext, msg: Obj): Promise<UpdateOut
       out.push(await createItem(ctx, item, single, settings.operation === 'upsert', msg));
     }
   }
+  // what this node wrote is on disk before the msg goes on (the guard's memory of it)
+  await ctx.lastWritten.durable();
   return { items: out, bulk, api };
 }

@@ -82,6 +82,8 @@ export function decideWriteBack(input: WriteBackInput): WriteBackDecision {
 export interface LastWrittenStore {
   get(id: string): string | undefined | Promise<string | undefined>;
   set(id: string, value: string): void | Promise<void>;
+  /** Resolves when every `set` made before the call is on disk (one flush for the sets of a turn). */
+  durable(): Promise<void>;
   /** Forget everything (the node was deleted). */
   remove(): void;
   /** Release open files (the node is closing). */
@@ -112,6 +114,8 @@ export function sharedLastWrittenStore(
     close() {
       // nothing held open: the store is the audit-config's
     },
+    // each set resolved once the shared store committed it
+    durable: async () => undefined,
   };
 }
 
@@ -141,8 +145,8 @@ export interface FileLastWrittenOptions {
 }
 
 /**
- * A LastWrittenStore in a state file of the Node-RED user dir. Each `set` appends one fsynced
- * line to the file's journal; the whole map is rewritten (atomically) into the state file and the
+ * A LastWrittenStore in a state file of the Node-RED user dir. Each `set` appends one line to
+ * the file's journal, durable at `durable()` (the sets of one turn share one fsync); the whole map is rewritten (atomically) into the state file and the
  * journal emptied only once the journal holds as many records as the map has entries (at least
  * LAST_WRITTEN_COMPACT_MIN). Serialising the whole map on every set made each write cost O(map)
  * in CPU, disk and garbage (a megabyte string per delivery at 10,000 entries).
@@ -199,6 +203,7 @@ export function fileLastWrittenStore(
       prune(map, t);
       if (journalled >= Math.max(LAST_WRITTEN_COMPACT_MIN, map.size)) compact(map);
     },
+    durable: () => journal.sync(),
     remove: () => {
       cache = new Map();
       journalled = 0;

@@ -29,6 +29,7 @@ import {
   type UpdateSettings,
 } from './update-ops';
 import { fileLastWrittenStore, sharedLastWrittenStore } from './write-back';
+import { ReadBatcher } from './read-batch';
 
 interface UpdateDef extends NodeDef {
   server?: string;
@@ -162,6 +163,8 @@ export = function (RED: NodeAPI): void {
     // maxConcurrent at once: a burst waits here, in arrival order, not in the HTTP layer.
     const documents = new KeyedQueue();
     const slots = new Semaphore(conn.settings.maxConcurrent);
+    // the re-reads of the documents started together go to X3 as one query (read-batch.ts)
+    const reads = new ReadBatcher();
     board.set({});
 
     node.on('input', (msg: Msg, send: SendFn, done: DoneFn) => {
@@ -196,6 +199,7 @@ export = function (RED: NodeAPI): void {
             def: await conn.resolve(entity),
             settings,
             lastWritten,
+            reads,
             ledger: ledger(),
             getProperty: (m, path) => RED.util.getMessageProperty(m, path),
             replayKey,

@@ -97,9 +97,15 @@ describe('x3-update node: documents in parallel, one document in order', () => {
     for (const k of others) send(k, `N-${k}`);
     send(first, 'T3');
 
-    // three documents are read at once, on the session already open
+    // three documents at once: their re-reads in one key-list query, then their three writes, on
+    // the session already open
+    const requests = sim.logs.requests.length;
+    await waitFor(() => held.length >= 1, 'the re-reads in flight');
+    assert.equal(held.length, 1, 'one query for the three re-reads');
+    release();
     await waitFor(() => held.length >= 3, 'three X3 calls in flight at once');
     assert.equal(held.length, 3, 'no more than maxConcurrent');
+    assert.equal(sim.logs.requests[requests]?.operation, 'X3Poll', 'the re-reads were one GraphQL query');
     holding = false;
     release();
     await waitFor(() => out.length === 7, 'all seven msgs through');

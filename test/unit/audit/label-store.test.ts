@@ -1,7 +1,8 @@
 import { strict as assert } from 'assert';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, promises as fsp, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve, sep } from 'path';
+import sinon from 'sinon';
 import { LabelStore, extensionOf, safeSegment } from '../../../nodes/audit/label-store';
 import { manualClock } from './store-contract';
 
@@ -44,6 +45,24 @@ describe('label store', () => {
     assert.notEqual(other.path, ref.path);
     assert.deepEqual(await store.read(ref), pdf(1));
     assert.deepEqual(await store.read(other), pdf(2));
+  });
+
+  it('hashes a new label from the bytes in hand: no stored file is read back', async () => {
+    const reads = sinon.spy(fsp, 'readFile');
+    try {
+      const ref = await store.put(file('SDH009'), pdf(9));
+      await store.put(file('SDH009', '794600000002'), pdf(10));
+      assert.equal(reads.callCount, 0, 'nothing read back');
+      // bytes of another size under a taken name: told apart without reading the file
+      const other = await store.put(file('SDH009'), Buffer.from('%PDF-1.4 a longer label'));
+      assert.notEqual(other.path, ref.path);
+      assert.equal(reads.callCount, 0);
+      // the same bytes again: read back once to be sure, and reused
+      assert.deepEqual(await store.put(file('SDH009'), pdf(9)), ref);
+      assert.equal(reads.callCount, 1);
+    } finally {
+      reads.restore();
+    }
   });
 
   it('no key can leave the directory: ../, slashes, absolute paths, unicode, empty', async () => {

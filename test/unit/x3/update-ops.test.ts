@@ -1,4 +1,6 @@
 import { strict as assert } from 'assert';
+import fs from 'node:fs';
+import sinon from 'sinon';
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -99,6 +101,31 @@ describe('x3 update operations against the simulator', () => {
       );
       assert.deepEqual(sim.store.get('salesDelivery', key)!.values, before, 'record unchanged');
       assert.equal(sim.logs.writes.length, writes, 'nothing written');
+    });
+
+    it('resolves only once what it wrote is in the last-written journal on disk (the msg goes on after)', async () => {
+      const key = openDelivery();
+      const held: Array<(err: NodeJS.ErrnoException | null) => void> = [];
+      const fsync = sinon
+        .stub(fs, 'fsync')
+        .callsFake(((_fd: number, cb: (err: NodeJS.ErrnoException | null) => void) =>
+          held.push(cb)) as unknown as typeof fs.fsync);
+      try {
+        let settled = false;
+        const run = runUpdate(ctx('salesDelivery', { tracking }), {
+          payload: { trackingNumber: '111' },
+          x3: { entity: 'salesDelivery', key },
+        }).finally(() => (settled = true));
+        for (let i = 0; i < 500 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+        assert.equal(sim.store.get('salesDelivery', key)?.values.YTRACKNUM, '111', 'written to X3');
+        assert.equal(held.length, 1, "the journal's fsync started");
+        await new Promise((r) => setImmediate(r));
+        assert.equal(settled, false, 'not done before the fsync completes');
+        held[0](null);
+        await run;
+      } finally {
+        fsync.restore();
+      }
     });
 
     it('appends the packages of a multi-package shipment with the configured separator', async () => {
