@@ -3,9 +3,51 @@
  * the attempt number it made. complete/fail/markUnknown are compare-and-set on that hold, so an
  * attempt that was taken over (a slow create a stale-claim reconciler gave up on) can never
  * overwrite the outcome of the attempt that now holds the key. Backend-neutral: every store
- * throws LedgerStateError with these codes.
+ * throws LedgerStateError with these codes, checks its arguments with the functions here and
+ * allows the transitions of LEDGER_TRANSITIONS.
  */
-import type { LedgerEntry, LedgerHold, LedgerState } from './types';
+import { requireSystem } from './entry-input';
+import type { AuditStore, ClaimMeta, LedgerEntry, LedgerHold, LedgerState } from './types';
+
+/** The ledger half of the store contract, one per backend (sqlite-ledger.ts, pg-ledger.ts). */
+export type LedgerMethods = Pick<
+  AuditStore,
+  | 'claim'
+  | 'takeOver'
+  | 'complete'
+  | 'fail'
+  | 'markUnknown'
+  | 'markVoided'
+  | 'get'
+  | 'rewriteLedgerResults'
+  | 'listLedger'
+>;
+
+/** States each ledger transition may start from. */
+export const LEDGER_TRANSITIONS: Record<'succeeded' | 'failed' | 'unknown' | 'voided', readonly LedgerState[]> = {
+  // a late success (after a failure or an unknown outcome) is a fact and must win
+  succeeded: ['claimed', 'unknown', 'failed'],
+  // an unknown outcome proven not to exist becomes a plain failure (and may be claimed again)
+  failed: ['claimed', 'unknown'],
+  unknown: ['claimed', 'unknown'],
+  voided: ['succeeded', 'unknown', 'voided'],
+};
+
+export function requireKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0) throw new Error('ledger key must be a non-empty string');
+}
+
+export function requireHold(hold: LedgerHold | undefined, to: LedgerState): asserts hold is LedgerHold {
+  if (!hold || typeof hold.owner !== 'string' || !hold.owner || !Number.isInteger(hold.attempt)) {
+    throw new Error(`marking a ledger key ${to} needs the caller's hold {owner, attempt} (from its claim or takeover)`);
+  }
+}
+
+export function requireClaimMeta(meta: ClaimMeta): void {
+  if (!meta || !meta.owner) throw new Error('claim needs meta.owner');
+  requireSystem(meta.system);
+  if (!meta.operation) throw new Error('claim needs meta.operation');
+}
 
 /** The hold the current holder of `entry` has (after a claim or a takeover that returned it). */
 export function holdOf(entry: Pick<LedgerEntry, 'owner' | 'attempts'>): LedgerHold {

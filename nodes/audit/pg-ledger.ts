@@ -5,50 +5,22 @@
  * the caller's hold (owner + attempt) is current. Each write is one statement committed before
  * its promise resolves; with synchronous_commit on (PostgreSQL's default) that commit is durable.
  */
-import { LedgerStateError } from './ledger-hold';
+import {
+  LedgerStateError,
+  LEDGER_TRANSITIONS,
+  requireClaimMeta,
+  requireHold,
+  requireKey,
+  type LedgerMethods,
+} from './ledger-hold';
 import { sanitiseValue } from './masking';
-import { normaliseCorrelation, normaliseError, requireSystem } from './entry-input';
+import { normaliseCorrelation, normaliseError } from './entry-input';
 import type { PgStoreContext } from './pg-context';
 import { ledgerFromRow, type LedgerRow } from './sqlite-rows';
 import { LEDGER_STATES } from './vocabulary';
-import type { AuditErrorInfo, AuditStore, ClaimMeta, LedgerEntry, LedgerHold, LedgerState } from './types';
+import type { AuditErrorInfo, LedgerEntry, LedgerHold } from './types';
 
-export type PgLedger = Pick<
-  AuditStore,
-  | 'claim'
-  | 'takeOver'
-  | 'complete'
-  | 'fail'
-  | 'markUnknown'
-  | 'markVoided'
-  | 'get'
-  | 'rewriteLedgerResults'
-  | 'listLedger'
->;
-
-/** States each ledger transition may start from (as in sqlite-ledger.ts). */
-const LEDGER_TRANSITIONS: Record<'succeeded' | 'failed' | 'unknown' | 'voided', readonly LedgerState[]> = {
-  succeeded: ['claimed', 'unknown', 'failed'],
-  failed: ['claimed', 'unknown'],
-  unknown: ['claimed', 'unknown'],
-  voided: ['succeeded', 'unknown', 'voided'],
-};
-
-function requireKey(key: string): void {
-  if (typeof key !== 'string' || key.length === 0) throw new Error('ledger key must be a non-empty string');
-}
-
-function requireHold(hold: LedgerHold | undefined, to: LedgerState): asserts hold is LedgerHold {
-  if (!hold || typeof hold.owner !== 'string' || !hold.owner || !Number.isInteger(hold.attempt)) {
-    throw new Error(`marking a ledger key ${to} needs the caller's hold {owner, attempt} (from its claim or takeover)`);
-  }
-}
-
-function requireClaimMeta(meta: ClaimMeta): void {
-  if (!meta || !meta.owner) throw new Error('claim needs meta.owner');
-  requireSystem(meta.system);
-  if (!meta.operation) throw new Error('claim needs meta.operation');
-}
+export type PgLedger = LedgerMethods;
 
 export function pgLedger(ctx: PgStoreContext): PgLedger {
   const getLedger = async (key: string): Promise<LedgerEntry | undefined> => {

@@ -5,53 +5,23 @@
  * (label bytes moved to files). Every write is a group-committed ledger write, durable before it
  * resolves.
  */
-import { LedgerStateError } from './ledger-hold';
+import {
+  LedgerStateError,
+  LEDGER_TRANSITIONS,
+  requireClaimMeta,
+  requireHold,
+  requireKey,
+  type LedgerMethods,
+} from './ledger-hold';
 import { sanitiseValue } from './masking';
-import { normaliseCorrelation, normaliseError, requireSystem } from './entry-input';
+import { normaliseCorrelation, normaliseError } from './entry-input';
 import type { SqliteStoreContext } from './sqlite-context';
 import { shrink } from './sqlite-purge';
 import { ledgerFromRow, type LedgerRow } from './sqlite-rows';
 import { LEDGER_STATES } from './vocabulary';
-import type { AuditErrorInfo, AuditStore, ClaimMeta, ClaimResult, LedgerEntry, LedgerHold, LedgerState } from './types';
+import type { AuditErrorInfo, ClaimResult, LedgerEntry, LedgerHold } from './types';
 
-export type SqliteLedger = Pick<
-  AuditStore,
-  | 'claim'
-  | 'takeOver'
-  | 'complete'
-  | 'fail'
-  | 'markUnknown'
-  | 'markVoided'
-  | 'get'
-  | 'rewriteLedgerResults'
-  | 'listLedger'
->;
-
-/** States each ledger transition may start from. */
-const LEDGER_TRANSITIONS: Record<'succeeded' | 'failed' | 'unknown' | 'voided', readonly LedgerState[]> = {
-  // a late success (after a failure or an unknown outcome) is a fact and must win
-  succeeded: ['claimed', 'unknown', 'failed'],
-  // an unknown outcome proven not to exist becomes a plain failure (and may be claimed again)
-  failed: ['claimed', 'unknown'],
-  unknown: ['claimed', 'unknown'],
-  voided: ['succeeded', 'unknown', 'voided'],
-};
-
-function requireKey(key: string): void {
-  if (typeof key !== 'string' || key.length === 0) throw new Error('ledger key must be a non-empty string');
-}
-
-function requireHold(hold: LedgerHold | undefined, to: LedgerState): asserts hold is LedgerHold {
-  if (!hold || typeof hold.owner !== 'string' || !hold.owner || !Number.isInteger(hold.attempt)) {
-    throw new Error(`marking a ledger key ${to} needs the caller's hold {owner, attempt} (from its claim or takeover)`);
-  }
-}
-
-function requireClaimMeta(meta: ClaimMeta): void {
-  if (!meta || !meta.owner) throw new Error('claim needs meta.owner');
-  requireSystem(meta.system);
-  if (!meta.operation) throw new Error('claim needs meta.operation');
-}
+export type SqliteLedger = LedgerMethods;
 
 export function sqliteLedger(ctx: SqliteStoreContext): SqliteLedger {
   const st = ctx.st;
