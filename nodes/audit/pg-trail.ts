@@ -8,7 +8,7 @@ import { normaliseInput, requireStatus } from './entry-input';
 import { numberedParams, type PgStoreContext } from './pg-context';
 import type { PgQuery } from './pg-database';
 import { closedError } from './sqlite-context';
-import { entryFromRow, type EntryRow } from './sqlite-rows';
+import { entryFromRow, entryRowValues, type EntryRow } from './sqlite-rows';
 import { buildWhere, clampLimit } from './sqlite-trail-query';
 import type { AuditEntry, AuditEntryInput, AuditPage, AuditStore } from './types';
 
@@ -25,32 +25,6 @@ const ENTRY_COLUMNS = `id, time, system, operation, status, attempt, x3_folder, 
   correlation, msg`;
 const ENTRY_WIDTH = 20;
 
-function entryValues(entry: AuditEntry): unknown[] {
-  const c = entry.correlation ?? {};
-  return [
-    entry.id,
-    entry.time,
-    entry.system,
-    entry.operation,
-    entry.status,
-    entry.attempt,
-    c.x3Folder ?? null,
-    c.x3Entity ?? null,
-    c.x3Key ?? null,
-    c.shipstationOrderId ?? null,
-    c.shipstationOrderNumber ?? null,
-    c.shipstationShipmentId ?? null,
-    entry.idempotencyKey ?? null,
-    entry.nodeId ?? null,
-    entry.replayOf ?? null,
-    entry.error?.code ?? null,
-    entry.error?.message ?? null,
-    entry.error?.status ?? null,
-    entry.correlation ? JSON.stringify(entry.correlation) : null,
-    entry.msg ? JSON.stringify(entry.msg) : null,
-  ];
-}
-
 /** Inserts entries (one statement per 500) and their tracking links, inside the caller's transaction. */
 async function insertEntries(q: PgQuery, entries: AuditEntry[]): Promise<void> {
   for (let i = 0; i < entries.length; i += 500) {
@@ -60,7 +34,7 @@ async function insertEntries(q: PgQuery, entries: AuditEntry[]): Promise<void> {
     );
     const inserted = await q<{ seq: string; id: string }>(
       `INSERT INTO audit_entries (${ENTRY_COLUMNS}) VALUES ${rows.join(', ')} RETURNING seq, id`,
-      chunk.flatMap(entryValues),
+      chunk.flatMap(entryRowValues),
     );
     const seqOf = new Map(inserted.rows.map((r) => [r.id, r.seq]));
     const links: string[] = [];

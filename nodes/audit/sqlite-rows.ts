@@ -123,3 +123,30 @@ export function shipmentFromRow(row: ShipmentRow): TrackedShipment {
   if (row.last_event_at !== null) s.lastEventAt = row.last_event_at;
   return s;
 }
+
+/** An entry as the values of an audit_entries row, in the column order of both backends' INSERT. */
+export function entryRowValues(entry: AuditEntry): unknown[] {
+  const c = entry.correlation ?? {};
+  return [
+    entry.id,
+    entry.time,
+    entry.system,
+    entry.operation,
+    entry.status,
+    entry.attempt,
+    c.x3Folder ?? null,
+    c.x3Entity ?? null,
+    c.x3Key ?? null,
+    c.shipstationOrderId ?? null,
+    c.shipstationOrderNumber ?? null,
+    c.shipstationShipmentId ?? null,
+    entry.idempotencyKey ?? null,
+    entry.nodeId ?? null,
+    entry.replayOf ?? null,
+    entry.error?.code ?? null,
+    entry.error?.message ?? null,
+    entry.error?.status ?? null,
+    entry.correlation ? JSON.stringify(entry.correlation) : null,
+    entry.msg ? JSON.stringify(entry.msg) : null,
+  ];
+}

@@ -6,7 +6,7 @@
 import { EntryBatch } from './entry-batch';
 import { normaliseInput, requireStatus } from './entry-input';
 import { closedError, type SqliteStoreContext } from './sqlite-context';
-import { entryFromRow, type EntryRow } from './sqlite-rows';
+import { entryFromRow, type EntryRow, entryRowValues } from './sqlite-rows';
 import { buildWhere, clampLimit } from './sqlite-trail-query';
 import type { AuditEntry, AuditEntryInput, AuditPage, AuditStore } from './types';
 
@@ -28,28 +28,7 @@ export function sqliteTrail(ctx: SqliteStoreContext): SqliteTrail {
         x3_key, ss_order_id, ss_order_number, ss_shipment_id, idempotency_key, node_id, replay_of,
         error_code, error_message, error_status, correlation, msg)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      entry.id,
-      entry.time,
-      entry.system,
-      entry.operation,
-      entry.status,
-      entry.attempt,
-      c.x3Folder ?? null,
-      c.x3Entity ?? null,
-      c.x3Key ?? null,
-      c.shipstationOrderId ?? null,
-      c.shipstationOrderNumber ?? null,
-      c.shipstationShipmentId ?? null,
-      entry.idempotencyKey ?? null,
-      entry.nodeId ?? null,
-      entry.replayOf ?? null,
-      entry.error?.code ?? null,
-      entry.error?.message ?? null,
-      entry.error?.status ?? null,
-      entry.correlation ? JSON.stringify(entry.correlation) : null,
-      entry.msg ? JSON.stringify(entry.msg) : null,
-    );
+    ).run(...entryRowValues(entry));
     if (c.trackingNumbers?.length) {
       const link = st('INSERT OR IGNORE INTO audit_tracking (tracking_number, entry_seq) VALUES (?, ?)');
       for (const tn of c.trackingNumbers) link.run(tn, info.lastInsertRowid);
