@@ -57,7 +57,12 @@ export function useElection(options: ElectionOptions): Election {
       if (!leader) board.set({ fill: 'grey', shape: 'ring', text: commonText(RED, 'status.standby') });
       options.onLeader?.(leader);
     },
-    onError: (err) => board.set({ fill: 'red', shape: 'ring', text: commonText(RED, 'status.leaseError', { error: (err as Error).message }) }),
+    onError: (err) =>
+      board.set({
+        fill: 'red',
+        shape: 'ring',
+        text: commonText(RED, 'status.leaseError', { error: (err as Error).message }),
+      }),
     onHeld: () => {
       const fence = lease.fence();
       if (!fence) return;
