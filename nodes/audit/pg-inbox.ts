@@ -7,19 +7,13 @@
  */
 import type { PgStoreContext } from './pg-context';
 import type { PgQuery } from './pg-database';
-import type { AuditEntryInput, AuditStore, InboxEvent } from './types';
+import { inboxEventFromRow, type InboxRow } from './sqlite-rows';
+import type { AuditEntryInput, AuditStore } from './types';
 
 export type PgInbox = Pick<AuditStore, 'inboxAdd' | 'inboxPending' | 'inboxSettle' | 'inboxClaim'> & {
   /** Deletes settled events older than the cutoff (never pending ones). */
   purgeSettled(cutoffIso: string): Promise<void>;
 };
-
-interface InboxRow {
-  scope: string;
-  event_id: string;
-  payload: string;
-  received_at: string;
-}
 
 function requireScope(scope: string): void {
   if (typeof scope !== 'string' || !scope) throw new Error('inbox scope must be a non-empty string');
@@ -73,12 +67,7 @@ export function pgInbox(
          WHERE scope = $1 AND state = 'pending' ORDER BY seq LIMIT $2`,
         [scope, n],
       );
-      return r.rows.map((row): InboxEvent => ({
-        scope: row.scope,
-        eventId: row.event_id,
-        payload: JSON.parse(row.payload) as unknown,
-        receivedAt: row.received_at,
-      }));
+      return r.rows.map(inboxEventFromRow);
     },
 
     async inboxSettle(scope, eventId, state, entry) {

@@ -9,7 +9,8 @@
  * recorded with it is in the same commit, so the trail and the inbox never disagree.
  */
 import type { Statement } from 'better-sqlite3';
-import type { AuditEntryInput, AuditStore, InboxEvent } from './types';
+import { inboxEventFromRow, type InboxRow } from './sqlite-rows';
+import type { AuditEntryInput, AuditStore } from './types';
 
 export interface InboxDeps {
   st(sql: string): Statement;
@@ -28,13 +29,6 @@ export type SqliteInbox = Pick<AuditStore, 'inboxAdd' | 'inboxPending' | 'inboxS
   /** Deletes settled events older than the cutoff (never pending ones). */
   purgeSettled(cutoffIso: string): void;
 };
-
-interface InboxRow {
-  scope: string;
-  event_id: string;
-  payload: string;
-  received_at: string;
-}
 
 function requireScope(scope: string): void {
   if (typeof scope !== 'string' || !scope) throw new Error('inbox scope must be a non-empty string');
@@ -91,12 +85,7 @@ export function sqliteInbox(d: InboxDeps): SqliteInbox {
            WHERE scope = ? AND state = 'pending' ORDER BY seq LIMIT ?`,
         )
         .all(scope, n) as InboxRow[];
-      return rows.map((r): InboxEvent => ({
-        scope: r.scope,
-        eventId: r.event_id,
-        payload: JSON.parse(r.payload) as unknown,
-        receivedAt: r.received_at,
-      }));
+      return rows.map(inboxEventFromRow);
     },
 
     async inboxSettle(scope, eventId, state, entry) {

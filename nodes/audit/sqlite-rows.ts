@@ -6,6 +6,7 @@
 import { reviveBuffers } from './masking';
 import type {
   AuditCorrelation,
+  InboxEvent,
   AuditEntry,
   AuditErrorInfo,
   AuditStatus,
@@ -149,4 +150,21 @@ export function entryRowValues(entry: AuditEntry): unknown[] {
     entry.correlation ? JSON.stringify(entry.correlation) : null,
     entry.msg ? JSON.stringify(entry.msg) : null,
   ];
+}
+
+/** A pending webhook_inbox row as both backends read it. */
+export interface InboxRow {
+  scope: string;
+  event_id: string;
+  payload: string;
+  received_at: string;
+}
+
+export function inboxEventFromRow(row: InboxRow): InboxEvent {
+  return {
+    scope: row.scope,
+    eventId: row.event_id,
+    payload: JSON.parse(row.payload) as unknown,
+    receivedAt: row.received_at,
+  };
 }
