@@ -7,7 +7,7 @@
  * allows the transitions of LEDGER_TRANSITIONS.
  */
 import { requireSystem } from './entry-input';
-import type { AuditStore, ClaimMeta, LedgerEntry, LedgerHold, LedgerState } from './types';
+import type { AuditErrorInfo, AuditStore, ClaimMeta, LedgerEntry, LedgerHold, LedgerState } from './types';
 
 /** The ledger half of the store contract, one per backend (sqlite-ledger.ts, pg-ledger.ts). */
 export type LedgerMethods = Pick<
@@ -84,4 +84,25 @@ export class LedgerStateError extends Error {
 /** true for the refusal a stale attempt gets: another attempt holds the key now. */
 export function isLedgerNotHeld(err: unknown): err is LedgerStateError {
   return err instanceof Error && (err as { code?: unknown }).code === 'LEDGER_NOT_HELD';
+}
+
+/** One backend's compare-and-set of a ledger key to a settled state (checks included). */
+export type LedgerTransition = (
+  key: string,
+  to: keyof typeof LEDGER_TRANSITIONS,
+  result: unknown,
+  error: AuditErrorInfo | undefined,
+  hold: LedgerHold | undefined,
+) => Promise<void>;
+
+/** complete / fail / markUnknown / markVoided of the store contract, on a backend's transition. */
+export function settleMethods(
+  transition: LedgerTransition,
+): Pick<AuditStore, 'complete' | 'fail' | 'markUnknown' | 'markVoided'> {
+  return {
+    complete: (key, result, hold) => transition(key, 'succeeded', result ?? null, undefined, hold),
+    fail: (key, error, hold) => transition(key, 'failed', undefined, error, hold),
+    markUnknown: (key, error, hold) => transition(key, 'unknown', undefined, error, hold),
+    markVoided: (key, result, hold) => transition(key, 'voided', result, undefined, hold),
+  };
 }

@@ -11,6 +11,7 @@ import {
   requireClaimMeta,
   requireHold,
   requireKey,
+  settleMethods,
   type LedgerMethods,
 } from './ledger-hold';
 import { sanitiseValue } from './masking';
@@ -105,21 +106,7 @@ export function pgLedger(ctx: PgStoreContext): PgLedger {
       return r.rows[0] ? { owner, attempt: r.rows[0].attempts } : undefined;
     },
 
-    async complete(key, result, hold) {
-      await transition(key, 'succeeded', result ?? null, undefined, hold);
-    },
-
-    async fail(key, error, hold) {
-      await transition(key, 'failed', undefined, error, hold);
-    },
-
-    async markUnknown(key, error, hold) {
-      await transition(key, 'unknown', undefined, error, hold);
-    },
-
-    async markVoided(key, result, hold) {
-      await transition(key, 'voided', result, undefined, hold);
-    },
+    ...settleMethods(transition),
 
     get: (key) => getLedger(key),
 

@@ -11,6 +11,7 @@ import {
   requireClaimMeta,
   requireHold,
   requireKey,
+  settleMethods,
   type LedgerMethods,
 } from './ledger-hold';
 import { sanitiseValue } from './masking';
@@ -109,21 +110,7 @@ export function sqliteLedger(ctx: SqliteStoreContext): SqliteLedger {
       });
     },
 
-    async complete(key, result, hold) {
-      await transition(key, 'succeeded', result ?? null, undefined, hold);
-    },
-
-    async fail(key, error, hold) {
-      await transition(key, 'failed', undefined, error, hold);
-    },
-
-    async markUnknown(key, error, hold) {
-      await transition(key, 'unknown', undefined, error, hold);
-    },
-
-    async markVoided(key, result, hold) {
-      await transition(key, 'voided', result, undefined, hold);
-    },
+    ...settleMethods(transition),
 
     async get(key) {
       ctx.beforeRead();
