@@ -132,13 +132,7 @@ export class LabelPrintService {
       }
       const hold = holdOf(claim.entry);
       try {
-        await this.sendWithRetry(bytes, input.signal);
-        const record: PrintRecord = {
-          printer: this.printerName,
-          bytes: bytes.length,
-          sha256: createHash('sha256').update(bytes).digest('hex'),
-          at: new Date(this.now()).toISOString(),
-        };
+        const record = await this.sendJob(bytes, input.signal);
         await this.options.store.complete(key, record, hold);
         report.printed.push(tn);
         await this.audit({ operation: PRINT_OPERATION, status: 'succeeded', correlation, idempotencyKey: key });
@@ -183,13 +177,7 @@ export class LabelPrintService {
         throw new RawPrintError(`${input.label.format} is not a raw printer format`, 'FORMAT', false);
       const bytes = await this.bytesOf(input.label);
       if (!bytes) throw new RawPrintError('no label bytes (adopted shipment or file removed)', 'NO_LABEL', false);
-      await this.sendWithRetry(bytes, input.signal);
-      const record: PrintRecord = {
-        printer: this.printerName,
-        bytes: bytes.length,
-        sha256: createHash('sha256').update(bytes).digest('hex'),
-        at: new Date(this.now()).toISOString(),
-      };
+      const record = await this.sendJob(bytes, input.signal);
       await this.audit({ ...base, status: 'succeeded', msg: { payload: record } });
       return record;
     } catch (err) {
@@ -203,6 +191,17 @@ export class LabelPrintService {
     if (label.data) return Buffer.from(label.data, 'base64');
     if (label.ref && this.options.labels) return this.options.labels.read(label.ref);
     return undefined;
+  }
+
+  /** Sends one job (retried on connection errors) and describes what the printer took. */
+  private async sendJob(bytes: Buffer, signal: AbortSignal | undefined): Promise<PrintRecord> {
+    await this.sendWithRetry(bytes, signal);
+    return {
+      printer: this.printerName,
+      bytes: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      at: new Date(this.now()).toISOString(),
+    };
   }
 
   private async sendWithRetry(bytes: Buffer, signal?: AbortSignal): Promise<void> {
