@@ -14,21 +14,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { prepareUserDir, startDevNodeRed } from '../scripts/dev-runtime';
 import { startPgCluster, type PgCluster } from '../test/support/pg-cluster';
-import { startActivity } from './demo';
-import { stockShipStationSkus } from './activity';
-import {
-  CONFIG_IDS,
-  deployFlows,
-  loadExamples,
-  registerSimWebhooks,
-  wireExamples,
-  type SimEndpoints,
-} from './example-wiring';
-import { SIM_CREDENTIALS, startAllSims } from './start-all';
+import { startActivity, startDemoSims } from './demo';
+import { CONFIG_IDS, deployFlows, loadExamples, registerSimWebhooks, wireExamples } from './example-wiring';
+import { SIM_CREDENTIALS } from './start-all';
 
 const ROOT = path.resolve(__dirname, '..');
 const HOST = '127.0.0.1';
-const PORTS = { x3: 8101, fedex: 8102, shipstationV1: 8103, shipstationV2: 8104 };
 const INSTANCES = [1881, 1882, 1883];
 const LEASE_SECONDS = 10;
 
@@ -55,25 +46,7 @@ async function main(): Promise<void> {
   execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
   const pg: PgCluster = await startPgCluster({ log });
   const connection = await pg.database('shipping');
-  const sims = await startAllSims({
-    host: HOST,
-    x3: {
-      port: PORTS.x3,
-      clockSkewMs: -7_200_000,
-      records: { customer: 20, product: 30, salesOrder: 50, salesDelivery: 0, purchaseOrder: 0 },
-    },
-    fedex: { port: PORTS.fedex, journeySeconds: 45, exceptionRate: 0.1, webhooks: { pollMs: 500 } },
-    shipstation: { v1Port: PORTS.shipstationV1, v2Port: PORTS.shipstationV2, orders: 10 },
-  });
-  sims.x3.config.clockSkewMs = 0;
-  await stockShipStationSkus(sims.x3.url, ['NA011']);
-  const endpoints: SimEndpoints = {
-    x3Url: sims.x3.url,
-    fedexUrl: sims.fedex.url,
-    shipstationV1Url: sims.shipstation.v1Url,
-    shipstationV2Url: sims.shipstation.v2Url,
-    jwksUrl: sims.shipstation.jwksUrl,
-  };
+  const { sims, endpoints } = await startDemoSims();
 
   const runtimes = INSTANCES.map((port, i) => {
     const name = `cluster-${i + 1}`;

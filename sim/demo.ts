@@ -115,10 +115,8 @@ export function startActivity(sims: AllSims): () => void {
   return () => timers.forEach((t) => clearInterval(t));
 }
 
-async function main(): Promise<void> {
-  log('building the package (npm run build)...');
-  execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
-
+/** The demo's simulators (the single-instance and the cluster demo) and their endpoints for the example wiring. */
+export async function startDemoSims(): Promise<{ sims: AllSims; endpoints: SimEndpoints }> {
   // generated master data is stamped two hours back: the flows (polling from "now") only pick up
   // the demo's own new documents
   const sims = await startAllSims({
@@ -141,6 +139,14 @@ async function main(): Promise<void> {
     jwksUrl: sims.shipstation.jwksUrl,
     printer: { host: sims.printer.host, port: sims.printer.port },
   };
+  return { sims, endpoints };
+}
+
+async function main(): Promise<void> {
+  log('building the package (npm run build)...');
+  execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
+
+  const { sims, endpoints } = await startDemoSims();
   log(
     `simulators: X3 ${sims.x3.url}, FedEx ${sims.fedex.url}, ShipStation V1 ${sims.shipstation.v1Url} / V2 ${sims.shipstation.v2Url}`,
   );
