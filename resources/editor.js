@@ -103,19 +103,37 @@
   }
 
   /**
-   * The "Test connection" button of a config dialog (#node-config-<area>-test, its answer in
-   * #node-config-<area>-test-result): POSTs the settings and credentials the dialog holds to the
-   * config's admin route (/sage-x3-shipping/<area>/test, shared/admin.ts) and shows the answer. A
-   * secret left as Node-RED shows a stored one ('__PWRD__') is sent so, and the route uses the
-   * stored one: no secret is shown in the dialog.
+   * The "Test connection" row of a config dialog: fills the dialog's (empty) element
+   * #node-config-<area>-test-row with the button (#node-config-<area>-test), the place for its
+   * answer (#node-config-<area>-test-result) and, with opts.report, for X3's schema report
+   * (#node-config-<area>-schema-report). The button POSTs the settings and credentials the dialog
+   * holds to the config's admin route (/sage-x3-shipping/<area>/test, shared/admin.ts) and shows
+   * the answer. A secret left as Node-RED shows a stored one ('__PWRD__') is sent so, and the
+   * route uses the stored one: no secret is shown in the dialog.
    * opts: { area, settings: [names], credentials: [names], nested: true to send the settings as
-   * body.settings (else beside id and credentials), report: selector of an X3 schema report }.
+   * body.settings (else beside id and credentials), report: true for X3's schema report }.
    */
   ns.testConnection = function (node, opts) {
     var prefix = 'node-config-input-';
-    var button = '#node-config-' + opts.area + '-test';
-    $(button).on('click', function () {
-      var out = $(button + '-result');
+    var id = 'node-config-' + opts.area;
+    var row = $('#' + id + '-test-row').empty();
+    $('<label>&nbsp;</label>').appendTo(row);
+    var button = $('<button type="button" class="red-ui-button"></button>')
+      .attr('id', id + '-test')
+      .append('<i class="fa fa-plug"></i> ')
+      .append($('<span></span>').text(node._(node.type + '.test.button')))
+      .appendTo(row);
+    var out = $('<div></div>')
+      .attr('id', id + '-test-result')
+      .css({ margin: '6px 0 0 104px', 'white-space': 'pre-wrap' })
+      .appendTo(row);
+    var report = opts.report
+      ? $('<div></div>')
+          .attr('id', id + '-schema-report')
+          .css('margin', '6px 0 0 104px')
+          .appendTo(row)
+      : null;
+    button.on('click', function () {
       out.css('color', '').text(node._(node.type + '.test.running'));
       var settings = ns.formValues(prefix, opts.settings);
       var body = opts.nested ? { settings: settings } : settings;
@@ -129,7 +147,7 @@
         success: function (res) {
           var text = res.ok ? res.message : res.message || (res.error && res.error.message) || 'failed';
           showResult(out, res.ok, text);
-          if (opts.report) ns.schemaReport($(opts.report), res.report);
+          if (report) ns.schemaReport(report, res.report);
         },
         error: function (xhr) {
           showResult(out, false, (xhr.responseJSON && xhr.responseJSON.message) || xhr.responseText || xhr.statusText);
@@ -180,18 +198,18 @@
           lines.push(line);
         });
       }
-      if (r.soap) {
+      // what SOAP's publication and REST's representation hold, said the same way
+      [
+        { api: 'soap', name: 'SOAP', of: 'publication' },
+        { api: 'rest', name: 'REST', of: 'representation' },
+      ].forEach(function (a) {
+        var found = r[a.api];
+        if (!found) return;
         lines.push(
-          'SOAP ' + r.soap.publication + (r.soap.custom.length ? ', custom fields ' + r.soap.custom.join(', ') : ''),
+          a.name + ' ' + found[a.of] + (found.custom.length ? ', custom fields ' + found.custom.join(', ') : ''),
         );
-        if (r.soap.missing.length) lines.push('  not in the publication: ' + r.soap.missing.join(', '));
-      }
-      if (r.rest) {
-        lines.push(
-          'REST ' + r.rest.representation + (r.rest.custom.length ? ', custom fields ' + r.rest.custom.join(', ') : ''),
-        );
-        if (r.rest.missing.length) lines.push('  not in the representation: ' + r.rest.missing.join(', '));
-      }
+        if (found.missing.length) lines.push('  not in the ' + a.of + ': ' + found.missing.join(', '));
+      });
       (r.notDiscovered || []).forEach(function (n) {
         lines.push('not read: ' + n);
       });

@@ -126,6 +126,8 @@ describe('browser: the edit dialogs (resources/editor.js)', function () {
 
   /** The body of the next "Test connection" request the dialog sends. */
   async function testBody(area: string, button: string): Promise<Record<string, unknown>> {
+    assert.equal((await page.textContent(button))?.trim(), 'Test connection', `${button}: its text`);
+    assert.equal(await page.locator(`${button}-result`).count(), 1, `${button}: the place of its answer`);
     const request = page.waitForRequest((r) => r.url().endsWith(`/sage-x3-shipping/${area}/test`));
     await page.click(button);
     return (await request).postDataJSON() as Record<string, unknown>;
@@ -141,6 +143,7 @@ describe('browser: the edit dialogs (resources/editor.js)', function () {
     await foldsAndUnfolds('#node-config-x3-advanced-toggle', '#node-config-x3-advanced');
     await page.fill('#node-config-input-password', 'typed-password');
     const body = await testBody('x3', '#node-config-x3-test');
+    assert.equal(await page.locator('#node-config-x3-schema-report').count(), 1, 'the place of the schema report');
     assert.equal(body.id, 'cfg-x3');
     const settings = body.settings as Record<string, unknown>;
     assert.equal(settings.url, 'http://127.0.0.1:9');
