@@ -19,7 +19,7 @@
     }
   };
 
-  /** Node-RED's URL check of a setting: http(s), or an environment variable ${NAME}. */
+  /** A URL setting as the runtimes accept it: http(s), or an environment variable ${NAME}. */
   var URL_PATTERN = /^(https?:\/\/.+|\$\{.+\})$/;
   ns.isUrl = function (v) {
     return URL_PATTERN.test(v || '');
