@@ -19,28 +19,135 @@
     }
   };
 
+  /** A URL setting as the runtimes accept it: http(s), or an environment variable ${NAME}. */
+  var URL_PATTERN = /^(https?:\/\/.+|\$\{.+\})$/;
+  ns.isUrl = function (v) {
+    return URL_PATTERN.test(v || '');
+  };
+  /** A `validate` for a URL setting; optional: empty is allowed too. */
+  ns.urlValidator = function (optional) {
+    return RED.validators.regex(optional ? /^(|https?:\/\/.+|\$\{.+\})$/ : URL_PATTERN);
+  };
+  /** A `validate` for the path a webhook node serves under httpNodeRoot (shared/webhook-route.ts). */
+  ns.webhookPathValidator = function () {
+    return RED.validators.regex(/^\/?[A-Za-z0-9._~\-/]+$/);
+  };
+
+  /** What a dialog input holds: a checkbox's state, any other input's value. */
+  function inputValue(el) {
+    return el.is(':checkbox') ? el.prop('checked') : el.val();
+  }
+
+  /**
+   * The dialog's inputs by setting name ({ name: value }), read from #<prefix><name>; prefix is
+   * 'node-input-' in a node's dialog, 'node-config-input-' in a config node's.
+   */
+  ns.formValues = function (prefix, names) {
+    var values = {};
+    names.forEach(function (name) {
+      values[name] = inputValue($('#' + prefix + name));
+    });
+    return values;
+  };
+
+  /** Whether an input's value meets a condition of showWhen. */
+  function holds(value, want) {
+    if (want === true || want === false) return !!value === want;
+    if (Array.isArray(want)) return want.indexOf(value) >= 0;
+    if (want && typeof want === 'object') return !holds(value, want.not);
+    return value === want;
+  }
+
+  /**
+   * Rows of a dialog shown only while their rule holds, the rules applied again as soon as an
+   * input they read changes (as the user types, too). rows: { selector: rule }, a rule
+   * { setting: condition, ... } holding when every condition does, read from #<prefix><setting>
+   * (as formValues): a value (equal to it), [values] (one of them), { not: value or [values] },
+   * true (checked, or not empty), false. Returns the function that applies the rules.
+   */
+  ns.showWhen = function (prefix, rows) {
+    var names = [];
+    Object.keys(rows).forEach(function (selector) {
+      Object.keys(rows[selector]).forEach(function (name) {
+        if (names.indexOf(name) < 0) names.push(name);
+      });
+    });
+    function apply() {
+      var values = ns.formValues(prefix, names);
+      Object.keys(rows).forEach(function (selector) {
+        var rule = rows[selector];
+        var shown = Object.keys(rule).every(function (name) {
+          return holds(values[name], rule[name]);
+        });
+        $(selector).toggle(shown);
+      });
+    }
+    var inputs = names.map(function (name) {
+      return '#' + prefix + name;
+    });
+    $(inputs.join(', ')).on('change input', apply);
+    apply();
+    return apply;
+  };
+
+  /** A link that folds and unfolds a part of the dialog (advanced settings, a section). */
+  ns.foldable = function (link, part) {
+    $(link).on('click', function (e) {
+      e.preventDefault();
+      $(part).toggle();
+    });
+  };
+
   function showResult(out, ok, text) {
     out.text((ok ? '✔ ' : '✘ ') + text).css('color', ok ? '#3a8a3a' : '#c02020');
   }
 
   /**
-   * The "Test connection" button of a config dialog: POSTs what the dialog holds to the config's
-   * admin route (/sage-x3-shipping/<area>/test, shared/admin.ts) and shows the answer.
-   * opts: { button, result (selectors), area, running (text), body: function () { return {...} } }
+   * The "Test connection" row of a config dialog: fills the dialog's (empty) element
+   * #node-config-<area>-test-row with the button (#node-config-<area>-test), the place for its
+   * answer (#node-config-<area>-test-result) and, with opts.report, for X3's schema report
+   * (#node-config-<area>-schema-report). The button POSTs the settings and credentials the dialog
+   * holds to the config's admin route (/sage-x3-shipping/<area>/test, shared/admin.ts) and shows
+   * the answer. A secret left as Node-RED shows a stored one ('__PWRD__') is sent so, and the
+   * route uses the stored one: no secret is shown in the dialog.
+   * opts: { area, settings: [names], credentials: [names], nested: true to send the settings as
+   * body.settings (else beside id and credentials), report: true for X3's schema report }.
    */
-  ns.testConnection = function (opts) {
-    $(opts.button).on('click', function () {
-      var out = $(opts.result);
-      out.css('color', '').text(opts.running);
+  ns.testConnection = function (node, opts) {
+    var prefix = 'node-config-input-';
+    var id = 'node-config-' + opts.area;
+    var row = $('#' + id + '-test-row').empty();
+    $('<label>&nbsp;</label>').appendTo(row);
+    var button = $('<button type="button" class="red-ui-button"></button>')
+      .attr('id', id + '-test')
+      .append('<i class="fa fa-plug"></i> ')
+      .append($('<span></span>').text(node._(node.type + '.test.button')))
+      .appendTo(row);
+    var out = $('<div></div>')
+      .attr('id', id + '-test-result')
+      .css({ margin: '6px 0 0 104px', 'white-space': 'pre-wrap' })
+      .appendTo(row);
+    var report = opts.report
+      ? $('<div></div>')
+          .attr('id', id + '-schema-report')
+          .css('margin', '6px 0 0 104px')
+          .appendTo(row)
+      : null;
+    button.on('click', function () {
+      out.css('color', '').text(node._(node.type + '.test.running'));
+      var settings = ns.formValues(prefix, opts.settings);
+      var body = opts.nested ? { settings: settings } : settings;
+      body.id = node.id;
+      body.credentials = ns.formValues(prefix, opts.credentials);
       $.ajax({
         url: 'sage-x3-shipping/' + opts.area + '/test',
         type: 'POST',
         contentType: 'application/json',
-        data: JSON.stringify(opts.body()),
+        data: JSON.stringify(body),
         success: function (res) {
           var text = res.ok ? res.message : res.message || (res.error && res.error.message) || 'failed';
           showResult(out, res.ok, text);
-          if (opts.report) ns.schemaReport($(opts.report), res.report);
+          if (report) ns.schemaReport(report, res.report);
         },
         error: function (xhr) {
           showResult(out, false, (xhr.responseJSON && xhr.responseJSON.message) || xhr.responseText || xhr.statusText);
@@ -91,18 +198,18 @@
           lines.push(line);
         });
       }
-      if (r.soap) {
+      // what SOAP's publication and REST's representation hold, said the same way
+      [
+        { api: 'soap', name: 'SOAP', of: 'publication' },
+        { api: 'rest', name: 'REST', of: 'representation' },
+      ].forEach(function (a) {
+        var found = r[a.api];
+        if (!found) return;
         lines.push(
-          'SOAP ' + r.soap.publication + (r.soap.custom.length ? ', custom fields ' + r.soap.custom.join(', ') : ''),
+          a.name + ' ' + found[a.of] + (found.custom.length ? ', custom fields ' + found.custom.join(', ') : ''),
         );
-        if (r.soap.missing.length) lines.push('  not in the publication: ' + r.soap.missing.join(', '));
-      }
-      if (r.rest) {
-        lines.push(
-          'REST ' + r.rest.representation + (r.rest.custom.length ? ', custom fields ' + r.rest.custom.join(', ') : ''),
-        );
-        if (r.rest.missing.length) lines.push('  not in the representation: ' + r.rest.missing.join(', '));
-      }
+        if (found.missing.length) lines.push('  not in the ' + a.of + ': ' + found.missing.join(', '));
+      });
       (r.notDiscovered || []).forEach(function (n) {
         lines.push('not read: ' + n);
       });
@@ -145,16 +252,31 @@
     return show;
   };
 
-  /** The X3 fields a ShipStation record is mapped with (records.ts / mapping.ts read the same settings). */
+  /**
+   * The X3 fields a ShipStation record is mapped with (records.ts / mapping.ts read the same
+   * settings), each with its default for a new node.
+   */
   var X3_MAPPING_FIELDS = [
-    { prop: 'x3SalesSite', label: 'SALFCY', placeholderKey: 'salesSite' },
-    { prop: 'x3ShippingSite', label: 'STOFCY', placeholderKey: 'shippingSite' },
-    { prop: 'x3OrderType', label: 'SOHTYP', placeholder: 'SON' },
-    { prop: 'x3Currency', label: 'CUR', placeholder: 'USD' },
-    { prop: 'x3CustomerPrefix', labelKey: 'customerPrefix', placeholder: 'SS' },
-    { prop: 'x3TrackingField', labelKey: 'trackingField', placeholder: 'YTRACKNUM' },
-    { prop: 'x3StatusField', labelKey: 'statusField', placeholder: 'YTRKSTA' },
+    { prop: 'x3SalesSite', label: 'SALFCY', placeholderKey: 'salesSite', value: '' },
+    { prop: 'x3ShippingSite', label: 'STOFCY', placeholderKey: 'shippingSite', value: '' },
+    { prop: 'x3OrderType', label: 'SOHTYP', placeholder: 'SON', value: '' },
+    { prop: 'x3Currency', label: 'CUR', placeholder: 'USD', value: '' },
+    { prop: 'x3CustomerPrefix', labelKey: 'customerPrefix', placeholder: 'SS', value: 'SS' },
+    { prop: 'x3TrackingField', labelKey: 'trackingField', placeholder: 'YTRACKNUM', value: 'YTRACKNUM' },
+    { prop: 'x3StatusField', labelKey: 'statusField', placeholder: 'YTRKSTA', value: 'YTRKSTA' },
   ];
+
+  /**
+   * The `defaults` of the X3 mapping settings (mapToX3 and the panel's fields) that
+   * shipstation-fetch and shipstation-in add to their own.
+   */
+  ns.x3MappingDefaults = function (defaults) {
+    defaults.mapToX3 = { value: true };
+    X3_MAPPING_FIELDS.forEach(function (f) {
+      defaults[f.prop] = { value: f.value };
+    });
+    return defaults;
+  };
 
   /**
    * The X3 mapping panel of shipstation-fetch and shipstation-in: fills the (empty) panel element
@@ -181,10 +303,7 @@
         .val(value == null ? '' : value)
         .appendTo(row);
     });
-    $(opts.toggle).on('click', function (e) {
-      e.preventDefault();
-      panel.toggle();
-    });
+    ns.foldable(opts.toggle, panel);
   };
 
   /**
