@@ -85,9 +85,26 @@ async function clusterPipeline(pg: PgCluster): Promise<BenchResult[]> {
 
     const boundMs = Math.floor((docs - 1) / quota) * windowMs;
     const cpu = (): number[] => runtimes.map((r) => procSample(r.process.pid as number).cpuMs);
+    // PostgreSQL transactions of the database during the batch (all instances): the cluster's cost per document
+    const commits = async (): Promise<number> => {
+      const c = new Client({ connectionString: connection });
+      await c.connect();
+      try {
+        const r = await c.query<{ n: string }>(
+          'SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()',
+        );
+        return Number(r.rows[0].n);
+      } finally {
+        await c.end();
+      }
+    };
     const cpuBefore = cpu();
+    const commitsBefore = await commits();
     const batch = await labelBatch(sims.x3, 'SDQ', docs, 3 * boundMs + 300_000, problems);
     const cpuPerDoc = cpu().map((ms, i) => round((ms - cpuBefore[i]) / docs));
+    // the statistics collector reports with a delay of up to a second
+    await new Promise((r) => setTimeout(r, 1500));
+    const txPerDoc = ((await commits()) - commitsBefore) / docs;
     const shipments = sims.fedex.state.shipments.filter(
       (s) => s.status === 'active' && s.references.some((r) => r.value.startsWith(`${DELIVERY_REF} SDQ`)),
     );
@@ -159,6 +176,7 @@ async function clusterPipeline(pg: PgCluster): Promise<BenchResult[]> {
         value: cpuPerDoc[0],
         unit: `ms / ${cpuPerDoc.slice(1).join(' ms / ')} ms`,
       },
+      { name: '3 instances, PostgreSQL transactions per document', value: round(txPerDoc), unit: 'tx' },
       {
         name: '3 instances, ledger entries (fedex) owned by the x3-poll leader / instances owning any',
         value: byLeader,
