@@ -24,37 +24,13 @@
  *
  * Quick run: BENCH_PIPELINE_DOCS=301 BENCH_PIPELINE_QUOTA=100 BENCH_PIPELINE_WINDOW_MS=2000 BENCH_PIPELINE_CPU_DOCS=300 npx tsx test/bench/pipeline.bench.ts
  */
-import { createX3Deliveries } from '../../sim/activity';
 import { deployFlows, loadExamples, wireExamples, type FlowNode, type WiringOptions } from '../../sim/example-wiring';
 import { nodeId, runtimeProblems, startE2E, type E2E } from '../support/e2e';
-import { envNumber, procSample, round, runStandalone, until } from './runtime-support';
+import { envNumber, labelBatch, procSample, round, runStandalone, until } from './runtime-support';
 import type { BenchResult } from './types';
 
 const TRACK_BATCH = 30;
 const X3_RECORDS = { customer: 10, product: 10, salesOrder: 20, salesDelivery: 0, purchaseOrder: 0 };
-
-function missingTracking(env: E2E, keys: string[]): string[] {
-  return keys.filter((k) => !env.sims.x3.store.get('salesDelivery', k)?.values.YTRACKNUM);
-}
-
-/** New deliveries; resolves with the time they exist in X3 and the time the last one is written back. */
-async function labelBatch(
-  env: E2E,
-  prefix: string,
-  count: number,
-  timeoutMs: number,
-): Promise<{ keys: string[]; startedAt: number; doneAt: number }> {
-  const keys = await createX3Deliveries(env.sims.x3.url, { prefix, start: 1, count });
-  const startedAt = Date.now();
-  let pending = keys;
-  const doneAt = await until(
-    `${count} tracking numbers written back to X3`,
-    () => (pending = missingTracking(env, pending)).length === 0,
-    timeoutMs,
-    () => `${pending.length} of ${count} still without a tracking number\n${runtimeProblems(env.runtime)}`,
-  );
-  return { keys, startedAt, doneAt };
-}
 
 async function redeploy(env: E2E, wiring: Omit<WiringOptions, 'sims'>, patch?: (n: FlowNode) => void): Promise<void> {
   const started = (): number => env.runtime.log().split('Started flows').length;
@@ -121,7 +97,7 @@ export async function run(): Promise<BenchResult[]> {
     // 1. labelled per second at FedEx's quota
     const boundMs = Math.floor((docs - 1) / quota) * windowMs;
     const cpuBefore = procSample(pid).cpuMs;
-    const a = await labelBatch(env, 'SDQ', docs, 3 * boundMs + 300_000);
+    const a = await labelBatch(env.sims.x3, 'SDQ', docs, 3 * boundMs + 300_000, () => runtimeProblems(env.runtime));
     const elapsedMs = a.doneAt - a.startedAt;
     const cpuQuota = procSample(pid).cpuMs - cpuBefore;
     const fedex = env.sims.fedex.state;
@@ -217,14 +193,14 @@ export async function run(): Promise<BenchResult[]> {
       fedexConfig: { transactionLimit: 1_000_000_000 },
     });
     await new Promise((r) => setTimeout(r, 2000));
-    await labelBatch(env, 'SDW', 200, 300_000);
+    await labelBatch(env.sims.x3, 'SDW', 200, 300_000, () => runtimeProblems(env.runtime));
     // idle: the deployed flow polling X3 with nothing new
     const idle0 = procSample(pid).cpuMs;
     const idleStart = Date.now();
     await new Promise((r) => setTimeout(r, 3000));
     const idleRate = (procSample(pid).cpuMs - idle0) / (Date.now() - idleStart);
     const cpu0 = procSample(pid).cpuMs;
-    const b = await labelBatch(env, 'SDC', cpuDocs, 600_000);
+    const b = await labelBatch(env.sims.x3, 'SDC', cpuDocs, 600_000, () => runtimeProblems(env.runtime));
     const cpuMs = procSample(pid).cpuMs - cpu0;
     const wallMs = b.doneAt - b.startedAt;
     const perDocCpu = cpuMs / cpuDocs;

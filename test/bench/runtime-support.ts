@@ -8,6 +8,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createX3Deliveries } from '../../sim/activity';
+import type { X3Sim } from '../../sim/x3/server';
 import type { BenchResult } from './types';
 
 /** A positive number from the environment, or the fallback. */
@@ -75,6 +77,34 @@ export async function until(
       );
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+function missingTracking(x3: X3Sim, keys: string[]): string[] {
+  return keys.filter((k) => !x3.store.get('salesDelivery', k)?.values.YTRACKNUM);
+}
+
+/**
+ * New X3 sales deliveries; resolves with the time they exist in X3 and the time the last one has
+ * its tracking number written back (example 01's pipeline). `problems()` says what went wrong on
+ * a timeout (the runtime's warnings and errors).
+ */
+export async function labelBatch(
+  x3: X3Sim,
+  prefix: string,
+  count: number,
+  timeoutMs: number,
+  problems: () => string,
+): Promise<{ keys: string[]; startedAt: number; doneAt: number }> {
+  const keys = await createX3Deliveries(x3.url, { prefix, start: 1, count });
+  const startedAt = Date.now();
+  let pending = keys;
+  const doneAt = await until(
+    `${count} tracking numbers written back to X3`,
+    () => (pending = missingTracking(x3, pending)).length === 0,
+    timeoutMs,
+    () => `${pending.length} of ${count} still without a tracking number\n${problems()}`,
+  );
+  return { keys, startedAt, doneAt };
 }
 
 /** Rounds for the table (keeps small values readable). */

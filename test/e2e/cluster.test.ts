@@ -7,27 +7,16 @@
  * issued one token and neither FedEx nor ShipStation answered 429.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Client } from 'pg';
 import { createShipStationOrders, createX3Deliveries, stockShipStationSkus, x3Records } from '../../sim/activity';
-import { deployFlows, loadExamples, registerSimWebhooks, wireExamples, type FlowNode } from '../../sim/example-wiring';
-import { startAllSims, type AllSims } from '../../sim/start-all';
-import { endpointsOf, moduleDir, runtimeProblems, waitFor } from '../support/e2e';
-import { startNodeRed, type Runtime } from '../support/nodered';
-import { PG_SKIP_MESSAGE, sharedPgCluster, type PgCluster } from '../support/pg-cluster';
+import { deployFlows, registerSimWebhooks } from '../../sim/example-wiring';
+import type { AllSims } from '../../sim/start-all';
+import { startNodeRedCluster, type NodeRedCluster } from '../support/cluster';
+import { runtimeProblems, waitFor } from '../support/e2e';
+import { PG_SKIP_MESSAGE, sharedPgCluster } from '../support/pg-cluster';
 
 const BATCH = 120;
 const DELIVERY_REF = 'SEED SDH';
 const LEASE_SECONDS = 2;
-
-/** The installed package loads `pg` from its own node_modules: link the one of this checkout. */
-function withPg(dir: string): string {
-  const link = path.join(dir, 'node_modules', 'pg');
-  if (!fs.existsSync(link)) fs.symlinkSync(path.dirname(require.resolve('pg/package.json')), link, 'dir');
-  return dir;
-}
 
 function labelsFor(sims: AllSims, prefix: string): Map<string, number> {
   const counts = new Map<string, number>();
@@ -45,85 +34,55 @@ function labelsFor(sims: AllSims, prefix: string): Map<string, number> {
 
 describe('e2e: three Node-RED instances on one PostgreSQL', function () {
   this.timeout(15 * 60_000);
-  let cluster: PgCluster | undefined;
-  let sims: AllSims | undefined;
-  const runtimes: Runtime[] = [];
-  let connection = '';
-  let flows: FlowNode[] = [];
+  let cluster: NodeRedCluster | undefined;
 
   before(async function () {
-    cluster = await sharedPgCluster();
-    if (!cluster) {
+    const pg = await sharedPgCluster();
+    if (!pg) {
       console.log(`      ${PG_SKIP_MESSAGE}`);
       this.skip();
     }
-    connection = await cluster.database(`cluster_e2e_${process.pid}`);
-    sims = await startAllSims({
-      fedex: { journeySeconds: 3600 },
-      shipstation: { rateWindowMs: 5000 },
-      x3: {
-        clockSkewMs: -7_200_000,
-        latencyMs: 10,
-        records: { customer: 10, product: 10, salesOrder: 20, salesDelivery: 0, purchaseOrder: 0 },
+    cluster = await startNodeRedCluster({
+      instances: 3,
+      connection: await pg.database(`cluster_e2e_${process.pid}`),
+      leaseSeconds: LEASE_SECONDS,
+      sims: {
+        fedex: { journeySeconds: 3600 },
+        shipstation: { rateWindowMs: 5000 },
+        x3: {
+          latencyMs: 10,
+          records: { customer: 10, product: 10, salesOrder: 20, salesDelivery: 0, purchaseOrder: 0 },
+        },
+      },
+      wiring: {
+        only: ['01', '03', '05'],
+        x3PollSeconds: 1,
+        shipstationPollSeconds: 2,
+        trackSeconds: 3,
+        // 25 labels a second for the whole cluster: the batch lasts long enough to kill mid-way
+        fedexConfig: { transactionLimit: 25, transactionWindowSeconds: 1 },
+        shipstationConfig: { windowSeconds: 5 },
       },
     });
-    sims.x3.config.clockSkewMs = 0;
-    await stockShipStationSkus(sims.x3.url, ['NA011'], 10_000);
-    flows = wireExamples(loadExamples(), {
-      sims: endpointsOf(sims),
-      only: ['01', '03', '05'],
-      x3PollSeconds: 1,
-      shipstationPollSeconds: 2,
-      trackSeconds: 3,
-      // 25 labels a second for the whole cluster: the batch lasts long enough to kill mid-way
-      fedexConfig: { transactionLimit: 25, transactionWindowSeconds: 1 },
-      shipstationConfig: { windowSeconds: 5 },
-      auditPostgres: { connection, leaseSeconds: LEASE_SECONDS },
-    });
-    const dir = withPg(moduleDir());
-    for (let i = 0; i < 3; i++) {
-      const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `sx3s-e2e-cluster${i}-`));
-      runtimes.push(await startNodeRed({ moduleDir: dir, userDir }));
-    }
+    await stockShipStationSkus(cluster.sims.x3.url, ['NA011'], 10_000);
   });
 
   after(async function () {
-    for (const r of runtimes) {
-      await r.stop().catch(() => undefined);
-      fs.rmSync(r.userDir, { recursive: true, force: true });
-    }
-    await sims?.close();
+    await cluster?.stop();
   });
 
   afterEach(function () {
-    if (this.currentTest?.state === 'failed') for (const r of runtimes) console.log(runtimeProblems(r));
+    if (this.currentTest?.state === 'failed') for (const r of cluster?.runtimes ?? []) console.log(runtimeProblems(r));
   });
 
-  const leaseHolder = async (name: string): Promise<string | undefined> => {
-    const c = new Client({ connectionString: connection });
-    await c.connect();
-    try {
-      const r = await c.query<{ owner: string; expires_at: string }>(
-        'SELECT owner, expires_at FROM cluster_leases WHERE name = $1',
-        [name],
-      );
-      const row = r.rows[0];
-      return row && Date.parse(row.expires_at) > Date.now() ? row.owner : undefined;
-    } catch {
-      return undefined;
-    } finally {
-      await c.end();
-    }
-  };
-
   it('exactly once across the instances, quotas held, and a SIGKILLed leader replaced within the lease', async function () {
-    const s = sims as AllSims;
+    const { sims: s, runtimes, flows, leaseHolder, endpoints } = cluster as NodeRedCluster;
     const pollId = flows.find((n) => n.type === 'x3-poll')?.id as string;
     // the first instance deployed becomes the leader of every poller; then the two standbys
     await deployFlows(runtimes[0].url, flows);
     const leader = await waitFor('the first instance leads x3-poll', () => leaseHolder(`x3-poll:${pollId}`), 120_000);
     for (const r of runtimes.slice(1)) await deployFlows(r.url, flows);
-    await registerSimWebhooks(endpointsOf(s), { nodeRedUrl: runtimes[1].url });
+    await registerSimWebhooks(endpoints, { nodeRedUrl: runtimes[1].url });
 
     const keys = await createX3Deliveries(s.x3.url, { prefix: 'SDK', start: 1, count: BATCH });
     const orders = await createShipStationOrders(s.shipstation.v1Url, {

@@ -106,13 +106,19 @@ export function endpointsOf(sims: AllSims): SimEndpoints {
   };
 }
 
+/** The three simulators (and the printer) for a test that runs the example flows. */
+export async function startE2ESims(options: AllSimsOptions = {}): Promise<AllSims> {
+  // the X3 sim's generated records are stamped two hours back, so pollers starting "now" (with
+  // their overlap) see only the documents a test creates
+  const sims = await startAllSims({ ...options, x3: { clockSkewMs: -7_200_000, ...options.x3 } });
+  sims.x3.config.clockSkewMs = 0;
+  return sims;
+}
+
 export async function startE2E(options: E2EOptions = {}): Promise<E2E> {
   const dir = options.runtime?.moduleDir ?? moduleDir();
   const { redJs, nodeBinary } = options.runtime ?? {};
-  // the X3 sim's generated records are stamped two hours back, so pollers starting "now" (with
-  // their overlap) see only the documents a test creates
-  const sims = await startAllSims({ ...options.sims, x3: { clockSkewMs: -7_200_000, ...options.sims?.x3 } });
-  sims.x3.config.clockSkewMs = 0;
+  const sims = await startE2ESims(options.sims);
   const endpoints = endpointsOf(sims);
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sx3s-e2e-'));
   let runtime: Runtime;

@@ -6,6 +6,7 @@ import { describeFedexError, type FedexClient } from '../../../nodes/fedex/clien
 import { buildShipment } from '../../../nodes/fedex/mapping';
 import type { FedexSim } from '../../../sim/fedex/server';
 import { salesDelivery, settings, x3Of } from './fixtures';
+import { driveVirtualTime, httpInFlight, installClock } from '../shipstation/virtual-time';
 import { SIM_CLIENT_ID, SIM_CLIENT_SECRET, simClient, startSim, tokenRequestsOk } from './sim';
 
 function request(doc: string): Record<string, unknown> {
@@ -120,15 +121,32 @@ describe('fedex/client against the FedEx simulator', function () {
 
   it('paces transactions to the quota so FedEx never answers 429', async () => {
     await sim.close();
-    sim = await startSim({ quotaLimit: 20, quotaWindowMs: 250 });
-    client = simClient(sim, { transactionLimit: 20, transactionWindowMs: 250, windowGuardMs: 40 });
-    const c = client;
-    const started = Date.now();
-    await Promise.all(Array.from({ length: 50 }, (_, i) => c.trackByNumbers([String(794_900_000_000 + i)])));
-    assert.equal(sim.state.limits.length, 0, JSON.stringify(sim.state.limits));
-    assert.equal(sim.state.trackCalls.length, 50);
-    // 50 calls at 20 per window need two more windows after the first
-    assert.ok(Date.now() - started >= 2 * 250, 'the limiter held calls back');
+    // virtual time: the client's limiter and the simulator's quota window read one fake clock,
+    // which moves only while no request is in flight, so a slow machine cannot bunch arrivals
+    const clock = installClock(Date.now());
+    try {
+      const now = (): number => clock.now;
+      sim = await startSim({ quotaLimit: 20, quotaWindowMs: 250, now });
+      client = simClient(sim, { transactionLimit: 20, transactionWindowMs: 250, windowGuardMs: 40, now });
+      const c = client;
+      const started = clock.now;
+      await driveVirtualTime(
+        clock,
+        Promise.all(Array.from({ length: 50 }, (_, i) => c.trackByNumbers([String(794_900_000_000 + i)]))),
+        () => httpInFlight() > 0,
+      );
+      assert.equal(sim.state.limits.length, 0, JSON.stringify(sim.state.limits));
+      assert.equal(sim.state.trackCalls.length, 50);
+      // 20 calls per window of 250 ms + the 40 ms guard: the last 10 go two windows after the first
+      const starts = sim.state.trackCalls.map((t) => t.at - started);
+      assert.deepEqual(
+        [0, 20, 40].map((i) => starts[i]),
+        [0, 290, 580],
+      );
+      assert.ok(clock.now - started >= 2 * 290, 'the limiter held calls back');
+    } finally {
+      clock.restore();
+    }
   });
 
   it('recognises the auth lockout (bare 403), shows its end, makes no token request before it passes, then carries on', async () => {
