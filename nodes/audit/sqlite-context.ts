@@ -66,13 +66,23 @@ export function shrink(ctx: SqliteStoreContext): void {
   ctx.db.pragma('wal_checkpoint(TRUNCATE)');
 }
 
-/** The view as the store's operations see it; `insertEntry` records an entry in the current transaction. */
-export function sqliteBackend(ctx: SqliteStoreContext, insertEntry: (entry: AuditEntryInput) => void): SqlBackend {
-  const exec = (s: SqlStatement): SqlOutcome<unknown> => {
-    const st = ctx.st(s.sql);
+/** Runs an operation's statements on better-sqlite3, prepared by `prepare`. */
+export function statementRunner(prepare: (sql: string) => Statement): (s: SqlStatement) => SqlOutcome<unknown> {
+  return (s) => {
+    const st = prepare(s.sql);
     if (st.reader) return { rows: st.all(...s.params) as unknown[], changes: 0 };
     return { rows: [], changes: st.run(...s.params).changes };
   };
+}
+
+/** For operations that record no audit entry (migrations). */
+export function noEntries(): never {
+  throw new Error('this operation cannot record an audit entry');
+}
+
+/** The view as the store's operations see it; `insertEntry` records an entry in the current transaction. */
+export function sqliteBackend(ctx: SqliteStoreContext, insertEntry: (entry: AuditEntryInput) => void): SqlBackend {
+  const exec = statementRunner(ctx.st);
   const run = <T>(op: () => SqlOp<T>): T => runSync(op(), exec, insertEntry);
   return {
     dialect: SQLITE_DIALECT,
