@@ -16,7 +16,7 @@ import {
   type SqlOutcome,
   type SqlStatement,
 } from './sql-dialect';
-import { closedError, storeView, type StoreView } from './store-view';
+import { storeView, type StoreView } from './store-view';
 import type { AuditEntryInput } from './types';
 
 export { numberedParams };
@@ -35,14 +35,8 @@ export function pgStoreContext(
 ): PgStoreContext {
   return storeView(options, (view) => ({
     database,
-    query: ((sql, params) => {
-      if (view.closed) return Promise.reject(closedError());
-      return database.query(sql, params);
-    }) as PgQuery,
-    tx<T>(fn: (q: PgQuery) => Promise<T>) {
-      if (view.closed) return Promise.reject(closedError());
-      return database.tx(fn);
-    },
+    query: view.whileOpen(database.query),
+    tx: view.whileOpen(database.tx),
   }));
 }
 

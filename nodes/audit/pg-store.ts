@@ -47,14 +47,9 @@ export function createPgStore(
     shared: true,
     database,
     ready: () => database.ready(),
-    record: trail.record,
-    recordBatch: trail.recordBatch,
-    getEntry: trail.getEntry,
-    query: trail.query,
-    setStatus: trail.setStatus,
-    // ledger, tracked shipments, cluster, seen ids, inbox (an inbox settle's entry recorded in
-    // its transaction) and retention: sql-store-parts.ts
-    ...sqlStoreParts(pgBackend(ctx, trail.insertInput)),
+    // the trail, and the parts written once for both backends (an inbox settle's entry is
+    // recorded in its transaction): sql-store-parts.ts
+    ...sqlStoreParts(pgBackend(ctx, trail.insertInput), trail),
 
     async close() {
       if (ctx.closed) return;

@@ -1,8 +1,8 @@
 /**
- * The parts of the store contract written once over sql-dialect.ts, composed for a backend
- * (sqlite-store.ts, pg-store.ts add the trail, which each writes its own way, and close):
- * the ledger, tracked shipments, leases, budgets and shared state, seen ids, the webhook inbox
- * and retention.
+ * A store view's methods, composed the same way for both backends (sqlite-store.ts, pg-store.ts
+ * add close): the backend's audit trail, and the parts written once over sql-dialect.ts: the
+ * ledger, tracked shipments, leases, budgets and shared state, seen ids, the webhook inbox and
+ * retention.
  */
 import { sql, type SqlBackend } from './sql-dialect';
 import { sqlCluster } from './sql-cluster';
@@ -10,13 +10,23 @@ import { sqlInbox } from './sql-inbox';
 import { sqlLedger } from './sql-ledger';
 import { sqlPurge } from './sql-purge';
 import { sqlTracked } from './sql-tracked';
-import type { AuditStore } from './types';
+import type { AuditEntry, AuditEntryInput, AuditStore } from './types';
 
-export type SqlStoreParts = Omit<AuditStore, 'shared' | 'record' | 'getEntry' | 'query' | 'setStatus' | 'close'>;
+/** The audit trail as each backend writes it (sqlite-trail.ts, pg-trail.ts). */
+export type StoreTrail = Pick<AuditStore, 'record' | 'getEntry' | 'query' | 'setStatus'> & {
+  recordBatch(entries: AuditEntryInput[]): Promise<AuditEntry[]>;
+};
 
-export function sqlStoreParts(db: SqlBackend): SqlStoreParts {
+export type SqlStoreParts = Omit<AuditStore, 'shared' | 'close'> & StoreTrail;
+
+export function sqlStoreParts(db: SqlBackend, trail: StoreTrail): SqlStoreParts {
   const { purgeSettled, ...inbox } = sqlInbox(db);
   return {
+    record: trail.record,
+    recordBatch: trail.recordBatch,
+    getEntry: trail.getEntry,
+    query: trail.query,
+    setStatus: trail.setStatus,
     ...sqlLedger(db),
     ...sqlTracked(db),
     ...sqlCluster(db),

@@ -43,14 +43,8 @@ export function storeContext(
       if (view.closed) throw closedError();
       return database.statement(sql);
     },
-    ledgerWrite<T>(key: string, fn: () => T) {
-      if (view.closed) return Promise.reject(closedError());
-      return database.write(fn, key);
-    },
-    groupWrite<T>(fn: () => T) {
-      if (view.closed) return Promise.reject(closedError());
-      return database.write(fn);
-    },
+    ledgerWrite: view.whileOpen(<T>(key: string, fn: () => T) => database.write(fn, key)),
+    groupWrite: view.whileOpen(<T>(fn: () => T) => database.write(fn)),
     beforeRead() {
       if (!view.closed) database.drainWrites();
     },

@@ -77,14 +77,9 @@ export function createSqliteStore(
   return {
     path: database.path,
     shared: false,
-    record: trail.record,
-    recordBatch: trail.recordBatch,
-    getEntry: trail.getEntry,
-    query: trail.query,
-    setStatus: trail.setStatus,
-    // ledger, tracked shipments, cluster, seen ids, inbox (an inbox settle's entry recorded in
-    // its commit) and retention: sql-store-parts.ts
-    ...sqlStoreParts(sqliteBackend(ctx, trail.insertInput)),
+    // the trail, and the parts written once for both backends (an inbox settle's entry is
+    // recorded in its commit): sql-store-parts.ts
+    ...sqlStoreParts(sqliteBackend(ctx, trail.insertInput), trail),
 
     async close() {
       if (ctx.closed) return;

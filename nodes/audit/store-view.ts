@@ -12,6 +12,8 @@ export interface StoreView {
   isoNow(): string;
   /** From now on the view refuses everything (the database is released by the store's onClose). */
   markClosed(): void;
+  /** `fn`, refused (a rejected promise) once the view is closed. */
+  whileOpen<F extends (...args: never[]) => Promise<unknown>>(fn: F): F;
 }
 
 export function closedError(): Error {
@@ -34,6 +36,9 @@ export function storeView<P extends object>(
     isoNow: () => new Date(now()).toISOString(),
     markClosed() {
       closed = true;
+    },
+    whileOpen<F extends (...args: never[]) => Promise<unknown>>(fn: F): F {
+      return ((...args: Parameters<F>) => (closed ? Promise.reject(closedError()) : fn(...args))) as F;
     },
   };
   return Object.assign(view, parts(view));
