@@ -6,7 +6,8 @@
  */
 import type { Database } from 'better-sqlite3';
 import { runSync } from './sql-dialect';
-import { ENTRY_DATA_COLUMNS, ENTRY_INDEXES, migrateOp, orderMigrations, type MigrationOutcome } from './sql-migrate';
+import { ENTRY_DATA_COLUMNS, ENTRY_INDEXES, LEDGER_DATA_COLUMNS, migrateOp } from './sql-migrate';
+import type { MigrationOutcome } from './sql-migrate';
 import { noEntries, statementRunner } from './sqlite-context';
 
 export interface Migration {
@@ -41,15 +42,7 @@ export const MIGRATIONS: readonly Migration[] = [
 
         CREATE TABLE ledger (
           key TEXT PRIMARY KEY,
-          state TEXT NOT NULL,
-          system TEXT NOT NULL,
-          operation TEXT NOT NULL,
-          correlation TEXT,
-          result TEXT,
-          error TEXT,
-          attempts INTEGER NOT NULL,
-          owner TEXT NOT NULL,
-          claimed_at TEXT NOT NULL,
+          ${LEDGER_DATA_COLUMNS},
           updated_at TEXT NOT NULL
         );
 
@@ -151,9 +144,8 @@ export function migrate(
   migrations: readonly Migration[] = MIGRATIONS,
   now: () => number = Date.now,
 ): MigrationOutcome {
-  const ordered = orderMigrations(migrations);
   const op = migrateOp(
-    ordered,
+    migrations,
     // eslint-disable-next-line require-yield -- a SQLite migration is a function of the database
     function* (m) {
       m.up(db);

@@ -16,7 +16,7 @@ import {
   type SqlOutcome,
   type SqlStatement,
 } from './sql-dialect';
-import { storeView, type StoreView } from './store-view';
+import { storeView, type StoreView, type StoreViewOptions } from './store-view';
 import type { AuditEntryInput } from './types';
 
 export { numberedParams };
@@ -29,10 +29,7 @@ export interface PgStoreContext extends StoreView {
   tx<T>(fn: (q: PgQuery) => Promise<T>): Promise<T>;
 }
 
-export function pgStoreContext(
-  database: PgAuditDatabase,
-  options: { maskPersonalData?: boolean; now?: () => number },
-): PgStoreContext {
+export function pgStoreContext(database: PgAuditDatabase, options: StoreViewOptions): PgStoreContext {
   return storeView(options, (view) => ({
     database,
     query: view.whileOpen(database.query),

@@ -12,7 +12,8 @@
 import type { ClientBase } from 'pg';
 import { noEntries, pgTransaction, statementRunner } from './pg-context';
 import { POSTGRES_DIALECT, runAsync, sql } from './sql-dialect';
-import { ENTRY_DATA_COLUMNS, ENTRY_INDEXES, migrateOp, orderMigrations, type MigrationOutcome } from './sql-migrate';
+import { ENTRY_DATA_COLUMNS, ENTRY_INDEXES, LEDGER_DATA_COLUMNS, migrateOp } from './sql-migrate';
+import type { MigrationOutcome } from './sql-migrate';
 
 export interface PgMigration {
   version: number;
@@ -42,15 +43,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
 
       CREATE TABLE ledger (
         key TEXT COLLATE "C" PRIMARY KEY,
-        state TEXT NOT NULL,
-        system TEXT NOT NULL,
-        operation TEXT NOT NULL,
-        correlation TEXT,
-        result TEXT,
-        error TEXT,
-        attempts INTEGER NOT NULL,
-        owner TEXT NOT NULL,
-        claimed_at TEXT NOT NULL,
+        ${LEDGER_DATA_COLUMNS},
         updated_at TEXT COLLATE "C" NOT NULL
       );
       CREATE INDEX ledger_state_updated ON ledger(state, updated_at);
@@ -129,11 +122,10 @@ export async function migratePg(
   migrations: readonly PgMigration[] = PG_MIGRATIONS,
   now: () => number = Date.now,
 ): Promise<PgMigrationOutcome> {
-  const ordered = orderMigrations(migrations);
   // of several instances starting at once, one applies them; the others wait and find them applied
   const lock = POSTGRES_DIALECT.lock("'sage-x3-shipping.migrate:' || current_schema()");
   const op = migrateOp(
-    ordered,
+    migrations,
     function* (m) {
       yield* sql(m.sql);
     },

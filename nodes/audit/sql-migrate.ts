@@ -19,7 +19,7 @@ interface Versioned {
 }
 
 /** The migrations in version order; throws unless they are numbered 1..n. */
-export function orderMigrations<M extends Versioned>(migrations: readonly M[]): M[] {
+function orderMigrations<M extends Versioned>(migrations: readonly M[]): M[] {
   const ordered = [...migrations].sort((a, b) => a.version - b.version);
   ordered.forEach((m, i) => {
     if (m.version !== i + 1) throw new Error(`audit store migrations must be numbered 1..n (got ${m.version})`);
@@ -27,13 +27,14 @@ export function orderMigrations<M extends Versioned>(migrations: readonly M[]): 
   return ordered;
 }
 
-/** Applies the pending ones of `ordered` (after taking `lock`, when the backend needs one). */
+/** Applies the pending ones of `migrations` (after taking `lock`, when the backend needs one). */
 export function* migrateOp<M extends Versioned>(
-  ordered: readonly M[],
+  migrations: readonly M[],
   apply: (m: M) => SqlOp<void>,
   now: () => number,
   lock?: SqlStatement,
 ): SqlOp<MigrationOutcome> {
+  const ordered = orderMigrations(migrations);
   const latest = ordered.length;
   if (lock) yield* sql(lock.sql, ...lock.params);
   yield* sql(`CREATE TABLE IF NOT EXISTS schema_version (
@@ -91,3 +92,15 @@ export const ENTRY_INDEXES = `
   CREATE INDEX audit_entries_ss_order_id ON audit_entries(ss_order_id) WHERE ss_order_id IS NOT NULL;
   CREATE INDEX audit_entries_idempotency_key ON audit_entries(idempotency_key) WHERE idempotency_key IS NOT NULL;
   CREATE INDEX audit_entries_replay_of ON audit_entries(replay_of) WHERE replay_of IS NOT NULL;`;
+
+/** The ledger's columns between its key and updated_at (released migrations: never edit). */
+export const LEDGER_DATA_COLUMNS = `
+  state TEXT NOT NULL,
+  system TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  correlation TEXT,
+  result TEXT,
+  error TEXT,
+  attempts INTEGER NOT NULL,
+  owner TEXT NOT NULL,
+  claimed_at TEXT NOT NULL`;

@@ -14,7 +14,7 @@ import {
   type SqlOutcome,
   type SqlStatement,
 } from './sql-dialect';
-import { closedError, storeView, type StoreView } from './store-view';
+import { closedError, storeView, type StoreView, type StoreViewOptions } from './store-view';
 import type { AuditEntryInput } from './types';
 
 export { closedError };
@@ -32,10 +32,7 @@ export interface SqliteStoreContext extends StoreView {
   beforeRead(): void;
 }
 
-export function storeContext(
-  database: SqliteAuditDatabase,
-  options: { maskPersonalData?: boolean; now?: () => number },
-): SqliteStoreContext {
+export function storeContext(database: SqliteAuditDatabase, options: StoreViewOptions): SqliteStoreContext {
   return storeView(options, (view) => ({
     database,
     db: database.db,

@@ -16,15 +16,17 @@ export interface StoreView {
   whileOpen<F extends (...args: never[]) => Promise<unknown>>(fn: F): F;
 }
 
+export interface StoreViewOptions {
+  maskPersonalData?: boolean;
+  now?: () => number;
+}
+
 export function closedError(): Error {
   return new Error('audit store is closed');
 }
 
 /** A view's state, with `parts` (which may read `view.closed`) added to it. */
-export function storeView<P extends object>(
-  options: { maskPersonalData?: boolean; now?: () => number },
-  parts: (view: StoreView) => P,
-): StoreView & P {
+export function storeView<P extends object>(options: StoreViewOptions, parts: (view: StoreView) => P): StoreView & P {
   const now = options.now ?? Date.now;
   let closed = false;
   const view: StoreView = {
