@@ -122,7 +122,7 @@ export const POSTGRES_DIALECT: SqlDialect = {
 
 /** `?, ?, ?` for a list of `n` parameters (`IN (…)`). */
 export function placeholders(n: number): string {
-  return Array.from({ length: n }, () => '?').join(', ');
+  return new Array<string>(n).fill('?').join(', ');
 }
 
 /** A LIKE pattern (ESCAPE '\') matching text that contains `text`. */
