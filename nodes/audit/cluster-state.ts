@@ -1,8 +1,8 @@
 /**
- * The rules of leases and fenced state shared by both store backends (sqlite-cluster.ts,
- * pg-cluster.ts): input checks, the error a fenced write from a lost leader gets, and the row
- * shapes. A lease is a row (name, owner, epoch, expires_at); taking it from another owner bumps
- * the epoch, so every write fenced with the old epoch is refused afterwards.
+ * The rules of leases and fenced state of the store (sql-cluster.ts, both backends): input
+ * checks, the error a fenced write from a lost leader gets, and the row shapes. A lease is a row
+ * (name, owner, epoch, expires_at); taking it from another owner bumps the epoch, so every write
+ * fenced with the old epoch is refused afterwards.
  */
 import type { LeaseFence, LeaseGrant } from './types';
 

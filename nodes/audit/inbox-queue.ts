@@ -1,5 +1,5 @@
 /**
- * Applies the webhook events a receiver stored in the audit store's inbox (sqlite-inbox.ts)
+ * Applies the webhook events a receiver stored in the audit store's inbox (sql-inbox.ts)
  * after answering the sender: one at a time, in arrival order, each settled `applied` only once
  * its apply step is done. A failing apply is retried after a backoff (its event stays pending);
  * giving up (a permanent error, or maxAttempts) settles it `failed`. Events still pending when

@@ -9,7 +9,7 @@
 import { requireSystem } from './entry-input';
 import type { AuditErrorInfo, AuditStore, ClaimMeta, LedgerEntry, LedgerHold, LedgerState } from './types';
 
-/** The ledger half of the store contract, one per backend (sqlite-ledger.ts, pg-ledger.ts). */
+/** The ledger half of the store contract (sql-ledger.ts, both backends). */
 export type LedgerMethods = Pick<
   AuditStore,
   | 'claim'

@@ -1,10 +1,14 @@
 /**
- * Versioned schema of the SQLite audit store. Each migration runs once, in order, inside one
- * IMMEDIATE transaction together with its schema_version row, so two processes opening the same
- * new file cannot both apply it, and a crash mid-migration leaves the previous version intact.
- * Never edit a released migration: append a new one.
+ * Versioned schema of the SQLite audit store. The runner (sql-migrate.ts) applies each migration
+ * once, in order, inside one IMMEDIATE transaction together with its schema_version row, so two
+ * processes opening the same new file cannot both apply it, and a crash mid-migration leaves the
+ * previous version intact. Never edit a released migration: append a new one.
  */
 import type { Database } from 'better-sqlite3';
+import { runSync } from './sql-dialect';
+import { ENTRY_DATA_COLUMNS, ENTRY_INDEXES, LEDGER_DATA_COLUMNS, migrateOp } from './sql-migrate';
+import type { MigrationOutcome } from './sql-migrate';
+import { noEntries, statementRunner } from './sqlite-context';
 
 export interface Migration {
   version: number;
@@ -22,37 +26,10 @@ export const MIGRATIONS: readonly Migration[] = [
           seq INTEGER PRIMARY KEY,
           id TEXT NOT NULL,
           time TEXT NOT NULL,
-          system TEXT NOT NULL,
-          operation TEXT NOT NULL,
-          status TEXT NOT NULL,
-          attempt INTEGER NOT NULL DEFAULT 1,
-          x3_folder TEXT,
-          x3_entity TEXT,
-          x3_key TEXT,
-          ss_order_id TEXT,
-          ss_order_number TEXT,
-          ss_shipment_id TEXT,
-          idempotency_key TEXT,
-          node_id TEXT,
-          replay_of TEXT,
-          error_code TEXT,
-          error_message TEXT,
-          error_status INTEGER,
-          correlation TEXT,
-          msg TEXT
+          ${ENTRY_DATA_COLUMNS}
         );
         CREATE UNIQUE INDEX audit_entries_id ON audit_entries(id);
-        CREATE INDEX audit_entries_time ON audit_entries(time);
-        CREATE INDEX audit_entries_status_time ON audit_entries(status, time);
-        CREATE INDEX audit_entries_system_time ON audit_entries(system, time);
-        CREATE INDEX audit_entries_x3_key ON audit_entries(x3_key) WHERE x3_key IS NOT NULL;
-        CREATE INDEX audit_entries_ss_order_number ON audit_entries(ss_order_number)
-          WHERE ss_order_number IS NOT NULL;
-        CREATE INDEX audit_entries_ss_order_id ON audit_entries(ss_order_id)
-          WHERE ss_order_id IS NOT NULL;
-        CREATE INDEX audit_entries_idempotency_key ON audit_entries(idempotency_key)
-          WHERE idempotency_key IS NOT NULL;
-        CREATE INDEX audit_entries_replay_of ON audit_entries(replay_of) WHERE replay_of IS NOT NULL;
+        ${ENTRY_INDEXES}
 
         -- one row per (tracking number, entry): an entry may carry several (multi-piece shipments).
         -- No index on entry_seq (one B-tree less per write): the purge finds the rows from the
@@ -65,15 +42,7 @@ export const MIGRATIONS: readonly Migration[] = [
 
         CREATE TABLE ledger (
           key TEXT PRIMARY KEY,
-          state TEXT NOT NULL,
-          system TEXT NOT NULL,
-          operation TEXT NOT NULL,
-          correlation TEXT,
-          result TEXT,
-          error TEXT,
-          attempts INTEGER NOT NULL,
-          owner TEXT NOT NULL,
-          claimed_at TEXT NOT NULL,
+          ${LEDGER_DATA_COLUMNS},
           updated_at TEXT NOT NULL
         );
 
@@ -159,10 +128,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-export interface MigrationOutcome {
-  from: number;
-  to: number;
-}
+export type { MigrationOutcome };
 
 /** Current schema version of an open database (0 when none was applied). */
 export function schemaVersion(db: Database): number {
@@ -172,37 +138,22 @@ export function schemaVersion(db: Database): number {
   return row?.v ?? 0;
 }
 
-/** Applies pending migrations in order; idempotent. Refuses a file from a newer plugin version. */
+/** Applies pending migrations in order (sql-migrate.ts); idempotent. Refuses a file from a newer plugin version. */
 export function migrate(
   db: Database,
   migrations: readonly Migration[] = MIGRATIONS,
   now: () => number = Date.now,
 ): MigrationOutcome {
-  const ordered = [...migrations].sort((a, b) => a.version - b.version);
-  ordered.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`audit store migrations must be numbered 1..n (got ${m.version})`);
-  });
-  const latest = ordered.length;
-  const run = db.transaction((): MigrationOutcome => {
-    db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
-      version INTEGER PRIMARY KEY,
-      description TEXT NOT NULL,
-      applied_at TEXT NOT NULL
-    )`);
-    const from = schemaVersion(db);
-    if (from > latest) {
-      throw new Error(
-        `audit store schema version ${from} is newer than this plugin supports (${latest}); upgrade the plugin`,
-      );
-    }
-    const insert = db.prepare('INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)');
-    for (const m of ordered.slice(from)) {
+  const op = migrateOp(
+    migrations,
+    // eslint-disable-next-line require-yield -- a SQLite migration is a function of the database
+    function* (m) {
       m.up(db);
-      insert.run(m.version, m.description, new Date(now()).toISOString());
-    }
-    return { from, to: latest };
-  });
-  return run.immediate();
+    },
+    now,
+  );
+  const exec = statementRunner((text) => db.prepare(text));
+  return db.transaction(() => runSync(op, exec, noEntries)).immediate();
 }
 
 /**

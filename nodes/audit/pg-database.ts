@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'fs';
 import type { ClientBase, Pool, PoolConfig, QueryResult, QueryResultRow } from 'pg';
+import { pgTransaction } from './pg-context';
 import { migratePg, type PgMigration } from './pg-migrations';
 
 export const PG_MISSING_MESSAGE =
@@ -62,15 +63,10 @@ function tlsConfig(options: PgConnectionOptions): PoolConfig['ssl'] {
 
 /** CREATE SCHEMA IF NOT EXISTS races between instances starting together: serialised by a lock. */
 async function createSchema(client: ClientBase, schema: string): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('sage-x3-shipping.schema:' || $1))", [schema]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+  await pgTransaction(client, async (q) => {
+    await q("SELECT pg_advisory_xact_lock(hashtext('sage-x3-shipping.schema:' || $1))", [schema]);
+    await q(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  });
 }
 
 export type PgQuery = <R extends QueryResultRow = QueryResultRow>(
@@ -146,13 +142,10 @@ export function openPgDatabase(options: PgConnectionOptions): PgAuditDatabase {
       await ready();
       const client = await pool.connect();
       try {
-        await client.query('BEGIN');
-        const out = await fn((sql, params) => client.query(sql, params));
-        await client.query('COMMIT');
+        const out = await pgTransaction(client, fn);
         client.release();
         return out;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
         // a connection whose state is unclear is not reused
         client.release(true);
         throw err;

@@ -1,15 +1,19 @@
 /**
  * Versioned schema of the PostgreSQL audit store, the counterpart of migrations.ts (SQLite).
- * Every instance of a cluster runs `migratePg` when it opens the store: the migrations run in one
- * transaction under a transaction-scoped advisory lock, so of several instances starting at once
- * exactly one applies them and the others then find them applied. Never edit a released
- * migration: append a new one.
+ * Every instance of a cluster runs `migratePg` when it opens the store: the migrations run
+ * (sql-migrate.ts) in one transaction under a transaction-scoped advisory lock, so of several
+ * instances starting at once exactly one applies them and the others then find them applied.
+ * Never edit a released migration: append a new one.
  *
  * Times are stored as UTC ISO text and JSON as text, exactly as in SQLite, so both backends sort,
  * compare and search them the same way and share the row mapping (sqlite-rows.ts); the columns
  * compared or sorted are COLLATE "C" (bytewise, as SQLite), whatever the database's locale.
  */
 import type { ClientBase } from 'pg';
+import { noEntries, pgTransaction, statementRunner } from './pg-context';
+import { POSTGRES_DIALECT, runAsync, sql } from './sql-dialect';
+import { ENTRY_DATA_COLUMNS, ENTRY_INDEXES, LEDGER_DATA_COLUMNS, migrateOp } from './sql-migrate';
+import type { MigrationOutcome } from './sql-migrate';
 
 export interface PgMigration {
   version: number;
@@ -26,33 +30,9 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         seq BIGSERIAL PRIMARY KEY,
         id TEXT NOT NULL UNIQUE,
         time TEXT COLLATE "C" NOT NULL,
-        system TEXT NOT NULL,
-        operation TEXT NOT NULL,
-        status TEXT NOT NULL,
-        attempt INTEGER NOT NULL DEFAULT 1,
-        x3_folder TEXT,
-        x3_entity TEXT,
-        x3_key TEXT,
-        ss_order_id TEXT,
-        ss_order_number TEXT,
-        ss_shipment_id TEXT,
-        idempotency_key TEXT,
-        node_id TEXT,
-        replay_of TEXT,
-        error_code TEXT,
-        error_message TEXT,
-        error_status INTEGER,
-        correlation TEXT,
-        msg TEXT
+        ${ENTRY_DATA_COLUMNS}
       );
-      CREATE INDEX audit_entries_time ON audit_entries(time);
-      CREATE INDEX audit_entries_status_time ON audit_entries(status, time);
-      CREATE INDEX audit_entries_system_time ON audit_entries(system, time);
-      CREATE INDEX audit_entries_x3_key ON audit_entries(x3_key) WHERE x3_key IS NOT NULL;
-      CREATE INDEX audit_entries_ss_order_number ON audit_entries(ss_order_number) WHERE ss_order_number IS NOT NULL;
-      CREATE INDEX audit_entries_ss_order_id ON audit_entries(ss_order_id) WHERE ss_order_id IS NOT NULL;
-      CREATE INDEX audit_entries_idempotency_key ON audit_entries(idempotency_key) WHERE idempotency_key IS NOT NULL;
-      CREATE INDEX audit_entries_replay_of ON audit_entries(replay_of) WHERE replay_of IS NOT NULL;
+      ${ENTRY_INDEXES}
 
       CREATE TABLE audit_tracking (
         tracking_number TEXT NOT NULL,
@@ -63,15 +43,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
 
       CREATE TABLE ledger (
         key TEXT COLLATE "C" PRIMARY KEY,
-        state TEXT NOT NULL,
-        system TEXT NOT NULL,
-        operation TEXT NOT NULL,
-        correlation TEXT,
-        result TEXT,
-        error TEXT,
-        attempts INTEGER NOT NULL,
-        owner TEXT NOT NULL,
-        claimed_at TEXT NOT NULL,
+        ${LEDGER_DATA_COLUMNS},
         updated_at TEXT COLLATE "C" NOT NULL
       );
       CREATE INDEX ledger_state_updated ON ledger(state, updated_at);
@@ -142,49 +114,23 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   },
 ];
 
-export interface PgMigrationOutcome {
-  from: number;
-  to: number;
-}
+export type PgMigrationOutcome = MigrationOutcome;
 
-/** Applies pending migrations in the connection's schema; idempotent, safe to race. */
+/** Applies pending migrations in the connection's schema (sql-migrate.ts); idempotent, safe to race. */
 export async function migratePg(
   client: ClientBase,
   migrations: readonly PgMigration[] = PG_MIGRATIONS,
   now: () => number = Date.now,
 ): Promise<PgMigrationOutcome> {
-  const ordered = [...migrations].sort((a, b) => a.version - b.version);
-  ordered.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`audit store migrations must be numbered 1..n (got ${m.version})`);
-  });
-  const latest = ordered.length;
-  await client.query('BEGIN');
-  try {
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('sage-x3-shipping.migrate:' || current_schema()))");
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_version (
-      version INTEGER PRIMARY KEY,
-      description TEXT NOT NULL,
-      applied_at TEXT NOT NULL
-    )`);
-    const r = await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_version');
-    const from = r.rows[0]?.v ?? 0;
-    if (from > latest) {
-      throw new Error(
-        `audit store schema version ${from} is newer than this plugin supports (${latest}); upgrade the plugin`,
-      );
-    }
-    for (const m of ordered.slice(from)) {
-      await client.query(m.sql);
-      await client.query('INSERT INTO schema_version (version, description, applied_at) VALUES ($1, $2, $3)', [
-        m.version,
-        m.description,
-        new Date(now()).toISOString(),
-      ]);
-    }
-    await client.query('COMMIT');
-    return { from, to: latest };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+  // of several instances starting at once, one applies them; the others wait and find them applied
+  const lock = POSTGRES_DIALECT.lock("'sage-x3-shipping.migrate:' || current_schema()");
+  const op = migrateOp(
+    migrations,
+    function* (m) {
+      yield* sql(m.sql);
+    },
+    now,
+    lock,
+  );
+  return pgTransaction(client, (q) => runAsync(op, statementRunner(q), noEntries));
 }

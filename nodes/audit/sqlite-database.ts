@@ -7,7 +7,6 @@
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { mkdirSync } from 'fs';
 import { dirname } from 'path';
-import { nextGenerationKey } from './ledger-generations';
 import { ensureIncrementalVacuum, migrate } from './migrations';
 import { GroupCommit, type LedgerDurability } from './group-commit';
 import { WalSync, type FsyncFn } from './wal-sync';
@@ -70,7 +69,6 @@ export function openSqliteDatabase(
     db.pragma('journal_size_limit = 67108864');
     if (path !== ':memory:') ensureIncrementalVacuum(db);
     migrate(db, undefined, options.now);
-    db.function('ledger_next_generation', { deterministic: true }, (key: unknown) => nextGenerationKey(String(key)));
   } catch (err) {
     db.close();
     throw err;

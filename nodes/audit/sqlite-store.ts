@@ -17,18 +17,15 @@
  * first and wait up to busyTimeoutMs for it, so a claim is decided by exactly one writer.
  *
  * This module composes a store view from its parts, each in its own file: the open database
- * (sqlite-database.ts), the audit trail (sqlite-trail.ts), the ledger (sqlite-ledger.ts), the
- * tracked shipments (sqlite-tracked.ts), the webhook inbox (sqlite-inbox.ts) and retention
- * (sqlite-purge.ts); input checks are in entry-input.ts, row mapping in sqlite-rows.ts.
+ * (sqlite-database.ts), the audit trail (sqlite-trail.ts), and the parts written once for both
+ * backends over sql-dialect.ts (sql-store-parts.ts: sql-ledger.ts, sql-tracked.ts, sql-inbox.ts,
+ * sql-cluster.ts, sql-purge.ts), run here by sqlite-context.ts; input checks are in
+ * entry-input.ts, row mapping in sqlite-rows.ts.
  */
 import { LedgerStateError } from './ledger-hold';
-import { sqliteCluster } from './sqlite-cluster';
-import { storeContext } from './sqlite-context';
+import { sqlStoreParts } from './sql-store-parts';
+import { sqliteBackend, storeContext } from './sqlite-context';
 import { openSqliteDatabase, type SqliteAuditDatabase } from './sqlite-database';
-import { sqliteInbox } from './sqlite-inbox';
-import { sqliteLedger } from './sqlite-ledger';
-import { sqlitePurge } from './sqlite-purge';
-import { sqliteTracked } from './sqlite-tracked';
 import { sqliteTrail } from './sqlite-trail';
 import type { FsyncFn } from './wal-sync';
 import { AUDIT_STATUSES, AUDIT_SYSTEMS, LEDGER_STATES, SHIPMENT_STATUSES } from './vocabulary';
@@ -76,42 +73,13 @@ export function createSqliteStore(
 ): SqliteAuditStore {
   const ctx = storeContext(database, options);
   const trail = sqliteTrail(ctx);
-  // Webhook inbox (sqlite-inbox.ts): adds durable like ledger writes, settles group-committed.
-  const inbox = sqliteInbox({
-    st: ctx.st,
-    isoNow: ctx.isoNow,
-    durableWrite: (key, fn) => ctx.ledgerWrite(key, fn),
-    groupWrite: (fn) => ctx.groupWrite(fn),
-    beforeRead: ctx.beforeRead,
-    insertEntry: trail.insertInput,
-  });
 
   return {
     path: database.path,
     shared: false,
-    record: trail.record,
-    recordBatch: trail.recordBatch,
-    getEntry: trail.getEntry,
-    query: trail.query,
-    setStatus: trail.setStatus,
-    ...sqliteLedger(ctx),
-    ...sqliteTracked(ctx),
-    ...sqliteCluster(ctx),
-
-    async markSeen(scope, id) {
-      if (!scope || !id) throw new Error('markSeen needs a scope and an id');
-      const info = ctx
-        .st('INSERT INTO seen_ids (scope, id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
-        .run(scope, id, ctx.isoNow());
-      return info.changes === 1;
-    },
-
-    inboxAdd: inbox.inboxAdd,
-    inboxClaim: inbox.inboxClaim,
-    inboxPending: inbox.inboxPending,
-    inboxSettle: inbox.inboxSettle,
-
-    ...sqlitePurge(ctx, inbox.purgeSettled),
+    // the trail, and the parts written once for both backends (an inbox settle's entry is
+    // recorded in its commit): sql-store-parts.ts
+    ...sqlStoreParts(sqliteBackend(ctx, trail.insertInput), trail),
 
     async close() {
       if (ctx.closed) return;

@@ -256,7 +256,7 @@ export interface AuditStore {
   markSeen(scope: string, id: string): Promise<boolean>;
 
   /**
-   * Durable webhook intake (sqlite-inbox.ts): stores events of a scope (a receiving node) in one
+   * Durable webhook intake (sql-inbox.ts): stores events of a scope (a receiving node) in one
    * commit that is durable (fsynced, like a ledger write) before it resolves, so the sender may
    * be answered; an event id the scope already holds is reported as a duplicate.
    */

@@ -10,17 +10,12 @@
  * component, and its Lua scripts' error matching predates Redis 7's `ERR` prefix (Bottleneck
  * issues 205, 212, 219), so on Redis 7 a shared budget fails instead of holding.
  */
+import type { AuditStore } from '../audit/types';
 import type { RateLimiterOptions, RequestLimiter } from './limiter';
 import { PauseGate, stoppedError, Waits } from './limiter-waits';
 
-export interface BudgetBackend {
-  takeBudget(
-    budget: string,
-    limits: { max: number; windowMs: number },
-    want: number,
-    nowMs: number,
-  ): Promise<{ granted: number; waitMs: number }>;
-}
+/** The store's side of a shared budget (AuditStore.takeBudget, both backends). */
+export type BudgetBackend = Pick<AuditStore, 'takeBudget'>;
 
 export interface SharedBudgetOptions {
   /** The budget's name in the store: every instance using it shares it (e.g. `fedex.tx:<account>`). */
