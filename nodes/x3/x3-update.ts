@@ -12,6 +12,7 @@ import { parseMapping } from '../core/template';
 import { correlationFromMsg } from '../audit/correlation';
 import { replayLedgerKey } from '../audit/msg-audit';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
+import { registerNode } from '../shared/register-node';
 import { number } from '../shared/settings';
 import { useAudit } from '../shared/use-audit';
 import { commonText } from '../shared/i18n';
@@ -109,11 +110,7 @@ function settingsOf(def: UpdateDef): UpdateSettings {
 }
 
 export = function (RED: NodeAPI): void {
-  function X3UpdateNode(this: Node, def: UpdateDef): void {
-    RED.nodes.createNode(this, def);
-    // the node is handed to helpers (status board, config users) and captured by callbacks
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const node = this;
+  function setup(node: Node, def: UpdateDef): void {
     // Writes and creates in flight keep the connection and the audit store open through a redeploy.
     const ctx = useTokenConfig(RED, node, X3_CONFIG, def.server, (c) => c.getConnection());
     if (!ctx) return;
@@ -342,5 +339,5 @@ export = function (RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('x3-update', X3UpdateNode);
+  registerNode(RED, 'x3-update', setup);
 };
