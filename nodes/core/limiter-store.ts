@@ -11,6 +11,7 @@
  * issues 205, 212, 219), so on Redis 7 a shared budget fails instead of holding.
  */
 import type { RateLimiterOptions, RequestLimiter } from './limiter';
+import { runJob, type QueuedJob } from './limiter-job';
 import { PauseGate, stoppedError, Waits } from './limiter-waits';
 
 export interface BudgetBackend {
@@ -33,12 +34,6 @@ export interface SharedBudgetOptions {
 const BATCH = 50;
 const STORE_RETRY_MS = 1000;
 
-interface QueuedJob {
-  job: () => Promise<unknown>;
-  resolve: (value: unknown) => void;
-  reject: (err: unknown) => void;
-}
-
 export function createStoreRateLimiter(options: RateLimiterOptions, shared: SharedBudgetOptions): RequestLimiter {
   const now = options.now ?? (() => Date.now());
   const minTime = Math.max(0, options.minTimeMs ?? 0);
@@ -54,24 +49,10 @@ export function createStoreRateLimiter(options: RateLimiterOptions, shared: Shar
 
   const start = (item: QueuedJob): void => {
     running += 1;
-    let result: Promise<unknown>;
-    try {
-      result = Promise.resolve(item.job());
-    } catch (err) {
-      result = Promise.reject(err);
-    }
-    result.then(
-      (value) => {
-        running -= 1;
-        item.resolve(value);
-        void pump();
-      },
-      (err: unknown) => {
-        running -= 1;
-        item.reject(err);
-        void pump();
-      },
-    );
+    runJob(item, () => {
+      running -= 1;
+      void pump();
+    });
   };
 
   async function pump(): Promise<void> {
