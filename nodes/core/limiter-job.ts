@@ -1,7 +1,7 @@
 /**
- * A job waiting in a limiter's queue, and how it is started: the job may throw before returning
- * its promise, and either way the limiter hears that the job settled (to start the next one)
- * before the caller gets the job's outcome.
+ * A job waiting in a limiter's queue: how it joins the queue, and how it is started. The job may
+ * throw before returning its promise, and either way the limiter hears that the job settled (to
+ * start the next one) before the caller gets the job's outcome.
  */
 
 export interface QueuedJob {
@@ -28,4 +28,12 @@ export function runJob(item: QueuedJob, settled: () => void): void {
       item.reject(err);
     },
   );
+}
+
+/** Queues `job` and `kick`s the limiter; the promise settles with the job's outcome once it ran. */
+export function enqueueJob<T>(queue: QueuedJob[], job: () => Promise<T>, kick: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    queue.push({ job, resolve: resolve as (value: unknown) => void, reject });
+    kick();
+  });
 }

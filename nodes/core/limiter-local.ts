@@ -3,7 +3,7 @@
  * ~0.4 ms of CPU per job, too much at FedEx's 1,400 transactions per 10 s).
  */
 import type { RateLimiterOptions, RequestLimiter } from './limiter';
-import { runJob, type QueuedJob } from './limiter-job';
+import { enqueueJob, runJob, type QueuedJob } from './limiter-job';
 import { PauseGate, stoppedError } from './limiter-waits';
 import { SlidingWindow } from './limiter-window';
 
@@ -93,10 +93,7 @@ export function createLocalRateLimiter(options: RateLimiterOptions): RequestLimi
   return {
     schedule: <T>(job: () => Promise<T>) => {
       if (stopped) return Promise.reject(stoppedError());
-      return new Promise<T>((resolve, reject) => {
-        queue.push({ job, resolve: resolve as (value: unknown) => void, reject });
-        drain();
-      });
+      return enqueueJob(queue, job, drain);
     },
     observe: () => undefined,
     pauseUntil: (untilMs) => {

@@ -11,7 +11,7 @@
  * issues 205, 212, 219), so on Redis 7 a shared budget fails instead of holding.
  */
 import type { RateLimiterOptions, RequestLimiter } from './limiter';
-import { runJob, type QueuedJob } from './limiter-job';
+import { enqueueJob, runJob, type QueuedJob } from './limiter-job';
 import { PauseGate, stoppedError, Waits } from './limiter-waits';
 
 export interface BudgetBackend {
@@ -97,10 +97,7 @@ export function createStoreRateLimiter(options: RateLimiterOptions, shared: Shar
   return {
     schedule: <T>(job: () => Promise<T>) => {
       if (stopped) return Promise.reject(stoppedError());
-      return new Promise<T>((resolve, reject) => {
-        queue.push({ job, resolve: resolve as (value: unknown) => void, reject });
-        void pump();
-      });
+      return enqueueJob(queue, job, () => void pump());
     },
     observe: () => undefined,
     pauseUntil: (untilMs) => {

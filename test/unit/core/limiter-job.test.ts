@@ -1,6 +1,6 @@
 /** core/limiter-job.ts: a queued job is started once, and the limiter hears it settled before the caller does. */
 import assert from 'node:assert/strict';
-import { runJob, type QueuedJob } from '../../../nodes/core/limiter-job';
+import { enqueueJob, runJob, type QueuedJob } from '../../../nodes/core/limiter-job';
 
 function queued(job: () => Promise<unknown>, log: string[]): { item: QueuedJob; outcome: Promise<unknown> } {
   let item!: QueuedJob;
@@ -52,5 +52,21 @@ describe('core/limiter-job', () => {
     assert.doesNotThrow(() => runJob(item, () => log.push('settled')));
     await assert.rejects(outcome, boom);
     assert.deepEqual(log, ['settled', 'rejected']);
+  });
+
+  it('enqueueJob: queues the job, kicks the limiter once, and settles with the job once it is run', async () => {
+    const queue: QueuedJob[] = [];
+    let kicks = 0;
+    const outcome = enqueueJob(
+      queue,
+      async () => 'done',
+      () => {
+        kicks += 1;
+      },
+    );
+    assert.equal(kicks, 1);
+    assert.equal(queue.length, 1, 'queued, not started');
+    runJob(queue.shift() as QueuedJob, () => undefined);
+    assert.equal(await outcome, 'done');
   });
 });
