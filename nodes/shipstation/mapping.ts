@@ -265,19 +265,25 @@ function neutralV1Order(o: Json): NeutralOrder {
     email: txt(email),
     billTo: v1Address(o.billTo, email),
     shipTo: v1Address(o.shipTo, email),
-    items: (Array.isArray(o.items) ? o.items : []).map((raw) => {
-      const i = obj(raw);
-      return {
-        sku: txt(i.sku),
-        name: txt(i.name),
-        quantity: num(i.quantity),
-        unitPrice: num(i.unitPrice),
-        weight: i.weight,
-        upc: txt(i.upc),
-        adjustment: i.adjustment === true,
-      };
-    }),
+    items: linesOf(o.items, 'v1'),
   };
+}
+
+/** Order lines: V1 and V2 name the price differently; a UPC and adjustment lines are V1's only. */
+function linesOf(items: unknown, version: 'v1' | 'v2'): NeutralOrder['items'] {
+  return (Array.isArray(items) ? items : []).map((raw) => {
+    const i = obj(raw);
+    const v1 = version === 'v1';
+    return {
+      sku: txt(i.sku),
+      name: txt(i.name),
+      quantity: num(i.quantity),
+      unitPrice: num(v1 ? i.unitPrice : i.unit_price),
+      weight: i.weight,
+      upc: v1 ? txt(i.upc) : undefined,
+      adjustment: v1 && i.adjustment === true,
+    };
+  });
 }
 
 function neutralV2Order(s: Json): NeutralOrder {
@@ -290,18 +296,7 @@ function neutralV2Order(s: Json): NeutralOrder {
     email: shipTo.email,
     billTo: shipTo,
     shipTo,
-    items: (Array.isArray(s.items) ? s.items : []).map((raw) => {
-      const i = obj(raw);
-      return {
-        sku: txt(i.sku),
-        name: txt(i.name),
-        quantity: num(i.quantity),
-        unitPrice: num(i.unit_price),
-        weight: i.weight,
-        upc: undefined,
-        adjustment: false,
-      };
-    }),
+    items: linesOf(s.items, 'v2'),
   };
 }
 
