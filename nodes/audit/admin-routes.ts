@@ -27,13 +27,31 @@ export const AUDIT_ADMIN_BASE = `${ADMIN_PREFIX}/audit`;
 
 const registered = new WeakSet<object>();
 
-function configOr404(RED: NodeAPI, req: Request, res: Response): AuditConfigNode | undefined {
+/** The `:configId` audit-config of a request; undefined after answering 404 when none is deployed. */
+export function configOr404(RED: NodeAPI, req: Request, res: Response): AuditConfigNode | undefined {
   const cfg = getAuditConfig(RED, req.params.configId);
-  if (!cfg) {
-    res.status(404).json({ error: `no deployed audit-config with id ${req.params.configId}` });
-    return undefined;
-  }
+  if (!cfg) res.status(404).json({ error: `no deployed audit-config with id ${req.params.configId}` });
   return cfg;
+}
+
+type Permission = ReturnType<NodeAPI['auth']['needsPermission']>;
+
+/**
+ * The admin app to register a set of audit-config routes on, with its read and write permission
+ * checks; undefined when there is no admin app or this set (`registered`) is already on it.
+ */
+export function auditRoutesApp(
+  RED: NodeAPI,
+  registered: WeakSet<object>,
+): { app: NonNullable<NodeAPI['httpAdmin']>; read: Permission; write: Permission } | undefined {
+  const app = RED.httpAdmin;
+  if (!app || registered.has(app)) return undefined;
+  registered.add(app);
+  return {
+    app,
+    read: RED.auth.needsPermission('audit-config.read'),
+    write: RED.auth.needsPermission('audit-config.write'),
+  };
 }
 
 function sendError(res: Response, err: unknown, status = 500): void {
@@ -41,11 +59,9 @@ function sendError(res: Response, err: unknown, status = 500): void {
 }
 
 export function registerAuditAdminRoutes(RED: NodeAPI): void {
-  const app = RED.httpAdmin;
-  if (!app || registered.has(app)) return;
-  registered.add(app);
-  const read = RED.auth.needsPermission('audit-config.read');
-  const write = RED.auth.needsPermission('audit-config.write');
+  const routes = auditRoutesApp(RED, registered);
+  if (!routes) return;
+  const { app, read, write } = routes;
 
   app.get(`${AUDIT_ADMIN_BASE}/:configId/entries`, read, (req: Request, res: Response) => {
     const cfg = configOr404(RED, req, res);

@@ -16,7 +16,8 @@
 import type { Request, Response } from 'express';
 import type { NodeAPI } from 'node-red';
 import { ADMIN_PREFIX } from '../shared/admin';
-import { getAuditConfig, type AuditConfigNode } from './config-api';
+import { auditRoutesApp, configOr404 } from './admin-routes';
+import type { AuditConfigNode } from './config-api';
 import {
   choosePrinter,
   chooseReshipper,
@@ -33,12 +34,6 @@ export const LABELS_ADMIN_BASE = `${ADMIN_PREFIX}/labels`;
 
 const registered = new WeakSet<object>();
 
-function configOr404(RED: NodeAPI, req: Request, res: Response): AuditConfigNode | undefined {
-  const cfg = getAuditConfig(RED, req.params.configId);
-  if (!cfg) res.status(404).json({ error: `no deployed audit-config with id ${req.params.configId}` });
-  return cfg;
-}
-
 function sendError(res: Response, err: unknown): void {
   const status =
     err instanceof LabelAdminError
@@ -54,11 +49,9 @@ function sendError(res: Response, err: unknown): void {
 }
 
 export function registerLabelAdminRoutes(RED: NodeAPI): void {
-  const app = RED.httpAdmin;
-  if (!app || registered.has(app)) return;
-  registered.add(app);
-  const read = RED.auth.needsPermission('audit-config.read');
-  const write = RED.auth.needsPermission('audit-config.write');
+  const routes = auditRoutesApp(RED, registered);
+  if (!routes) return;
+  const { app, read, write } = routes;
   const run = (req: Request, res: Response, work: (cfg: AuditConfigNode) => Promise<unknown>): void => {
     const cfg = configOr404(RED, req, res);
     if (!cfg) return;

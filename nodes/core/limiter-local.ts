@@ -3,14 +3,9 @@
  * ~0.4 ms of CPU per job, too much at FedEx's 1,400 transactions per 10 s).
  */
 import type { RateLimiterOptions, RequestLimiter } from './limiter';
+import { enqueueJob, runJob, type QueuedJob } from './limiter-job';
 import { PauseGate, stoppedError } from './limiter-waits';
 import { SlidingWindow } from './limiter-window';
-
-interface QueuedJob {
-  job: () => Promise<unknown>;
-  resolve: (value: unknown) => void;
-  reject: (err: unknown) => void;
-}
 
 /**
  * The in-process limiter: a FIFO queue drained by one timer. A job starts only when the pause is
@@ -58,22 +53,7 @@ export function createLocalRateLimiter(options: RateLimiterOptions): RequestLimi
 
   const start = (item: QueuedJob): void => {
     running += 1;
-    let result: Promise<unknown>;
-    try {
-      result = Promise.resolve(item.job());
-    } catch (err) {
-      result = Promise.reject(err);
-    }
-    result.then(
-      (value) => {
-        settled();
-        item.resolve(value);
-      },
-      (err: unknown) => {
-        settled();
-        item.reject(err);
-      },
-    );
+    runJob(item, settled);
   };
 
   function drain(): void {
@@ -113,10 +93,7 @@ export function createLocalRateLimiter(options: RateLimiterOptions): RequestLimi
   return {
     schedule: <T>(job: () => Promise<T>) => {
       if (stopped) return Promise.reject(stoppedError());
-      return new Promise<T>((resolve, reject) => {
-        queue.push({ job, resolve: resolve as (value: unknown) => void, reject });
-        drain();
-      });
+      return enqueueJob(queue, job, drain);
     },
     observe: () => undefined,
     pauseUntil: (untilMs) => {

@@ -12,6 +12,7 @@
  */
 import type { AuditStore } from '../audit/types';
 import type { RateLimiterOptions, RequestLimiter } from './limiter';
+import { enqueueJob, runJob, type QueuedJob } from './limiter-job';
 import { PauseGate, stoppedError, Waits } from './limiter-waits';
 
 /** The store's side of a shared budget (AuditStore.takeBudget, both backends). */
@@ -28,12 +29,6 @@ export interface SharedBudgetOptions {
 const BATCH = 50;
 const STORE_RETRY_MS = 1000;
 
-interface QueuedJob {
-  job: () => Promise<unknown>;
-  resolve: (value: unknown) => void;
-  reject: (err: unknown) => void;
-}
-
 export function createStoreRateLimiter(options: RateLimiterOptions, shared: SharedBudgetOptions): RequestLimiter {
   const now = options.now ?? (() => Date.now());
   const minTime = Math.max(0, options.minTimeMs ?? 0);
@@ -49,24 +44,10 @@ export function createStoreRateLimiter(options: RateLimiterOptions, shared: Shar
 
   const start = (item: QueuedJob): void => {
     running += 1;
-    let result: Promise<unknown>;
-    try {
-      result = Promise.resolve(item.job());
-    } catch (err) {
-      result = Promise.reject(err);
-    }
-    result.then(
-      (value) => {
-        running -= 1;
-        item.resolve(value);
-        void pump();
-      },
-      (err: unknown) => {
-        running -= 1;
-        item.reject(err);
-        void pump();
-      },
-    );
+    runJob(item, () => {
+      running -= 1;
+      void pump();
+    });
   };
 
   async function pump(): Promise<void> {
@@ -111,10 +92,7 @@ export function createStoreRateLimiter(options: RateLimiterOptions, shared: Shar
   return {
     schedule: <T>(job: () => Promise<T>) => {
       if (stopped) return Promise.reject(stoppedError());
-      return new Promise<T>((resolve, reject) => {
-        queue.push({ job, resolve: resolve as (value: unknown) => void, reject });
-        void pump();
-      });
+      return enqueueJob(queue, job, () => void pump());
     },
     observe: () => undefined,
     pauseUntil: (untilMs) => {

@@ -7,6 +7,7 @@ import type { Node, NodeAPI } from 'node-red';
 import { openSqliteStore } from '../audit/sqlite-store';
 import type { AuditStore } from '../audit/types';
 import { configLabel, NotConfiguredError } from '../shared/not-configured';
+import { registerNode } from '../shared/register-node';
 import { stateFile } from '../core/state-file';
 import { bindSecretScope, registerAdminRoute, resolveTestCredentials } from '../shared/admin';
 import { authLockouts, fileLockoutStore } from './auth-gate';
@@ -30,11 +31,6 @@ export = function (RED: NodeAPI): void {
   // Only with a user dir Node-RED was given (a real runtime always has one), never the cwd.
   const dir = (RED.settings as unknown as { userDir?: string }).userDir;
   authLockouts.useStore(dir ? fileLockoutStore(stateFile(dir, 'fedex', 'lockouts')) : undefined);
-
-  function FedexConfigNode(this: ConfigInstance, def: FedexConfigDef): void {
-    RED.nodes.createNode(this, def);
-    setup(this, def);
-  }
 
   function setup(node: ConfigInstance, def: FedexConfigDef): void {
     const creds = node.credentials ?? {};
@@ -69,19 +65,15 @@ export = function (RED: NodeAPI): void {
     node.track = users.track;
   }
 
-  RED.nodes.registerType<ConfigInstance, FedexConfigDef, unknown, FedexConfigCredentials>(
-    FEDEX_CONFIG_TYPE,
-    FedexConfigNode,
-    {
-      credentials: {
-        clientId: { type: 'text' },
-        clientSecret: { type: 'password' },
-        childKey: { type: 'text' },
-        childSecret: { type: 'password' },
-        webhookSecret: { type: 'password' },
-      },
+  registerNode(RED, FEDEX_CONFIG_TYPE, setup, {
+    credentials: {
+      clientId: { type: 'text' },
+      clientSecret: { type: 'password' },
+      childKey: { type: 'text' },
+      childSecret: { type: 'password' },
+      webhookSecret: { type: 'password' },
     },
-  );
+  });
 
   // Gets a token with the settings in the dialog. The throwaway client shares the host's token
   // pacing and lockout gate with the deployed ones, so a test can never trigger the penalty.

@@ -6,6 +6,7 @@ import type { Node, NodeAPI } from 'node-red';
 import { ValidationError } from '../core/errors';
 import { replayLedgerKey } from '../audit/msg-audit';
 import { failMessage, handleInput, type Msg } from '../shared/red';
+import { registerNode } from '../shared/register-node';
 import { number } from '../shared/settings';
 import type { ShipOverrides } from './mapping';
 import type { X3Info, X3Record } from './x3-documents';
@@ -48,11 +49,6 @@ function auditSnapshot(msg: Msg): Record<string, unknown> {
 }
 
 export = function (RED: NodeAPI): void {
-  function FedexShipNode(this: Node, def: FedexShipDef & ShipPrintDef): void {
-    RED.nodes.createNode(this, def);
-    setup(this, def);
-  }
-
   function setup(node: Node, def: FedexShipDef & ShipPrintDef): void {
     const ctx = useTokenConfig(RED, node, FEDEX_CONFIG, def.fedex, (c) => c.client);
     if (!ctx) return;
@@ -224,5 +220,5 @@ export = function (RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('fedex-ship', FedexShipNode);
+  registerNode(RED, 'fedex-ship', setup);
 };

@@ -7,6 +7,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { failMessage, handleInput, type Msg } from '../shared/red';
+import { registerNode } from '../shared/register-node';
 import { bool, number } from '../shared/settings';
 import { shortTime } from '../shared/node-status';
 import { commonText } from '../shared/i18n';
@@ -26,11 +27,6 @@ interface FedexTrackDef extends NodeDef {
 }
 
 export = function (RED: NodeAPI): void {
-  function FedexTrackNode(this: Node, def: FedexTrackDef): void {
-    RED.nodes.createNode(this, def);
-    setup(this, def);
-  }
-
   function setup(node: Node, def: FedexTrackDef): void {
     const ctx = useTokenConfig(RED, node, FEDEX_CONFIG, def.fedex, (c) => c.client);
     if (!ctx) return;
@@ -147,5 +143,5 @@ export = function (RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('fedex-track', FedexTrackNode);
+  registerNode(RED, 'fedex-track', setup);
 };

@@ -7,6 +7,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { AuditStore } from '../audit/types';
 import { bool } from '../shared/settings';
+import { registerNode } from '../shared/register-node';
 import { registerWebhookRoute, type WebhookRoute } from '../shared/webhook-route';
 import { shortTime } from '../shared/node-status';
 import { useAudit } from '../shared/use-audit';
@@ -25,11 +26,6 @@ interface FedexWebhookDef extends NodeDef {
 const DEFAULT_WEBHOOK_PATH = '/fedex/webhook';
 
 export = function (RED: NodeAPI): void {
-  function FedexWebhookNode(this: Node, def: FedexWebhookDef): void {
-    RED.nodes.createNode(this, def);
-    setup(this, def);
-  }
-
   function setup(node: Node, def: FedexWebhookDef): void {
     const ctx = useTokenConfig(RED, node, FEDEX_CONFIG, def.fedex, (c) => c.client);
     if (!ctx) return;
@@ -124,5 +120,5 @@ export = function (RED: NodeAPI): void {
     );
   }
 
-  RED.nodes.registerType('fedex-webhook', FedexWebhookNode);
+  registerNode(RED, 'fedex-webhook', setup);
 };

@@ -148,6 +148,17 @@ export function buildShipment(input: MappingInput): BuiltShipment {
   const labelSpecification = { imageType: settings.labelImageType, labelStockType: settings.labelStockType };
   const sources = new Map<string, string>();
   const senderCountryCode = text(shipper.party.address.countryCode);
+  // what a parcel and a freight shipment report alike beside their request
+  const described = {
+    sources,
+    entity,
+    documentNumber,
+    direction,
+    customerReference,
+    poNumber,
+    senderCountryCode,
+    shipDate,
+  };
 
   if (settings.freight.enabled || (LTL_SERVICE_TYPES as readonly string[]).includes(settings.serviceType)) {
     const root = 'freightRequestedShipment';
@@ -211,20 +222,7 @@ export function buildShipment(input: MappingInput): BuiltShipment {
         requestedPackageLineItems: units,
       },
     };
-    return {
-      kind: 'ltl',
-      request,
-      sources,
-      entity,
-      documentNumber,
-      direction,
-      customerReference,
-      poNumber,
-      senderCountryCode,
-      shipDate,
-      international: false,
-      customsPending: false,
-    };
+    return { kind: 'ltl', request, ...described, international: false, customsPending: false };
   }
 
   const root = 'requestedShipment';
@@ -296,18 +294,5 @@ export function buildShipment(input: MappingInput): BuiltShipment {
     if (built.shippingDocumentSpecification) rs.shippingDocumentSpecification = built.shippingDocumentSpecification;
     if (built.recipientTins) (recipient.party as Record<string, unknown>).tins = built.recipientTins;
   }
-  return {
-    kind: 'parcel',
-    request,
-    sources,
-    entity,
-    documentNumber,
-    direction,
-    customerReference,
-    poNumber,
-    senderCountryCode,
-    shipDate,
-    international,
-    customsPending,
-  };
+  return { kind: 'parcel', request, ...described, international, customsPending };
 }

@@ -525,9 +525,29 @@ export class ShipService {
     error?: AuditErrorInfo,
     result?: StoredShipment,
   ): Promise<void> {
-    if (!this.options.record) return;
     const correlation = correlationOf(built, input.x3);
     if (result) correlation.trackingNumbers = result.payload.trackingNumbers;
+    await this.recordAudit(status, key, input, correlation, error);
+  }
+
+  /** An audit entry for a msg refused before a shipment could be built (bad X3 record). */
+  private async auditInput(status: AuditStatus, key: string, input: ShipInput, error: AuditErrorInfo): Promise<void> {
+    const { x3 } = input;
+    const correlation: AuditCorrelation = {};
+    if (x3.folder) correlation.x3Folder = x3.folder;
+    if (x3.entity) correlation.x3Entity = x3.entity;
+    if (x3.key) correlation.x3Key = x3.key;
+    await this.recordAudit(status, key, input, correlation, error);
+  }
+
+  private async recordAudit(
+    status: AuditStatus,
+    key: string,
+    input: ShipInput,
+    correlation: AuditCorrelation,
+    error: AuditErrorInfo | undefined,
+  ): Promise<void> {
+    if (!this.options.record) return;
     const entry: AuditEntryInput = {
       system: 'fedex',
       operation: SHIP_OPERATION,
@@ -537,27 +557,6 @@ export class ShipService {
       nodeId: this.options.nodeId,
     };
     if (error) entry.error = error;
-    if (input.auditMsg) entry.msg = input.auditMsg;
-    await this.options.record(entry);
-  }
-
-  /** An audit entry for a msg refused before a shipment could be built (bad X3 record). */
-  private async auditInput(status: AuditStatus, key: string, input: ShipInput, error: AuditErrorInfo): Promise<void> {
-    if (!this.options.record) return;
-    const { x3 } = input;
-    const correlation: AuditCorrelation = {};
-    if (x3.folder) correlation.x3Folder = x3.folder;
-    if (x3.entity) correlation.x3Entity = x3.entity;
-    if (x3.key) correlation.x3Key = x3.key;
-    const entry: AuditEntryInput = {
-      system: 'fedex',
-      operation: SHIP_OPERATION,
-      status,
-      correlation,
-      idempotencyKey: key,
-      nodeId: this.options.nodeId,
-      error,
-    };
     if (input.auditMsg) entry.msg = input.auditMsg;
     await this.options.record(entry);
   }

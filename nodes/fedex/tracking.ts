@@ -130,6 +130,12 @@ function utc(v: unknown): string | undefined {
   }
 }
 
+/** Sets on `target` the fields that have a value: an event carries only what FedEx told. */
+function withValues<T extends object>(target: T, values: Partial<T>): T {
+  for (const [k, v] of Object.entries(values)) if (v) (target as Record<string, unknown>)[k] = v;
+  return target;
+}
+
 function location(v: unknown): TrackingLocation | undefined {
   const o = obj(v);
   if (!o) return undefined;
@@ -153,18 +159,14 @@ export function readEvents(scanEvents: unknown): TrackingEvent[] {
     const code = str(s.eventType);
     if (!code) continue;
     const e: TrackingEvent = { code, status: normaliseCode(code) };
-    const derived = str(s.derivedStatusCode);
-    if (derived) e.derivedCode = derived;
-    const description = str(s.eventDescription);
-    if (description) e.description = description;
-    const at = utc(s.date);
-    if (at) e.occurredAt = at;
-    const loc = location(s.scanLocation);
-    if (loc) e.location = loc;
-    const exCode = str(s.exceptionCode);
-    if (exCode) e.exceptionCode = exCode;
-    const exDesc = str(s.exceptionDescription);
-    if (exDesc) e.exceptionDescription = exDesc;
+    withValues(e, {
+      derivedCode: str(s.derivedStatusCode),
+      description: str(s.eventDescription),
+      occurredAt: utc(s.date),
+      location: location(s.scanLocation),
+      exceptionCode: str(s.exceptionCode),
+      exceptionDescription: str(s.exceptionDescription),
+    });
     const k = eventKey(e);
     if (seen.has(k)) continue;
     seen.add(k);

@@ -135,34 +135,64 @@ interface Address {
   email?: string;
 }
 
-function v1Address(a: unknown, email?: unknown): Address {
+/** Where each field of an address is: V1 camelCase, V2 snake_case (V1 has no email in it). */
+interface AddressFields {
+  name: string;
+  company: string;
+  lines: readonly string[];
+  postalCode: string;
+  city: string;
+  state: string;
+  country: string;
+  phone: string;
+  email?: string;
+}
+
+const V1_ADDRESS: AddressFields = {
+  name: 'name',
+  company: 'company',
+  lines: ['street1', 'street2', 'street3'],
+  postalCode: 'postalCode',
+  city: 'city',
+  state: 'state',
+  country: 'country',
+  phone: 'phone',
+};
+
+const V2_ADDRESS: AddressFields = {
+  name: 'name',
+  company: 'company_name',
+  lines: ['address_line1', 'address_line2', 'address_line3'],
+  postalCode: 'postal_code',
+  city: 'city_locality',
+  state: 'state_province',
+  country: 'country_code',
+  phone: 'phone',
+  email: 'email',
+};
+
+function addressOf(a: unknown, f: AddressFields, email?: unknown): Address {
   const r = obj(a);
   return {
-    name: txt(r.name),
-    company: txt(r.company),
-    lines: [r.street1, r.street2, r.street3].map(txt).filter((s): s is string => !!s),
-    postalCode: txt(r.postalCode),
-    city: txt(r.city),
-    state: txt(r.state),
-    country: txt(r.country),
-    phone: txt(r.phone),
-    email: txt(email),
+    name: txt(r[f.name]),
+    company: txt(r[f.company]),
+    lines: f.lines.map((k) => txt(r[k])).filter((s): s is string => !!s),
+    postalCode: txt(r[f.postalCode]),
+    city: txt(r[f.city]),
+    state: txt(r[f.state]),
+    country: txt(r[f.country]),
+    phone: txt(r[f.phone]),
+    email: txt(f.email ? r[f.email] : email),
   };
 }
 
+/** A V1 address; the email comes from beside it (the order's customerEmail). */
+function v1Address(a: unknown, email?: unknown): Address {
+  return addressOf(a, V1_ADDRESS, email);
+}
+
 function v2Address(a: unknown): Address {
-  const r = obj(a);
-  return {
-    name: txt(r.name),
-    company: txt(r.company_name),
-    lines: [r.address_line1, r.address_line2, r.address_line3].map(txt).filter((s): s is string => !!s),
-    postalCode: txt(r.postal_code),
-    city: txt(r.city_locality),
-    state: txt(r.state_province),
-    country: txt(r.country_code),
-    phone: txt(r.phone),
-    email: txt(r.email),
-  };
+  return addressOf(a, V2_ADDRESS);
 }
 
 function isEmptyAddress(a: Address): boolean {
@@ -235,19 +265,25 @@ function neutralV1Order(o: Json): NeutralOrder {
     email: txt(email),
     billTo: v1Address(o.billTo, email),
     shipTo: v1Address(o.shipTo, email),
-    items: (Array.isArray(o.items) ? o.items : []).map((raw) => {
-      const i = obj(raw);
-      return {
-        sku: txt(i.sku),
-        name: txt(i.name),
-        quantity: num(i.quantity),
-        unitPrice: num(i.unitPrice),
-        weight: i.weight,
-        upc: txt(i.upc),
-        adjustment: i.adjustment === true,
-      };
-    }),
+    items: linesOf(o.items, 'v1'),
   };
+}
+
+/** Order lines: V1 and V2 name the price differently; a UPC and adjustment lines are V1's only. */
+function linesOf(items: unknown, version: 'v1' | 'v2'): NeutralOrder['items'] {
+  return (Array.isArray(items) ? items : []).map((raw) => {
+    const i = obj(raw);
+    const v1 = version === 'v1';
+    return {
+      sku: txt(i.sku),
+      name: txt(i.name),
+      quantity: num(i.quantity),
+      unitPrice: num(v1 ? i.unitPrice : i.unit_price),
+      weight: i.weight,
+      upc: v1 ? txt(i.upc) : undefined,
+      adjustment: v1 && i.adjustment === true,
+    };
+  });
 }
 
 function neutralV2Order(s: Json): NeutralOrder {
@@ -260,18 +296,7 @@ function neutralV2Order(s: Json): NeutralOrder {
     email: shipTo.email,
     billTo: shipTo,
     shipTo,
-    items: (Array.isArray(s.items) ? s.items : []).map((raw) => {
-      const i = obj(raw);
-      return {
-        sku: txt(i.sku),
-        name: txt(i.name),
-        quantity: num(i.quantity),
-        unitPrice: num(i.unit_price),
-        weight: i.weight,
-        upc: undefined,
-        adjustment: false,
-      };
-    }),
+    items: linesOf(s.items, 'v2'),
   };
 }
 

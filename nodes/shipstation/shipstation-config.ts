@@ -5,6 +5,7 @@
  */
 import type { Node, NodeAPI } from 'node-red';
 import { sharedStoreVia } from '../shared/shared-store-via';
+import { registerNode } from '../shared/register-node';
 import { HttpClient } from '../core/http';
 import { configLabel, NotConfiguredError } from '../shared/not-configured';
 import { bindSecretScope, registerAdminRoute, resolveTestCredentials } from '../shared/admin';
@@ -24,10 +25,7 @@ type Credentials = ShipStationCredentials;
 type ConfigInstance = Node<Credentials> & { -readonly [K in keyof ShipStationConfigApi]: ShipStationConfigApi[K] };
 
 export = function (RED: NodeAPI): void {
-  function ShipStationConfigNode(this: ConfigInstance, def: ShipStationConfigDef): void {
-    RED.nodes.createNode(this, def);
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const node = this;
+  function setup(node: ConfigInstance, def: ShipStationConfigDef): void {
     const creds = node.credentials ?? {};
     node.defaultVersion = def.version === 'v2' ? 'v2' : 'v1';
     node.client = new ShipStationClient({
@@ -63,17 +61,13 @@ export = function (RED: NodeAPI): void {
     node.track = users.track;
   }
 
-  RED.nodes.registerType<ConfigInstance, ShipStationConfigDef, unknown, Credentials>(
-    SHIPSTATION_CONFIG_TYPE,
-    ShipStationConfigNode,
-    {
-      credentials: {
-        apiKey: { type: 'password' },
-        apiSecret: { type: 'password' },
-        v2ApiKey: { type: 'password' },
-      },
+  registerNode(RED, SHIPSTATION_CONFIG_TYPE, setup, {
+    credentials: {
+      apiKey: { type: 'password' },
+      apiSecret: { type: 'password' },
+      v2ApiKey: { type: 'password' },
     },
-  );
+  });
 
   registerAdminRoute(RED, 'post', '/shipstation/test', 'shipstation-config.write', async (req) => {
     const body = (req.body ?? {}) as Partial<ShipStationConfigDef> & {

@@ -16,6 +16,7 @@ import { pollerReport } from '../console/poller-health';
 import { stateFile } from '../core/state-file';
 import type { Watermark, WatermarkData, WatermarkStore } from '../core/watermark';
 import { commonText } from '../shared/i18n';
+import { registerNode } from '../shared/register-node';
 import { useAudit } from '../shared/use-audit';
 import { useElection } from '../shared/use-election';
 import { failMessage, handleInput, userDir, type Msg } from '../shared/red';
@@ -53,10 +54,7 @@ function obj(v: unknown): Json | undefined {
 }
 
 export = function (RED: NodeAPI): void {
-  function ShipStationFetchNode(this: Node, def: FetchDef): void {
-    RED.nodes.createNode(this, def);
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const node = this;
+  function setup(node: Node, def: FetchDef): void {
     const ctx = useShipStationConfig(RED, node, def.server, 'v1');
     if (!ctx) return;
     const { client, work, board: status } = ctx;
@@ -291,5 +289,5 @@ export = function (RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('shipstation-fetch', ShipStationFetchNode);
+  registerNode(RED, 'shipstation-fetch', setup);
 };

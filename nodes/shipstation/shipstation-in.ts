@@ -7,6 +7,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { useAudit } from '../shared/use-audit';
+import { registerNode } from '../shared/register-node';
 import { failMessage, type Msg } from '../shared/red';
 import { registerWebhookRoute, type WebhookRequest, type WebhookRoute } from '../shared/webhook-route';
 import { configLabel, NotConfiguredError, notConfiguredStatus, rejectInputs } from '../shared/not-configured';
@@ -35,10 +36,7 @@ interface InCredentials {
 }
 
 export = function (RED: NodeAPI): void {
-  function ShipStationInNode(this: Node<InCredentials>, def: InDef): void {
-    RED.nodes.createNode(this, def);
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const node = this;
+  function setup(node: Node<InCredentials>, def: InDef): void {
     const version: ApiVersion = def.version === 'v2' ? 'v2' : 'v1';
     const ctx = useShipStationConfig(RED, node, def.server, version);
     if (!ctx) return;
@@ -151,7 +149,7 @@ export = function (RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType<Node<InCredentials>, InDef, unknown, InCredentials>('shipstation-in', ShipStationInNode, {
+  registerNode(RED, 'shipstation-in', setup, {
     credentials: { token: { type: 'password' } },
   });
 };

@@ -8,6 +8,7 @@ import { ApiError, toErrorInfo, ValidationError } from '../core/errors';
 import { runExactlyOnce } from '../audit/exactly-once';
 import { replayLedgerKey } from '../audit/msg-audit';
 import { useAudit } from '../shared/use-audit';
+import { registerNode } from '../shared/register-node';
 import { failMessage, handleInput, type DoneFn, type Msg, type SendFn } from '../shared/red';
 import { bool } from '../shared/settings';
 import { markShipped, updateProduct, upsertOrder } from './update-ops';
@@ -32,10 +33,7 @@ type Json = Record<string, unknown>;
 const LEDGER_OPERATION = 'order.markShipped';
 
 export = function (RED: NodeAPI): void {
-  function ShipStationUpdateNode(this: Node, def: UpdateDef): void {
-    RED.nodes.createNode(this, def);
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const node = this;
+  function setup(node: Node, def: UpdateDef): void {
     // Writes in flight (a mark-as-shipped under its ledger claim) keep the client and the store open.
     const ctx = useShipStationConfig(RED, node, def.server, 'v1');
     if (!ctx) return;
@@ -193,5 +191,5 @@ export = function (RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('shipstation-update', ShipStationUpdateNode);
+  registerNode(RED, 'shipstation-update', setup);
 };

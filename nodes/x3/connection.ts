@@ -332,27 +332,13 @@ export class X3Connection {
   }
 
   /** A schema read's outcome reaches the credential status like any call's. */
-  private async noted<T>(p: Promise<T>): Promise<T> {
-    try {
-      const v = await p;
-      this.noteOutcome();
-      return v;
-    } catch (err) {
-      this.noteOutcome(err);
-      throw err;
-    }
+  private noted<T>(p: Promise<T>): Promise<T> {
+    return noting(p, (err) => this.noteOutcome(err));
   }
 
   /** SOAP `run` of a published subprogram (credential outcomes reach the status like any call). */
-  async runSubprogram(publication: string, group: string, fields: X3Record): Promise<X3WriteResult> {
-    try {
-      const res = await this.soap.run(publication, group, fields);
-      this.noteOutcome();
-      return res;
-    } catch (err) {
-      this.noteOutcome(err);
-      throw err;
-    }
+  runSubprogram(publication: string, group: string, fields: X3Record): Promise<X3WriteResult> {
+    return this.noted(this.soap.run(publication, group, fields));
   }
 
   /** The SOAP client itself. */
@@ -444,6 +430,25 @@ export class X3Connection {
   }
 }
 
+/**
+ * Awaits a call and tells `note` how it ended (no argument: it succeeded), so its outcome reaches
+ * the credential status; a failure is rethrown as `explain` makes it (as it came by default).
+ */
+async function noting<T>(
+  p: Promise<T>,
+  note: (err?: unknown) => void,
+  explain: (err: unknown) => unknown = (err) => err,
+): Promise<T> {
+  try {
+    const v = await p;
+    note();
+    return v;
+  } catch (err) {
+    note(err);
+    throw explain(err);
+  }
+}
+
 /** Passes every call through and reports its outcome (Basic auth status). */
 class ObservedClient implements X3Client {
   readonly style: ApiStyle;
@@ -459,15 +464,8 @@ class ObservedClient implements X3Client {
     if (many) this.readMany = (def, keys, options) => this.watch(def, many(def, keys, options));
   }
 
-  private async watch<T>(def: EntityDefinition, p: Promise<T>): Promise<T> {
-    try {
-      const v = await p;
-      this.note();
-      return v;
-    } catch (err) {
-      this.note(err);
-      throw this.explain(def, err);
-    }
+  private watch<T>(def: EntityDefinition, p: Promise<T>): Promise<T> {
+    return noting(p, this.note, (err) => this.explain(def, err));
   }
 
   async *queryPages(def: EntityDefinition, q: PageQuery): AsyncGenerator<X3Record[], void, void> {

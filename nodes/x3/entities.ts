@@ -9,6 +9,7 @@
  * can be overridden from x3-config (and x3-poll) settings with `applyEntityOverrides`.
  */
 import { ValidationError } from '../core/errors';
+import { isObj, type Obj } from '../core/plain-object';
 
 export type ApiStyle = 'graphql' | 'rest' | 'soap';
 export const API_STYLES: readonly ApiStyle[] = ['graphql', 'rest', 'soap'];
@@ -373,12 +374,6 @@ export function defaultRoute(entity: EntityDefinition, readStyle: ApiStyle, oper
 }
 
 /* ---------- overrides ---------- */
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 const FIELD_KINDS: readonly FieldKind[] = ['scalar', 'number', 'date', 'ref', 'dim', 'menu'];
 

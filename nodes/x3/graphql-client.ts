@@ -4,6 +4,7 @@
  * the entity catalogue, so schema differences between releases are configuration, not code.
  */
 import { ApiError, ValidationError } from '../core/errors';
+import { isObj, type Obj } from '../core/plain-object';
 import type { HttpClient } from '../core/http';
 import type { PageQuery, X3Client, X3WriteResult } from './client';
 import {
@@ -24,12 +25,6 @@ export interface GraphqlClientOptions {
   folder: string;
   /** Package prefix: `x3` (2024 R1+) or `xtremX3` (2023 R2). */
   prefix: string;
-}
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** Xtrem filter strings quote with single quotes (reference 3.3). */

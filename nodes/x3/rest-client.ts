@@ -5,6 +5,7 @@
  * refused and must be routed to SOAP, which the error says.
  */
 import { ApiError, ValidationError } from '../core/errors';
+import { isObj, type Obj } from '../core/plain-object';
 import type { HttpClient } from '../core/http';
 import { renderTemplate } from '../core/template';
 import { withoutMeta, type PageQuery, type X3Client, type X3WriteResult } from './client';
@@ -18,12 +19,6 @@ export interface RestClientOptions {
   folder: string;
   /** Datetime literal of the where clause, `{{value}}` = UTC ISO (reference 4.2 [U]). */
   datetimeLiteral: string;
-}
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** SData string literal: single quotes, a quote doubled. */

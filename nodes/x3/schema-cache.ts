@@ -5,6 +5,7 @@
  * connection" and the admin endpoint. One per X3Connection; Node-RED-free.
  */
 import { ApiError } from '../core/errors';
+import { isObj } from '../core/plain-object';
 import type { ApiStyle, EntityDefinition } from './entities';
 import {
   discoverGraphqlEntity,
@@ -35,12 +36,6 @@ export interface SchemaMismatch {
   type?: string;
   suggestions: string[];
   face: 'graphql' | 'rest';
-}
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 const GQL_PATTERNS = [

@@ -10,13 +10,8 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { ApiError } from '../core/errors';
+import { isObj, type Obj } from '../core/plain-object';
 import type { EntityDefinition } from './entities';
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 /** How a property's value looks, which decides how it is selected and read. */
 export type PropertyShape = 'scalar' | 'enum' | 'object' | 'collection';

@@ -6,6 +6,7 @@
  */
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { ApiError, ValidationError } from '../core/errors';
+import { isObj, type Obj } from '../core/plain-object';
 import { linesOf, soapGroupOf, trimDim, type EntityDefinition, type FieldMapping, type X3Record } from './entities';
 
 export type SoapOperation = 'read' | 'query' | 'save' | 'modify' | 'delete' | 'run' | 'getDescription';
@@ -131,12 +132,6 @@ export function buildSoapEnvelope(req: SoapRequest): string {
 }
 
 /* ---------- PARAM documents ---------- */
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 

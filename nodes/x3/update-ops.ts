@@ -4,6 +4,7 @@
  * exactly-once ledger claim so a replay never creates twice), and ensure (the records exist).
  */
 import { ApiError, ValidationError } from '../core/errors';
+import { isObj, type Obj } from '../core/plain-object';
 import { sleep } from '../core/retry';
 import { contentHash } from '../core/stable-json';
 import { renderMapping, renderTemplate, type Mapping } from '../core/template';
@@ -132,12 +133,6 @@ export interface UpdateOutcome {
   /** The msg had an array of records (bulk). */
   bulk: boolean;
   api: ApiStyle;
-}
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 function keyText(v: unknown): string {

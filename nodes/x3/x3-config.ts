@@ -14,6 +14,7 @@ import {
   type TestConnectionResult,
 } from '../shared/admin';
 import { configLabel, NotConfiguredError } from '../shared/not-configured';
+import { registerNode } from '../shared/register-node';
 import { serveConfigUsers } from '../shared/config-users';
 import { userDir } from '../shared/red';
 import { findConfig } from '../shared/use-config';
@@ -54,11 +55,7 @@ export = function (RED: NodeAPI): void {
     });
   }
 
-  function X3ConfigNode(this: ConfigInstance, def: X3ConfigDef): void {
-    RED.nodes.createNode(this, def);
-    // the node is handed to helpers (status board, config users) and captured by callbacks
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const node = this;
+  function setup(node: ConfigInstance, def: X3ConfigDef): void {
     const creds: X3Credentials = { ...(node.credentials ?? {}) };
     let connection: X3Connection | undefined;
     let problem: Error | undefined;
@@ -97,7 +94,7 @@ export = function (RED: NodeAPI): void {
     node.track = users.track;
   }
 
-  RED.nodes.registerType<ConfigInstance, X3ConfigDef, unknown, X3Credentials>(X3_CONFIG_TYPE, X3ConfigNode, {
+  registerNode(RED, X3_CONFIG_TYPE, setup, {
     credentials: {
       clientId: { type: 'text' },
       clientSecret: { type: 'password' },

@@ -14,6 +14,7 @@ import { stateFile } from '../core/state-file';
 import { toEpochMs } from '../core/time';
 import { Watermark, type WatermarkData, type WatermarkStore } from '../core/watermark';
 import { commonText } from '../shared/i18n';
+import { registerNode } from '../shared/register-node';
 import { shortTime } from '../shared/node-status';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
 import { bool, number } from '../shared/settings';
@@ -51,11 +52,7 @@ interface StoredWatermark {
 const MAX_BACKOFF_MS = 15 * 60_000;
 
 export = function (RED: NodeAPI): void {
-  function X3PollNode(this: Node, def: PollDef): void {
-    RED.nodes.createNode(this, def);
-    // the node is handed to helpers (status board, config users) and captured by callbacks
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const node = this;
+  function setup(node: Node, def: PollDef): void {
     const ctx = useTokenConfig(RED, node, X3_CONFIG, def.server, (c) => c.getConnection());
     if (!ctx) return;
     const { board, work } = ctx;
@@ -276,5 +273,5 @@ export = function (RED: NodeAPI): void {
     loop.start(0);
   }
 
-  RED.nodes.registerType('x3-poll', X3PollNode);
+  registerNode(RED, 'x3-poll', setup);
 };

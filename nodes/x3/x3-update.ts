@@ -11,7 +11,9 @@ import { stateFile } from '../core/state-file';
 import { parseMapping } from '../core/template';
 import { correlationFromMsg } from '../audit/correlation';
 import { replayLedgerKey } from '../audit/msg-audit';
+import type { AuditCorrelation, AuditEntryInput } from '../audit/types';
 import { failMessage, userDir, type DoneFn, type Msg, type SendFn } from '../shared/red';
+import { registerNode } from '../shared/register-node';
 import { number } from '../shared/settings';
 import { useAudit } from '../shared/use-audit';
 import { commonText } from '../shared/i18n';
@@ -109,11 +111,7 @@ function settingsOf(def: UpdateDef): UpdateSettings {
 }
 
 export = function (RED: NodeAPI): void {
-  function X3UpdateNode(this: Node, def: UpdateDef): void {
-    RED.nodes.createNode(this, def);
-    // the node is handed to helpers (status board, config users) and captured by callbacks
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const node = this;
+  function setup(node: Node, def: UpdateDef): void {
     // Writes and creates in flight keep the connection and the audit store open through a redeploy.
     const ctx = useTokenConfig(RED, node, X3_CONFIG, def.server, (c) => c.getConnection());
     if (!ctx) return;
@@ -171,6 +169,20 @@ export = function (RED: NodeAPI): void {
       const replayKey = replayLedgerKey(msg, 'x3.create');
       board.set({ fill: 'blue', shape: 'dot', text: settings.operation });
       let entityName = fixedEntity?.name ?? (typeof msg.topic === 'string' ? msg.topic.trim() : '');
+      // the msg's outcome in the audit trail, with where in X3 it was written
+      const auditOutcome = async (
+        outcome: Pick<AuditEntryInput, 'status' | 'error' | 'msg' | 'idempotencyKey'>,
+        where: Pick<AuditCorrelation, 'x3Entity' | 'x3Key'>,
+      ): Promise<void> => {
+        if (!audit.config) return;
+        await audit.record({
+          system: 'x3',
+          operation: operationName,
+          correlation: { ...correlationFromMsg(msg), x3Folder: conn.folder, ...where },
+          ...outcome,
+          nodeId: node.id,
+        });
+      };
       const write = async (): Promise<void> => {
         // A msg still queued when a close's drain budget runs out starts nothing: a create begun
         // now would outlive the connection and the store (a claim left 'claimed'). Not applied:
@@ -254,22 +266,10 @@ export = function (RED: NodeAPI): void {
             what: keys.length === 1 ? keys[0] : RED._('x3-update.status.records', { count: keys.length }),
           }),
         });
-        if (audit.config) {
-          await audit.record({
-            system: 'x3',
-            operation: operationName,
-            status: 'succeeded',
-            correlation: {
-              ...correlationFromMsg(msg),
-              x3Folder: conn.folder,
-              x3Entity: entity.name,
-              ...(keys.length === 1 ? { x3Key: keys[0] } : {}),
-            },
-            msg,
-            idempotencyKey: items.length === 1 ? items[0].idempotencyKey : undefined,
-            nodeId: node.id,
-          });
-        }
+        await auditOutcome(
+          { status: 'succeeded', msg, idempotencyKey: items.length === 1 ? items[0].idempotencyKey : undefined },
+          { x3Entity: entity.name, ...(keys.length === 1 ? { x3Key: keys[0] } : {}) },
+        );
         send(msg);
       };
       let keys: string[] = [];
@@ -298,18 +298,11 @@ export = function (RED: NodeAPI): void {
           const info = toErrorInfo(err, 'x3');
           board.set({ fill: 'red', shape: 'ring', text: info.code });
           const failed = failMessage(msg, err, 'x3');
-          if (audit.config) {
-            const { error: _error, ...replayable } = msg;
-            void _error;
-            await audit.record({
-              system: 'x3',
-              operation: operationName,
+          const { error: _error, ...replayable } = msg;
+          void _error;
+          await auditOutcome(
+            {
               status: 'failed',
-              correlation: {
-                ...correlationFromMsg(msg),
-                x3Folder: conn.folder,
-                ...(entityName ? { x3Entity: entityName } : {}),
-              },
               error: {
                 code: info.code,
                 message: info.message,
@@ -317,9 +310,9 @@ export = function (RED: NodeAPI): void {
               },
               msg: replayable,
               idempotencyKey: replayKey,
-              nodeId: node.id,
-            });
-          }
+            },
+            entityName ? { x3Entity: entityName } : {},
+          );
           done(failed);
         },
       );
@@ -342,5 +335,5 @@ export = function (RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('x3-update', X3UpdateNode);
+  registerNode(RED, 'x3-update', setup);
 };
