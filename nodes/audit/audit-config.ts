@@ -5,6 +5,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { serveConfigUsers } from '../shared/config-users';
+import { registerNode } from '../shared/register-node';
 import { bool, number } from '../shared/settings';
 import { registerAuditAdminRoutes } from './admin-routes';
 import { AUDIT_CONFIG_TYPE, PROCESS_INSTANCE_ID, type AuditConfigApi, type ReplayTarget } from './config-api';
@@ -65,11 +66,6 @@ function staleClaimMsOf(v: unknown): number {
 }
 
 export = function (RED: NodeAPI): void {
-  function AuditConfigNode(this: AuditConfigInstance, def: AuditConfigDef): void {
-    RED.nodes.createNode(this, def);
-    setUp(this, def);
-  }
-
   function setUp(node: AuditConfigInstance, def: AuditConfigDef): void {
     const backend: AuditBackend = def.backend === 'postgres' ? 'postgres' : 'sqlite';
     const userDir = (RED.settings as { userDir?: string }).userDir;
@@ -250,13 +246,9 @@ export = function (RED: NodeAPI): void {
     }
   }
 
-  RED.nodes.registerType<AuditConfigInstance, AuditConfigDef, unknown, AuditConfigCredentials>(
-    AUDIT_CONFIG_TYPE,
-    AuditConfigNode,
-    {
-      credentials: { password: { type: 'password' }, metricsToken: { type: 'password' } },
-    },
-  );
+  registerNode(RED, AUDIT_CONFIG_TYPE, setUp, {
+    credentials: { password: { type: 'password' }, metricsToken: { type: 'password' } },
+  });
   registerAuditAdminRoutes(RED);
   registerLabelAdminRoutes(RED);
 };

@@ -6,6 +6,7 @@
 import { promises as fs } from 'fs';
 import { dirname, isAbsolute, join, resolve } from 'path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import { registerNode } from '../shared/register-node';
 import { StatusBoard } from '../shared/node-status';
 import { useConfig } from '../shared/use-config';
 import { AUDIT_CONFIG, type ReplayTarget } from './config-api';
@@ -38,11 +39,6 @@ const DEFAULT_QUERY_PAGE = 100;
 const STATUS_THROTTLE_MS = 1000;
 
 export = function (RED: NodeAPI): void {
-  function AuditSinkNode(this: Node, def: AuditSinkDef): void {
-    RED.nodes.createNode(this, def);
-    setUp(this, def);
-  }
-
   function setUp(node: Node, def: AuditSinkDef): void {
     const used = useConfig(RED, node, AUDIT_CONFIG, def.audit);
     if (!used) return;
@@ -204,5 +200,5 @@ export = function (RED: NodeAPI): void {
     board.set(status());
   }
 
-  RED.nodes.registerType('audit-sink', AuditSinkNode);
+  registerNode(RED, 'audit-sink', setUp);
 };
