@@ -46,9 +46,3 @@ export function pgStoreContext(
     },
   };
 }
-
-/** `?` placeholders (the SQL shared with SQLite, e.g. sqlite-trail-query.ts) as $1, $2, … from `first`. */
-export function numberedParams(sql: string, first = 1): string {
-  let n = first - 1;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}

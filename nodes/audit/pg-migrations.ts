@@ -140,6 +140,17 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX audit_entries_operation_time ON audit_entries(operation, time);
     `,
   },
+  {
+    version: 4,
+    description: 'operator console: trail by X3 entity, and by flow with status and entity (as SQLite migration 5)',
+    sql: `
+      DROP INDEX audit_entries_node_time;
+      CREATE INDEX audit_entries_node_time ON audit_entries(node_id, time, status, x3_entity)
+        WHERE node_id IS NOT NULL;
+      CREATE INDEX audit_entries_entity_time ON audit_entries(x3_entity, time, status, node_id)
+        WHERE x3_entity IS NOT NULL;
+    `,
+  },
 ];
 
 export interface PgMigrationOutcome {

@@ -56,6 +56,7 @@ export function createPgStore(
     recordBatch: trail.recordBatch,
     getEntry: trail.getEntry,
     query: trail.query,
+    listX3Entities: trail.listX3Entities,
     setStatus: trail.setStatus,
     ...pgLedger(ctx),
     ...pgTracked(ctx),

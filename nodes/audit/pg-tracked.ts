@@ -7,7 +7,7 @@
 import { normaliseCorrelation } from './entry-input';
 import type { PgStoreContext } from './pg-context';
 import { shipmentFromRow, type ShipmentRow } from './sqlite-rows';
-import { MAX_QUERY_LIMIT } from './sqlite-trail-query';
+import { MAX_QUERY_LIMIT } from './trail-query';
 import { SHIPMENT_STATUSES } from './vocabulary';
 import type { AuditStore } from './types';
 

@@ -6,7 +6,7 @@
 import { normaliseCorrelation } from './entry-input';
 import type { SqliteStoreContext } from './sqlite-context';
 import { parseJson, shipmentFromRow, type ShipmentRow } from './sqlite-rows';
-import { MAX_QUERY_LIMIT } from './sqlite-trail-query';
+import { MAX_QUERY_LIMIT } from './trail-query';
 import { SHIPMENT_STATUSES } from './vocabulary';
 import type { AuditCorrelation, AuditStore } from './types';
 
