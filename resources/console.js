@@ -20,6 +20,8 @@
     ['timeline', 'Timeline'],
     ['health', 'Health'],
   ];
+  /** the node types that record audit entries (the node and flow filters of Activity) */
+  var RECORDING_NODE = /^(x3-|fedex-|shipstation-|audit-sink)/;
   var state = { configId: undefined, view: 'attention', page: 0, pageSize: 50, configs: [] };
   var ui = {};
 
@@ -456,10 +458,29 @@
         .text(s || 'any status')
         .appendTo(status);
     });
+    // the X3 entities present in this trail (one index seek each on the server)
+    var entitySel = $('<select class="sx3s-filter-entity">').appendTo(form);
+    $('<option>').val('').text('any entity').appendTo(entitySel);
+    if (state.x3Entity) $('<option>').val(state.x3Entity).text(state.x3Entity).appendTo(entitySel);
+    getJSON(BASE + encodeURIComponent(state.configId) + '/entities').then(function (res) {
+      (res.entities || []).forEach(function (name) {
+        if (name !== state.x3Entity) $('<option>').val(name).text(name).appendTo(entitySel);
+      });
+    }, notifyFail('Entities'));
+    // a flow is a tab of the workspace: the runtime knows only node ids, so the query carries
+    // the ids of the tab's nodes that record entries
+    var flowSel = $('<select class="sx3s-filter-flow">').appendTo(form);
+    $('<option>').val('').text('any flow').appendTo(flowSel);
+    RED.nodes.eachWorkspace(function (ws) {
+      $('<option>')
+        .val(ws.id)
+        .text(ws.label || ws.id)
+        .appendTo(flowSel);
+    });
     var nodeSel = $('<select class="sx3s-filter-node">').appendTo(form);
     $('<option>').val('').text('any node').appendTo(nodeSel);
     RED.nodes.eachNode(function (n) {
-      if (!/^(x3-|fedex-|shipstation-|audit-sink)/.test(n.type)) return;
+      if (!RECORDING_NODE.test(n.type)) return;
       var tab = RED.nodes.workspace(n.z);
       $('<option>')
         .val(n.id)
@@ -471,6 +492,8 @@
     system.val(state.system || '');
     status.val(state.status || '');
     nodeSel.val(state.nodeId || '');
+    entitySel.val(state.x3Entity || '');
+    flowSel.val(state.flow || '');
     from.val(state.from || '');
     to.val(state.to || '');
     var list = $('<div class="sx3s-list">').appendTo(body);
@@ -480,6 +503,8 @@
       state.system = system.val();
       state.status = status.val();
       state.nodeId = nodeSel.val();
+      state.x3Entity = entitySel.val();
+      state.flow = flowSel.val();
       state.from = from.val();
       state.to = to.val();
       var q = { limit: state.pageSize, offset: state.page * state.pageSize };
@@ -489,8 +514,24 @@
       if (state.from) q.from = new Date(state.from).toISOString();
       if (state.to) q.to = new Date(state.to).toISOString();
       if (state.nodeId) q.nodeId = state.nodeId;
+      if (state.x3Entity) q.x3Entity = state.x3Entity;
+      if (state.flow) {
+        // an empty list (a tab without such nodes) is sent as is: it matches no entry
+        q.nodeIds = RED.nodes
+          .filterNodes({ z: state.flow })
+          .filter(function (n) {
+            return RECORDING_NODE.test(n.type);
+          })
+          .map(function (n) {
+            return n.id;
+          })
+          .join(',');
+      }
+      // a filter changed while a page was on its way: only the latest request may draw the list
+      var asked = (state.activityAsked = (state.activityAsked || 0) + 1);
       getJSON(BASE + encodeURIComponent(state.configId) + '/activity', q).then(function (page) {
-        list.empty();
+        if (asked !== state.activityAsked) return;
+        list.empty().attr('data-query', $.param(q));
         page.entries.forEach(function (e) {
           entryRow(e, { replay: e.status === 'failed' }).appendTo(list);
         });

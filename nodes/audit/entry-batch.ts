@@ -24,6 +24,17 @@ export class EntryBatch<T> {
     });
   }
 
+  /** Queues the item `make` builds; what `make` throws (a closed store, bad input) rejects the promise. */
+  addFrom(make: () => T): Promise<T> {
+    let item: T;
+    try {
+      item = make();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.add(item);
+  }
+
   /** Commits what is queued now (before closing); an asynchronous commit is waited for. */
   flush(): void | Promise<void> {
     const batch = this.pending;

@@ -6,7 +6,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { runSync } from './sql-dialect';
-import { ENTRY_DATA_COLUMNS, ENTRY_INDEXES, LEDGER_DATA_COLUMNS, migrateOp } from './sql-migrate';
+import { ENTRY_DATA_COLUMNS, ENTRY_FILTER_INDEXES, ENTRY_INDEXES, LEDGER_DATA_COLUMNS, migrateOp } from './sql-migrate';
 import type { MigrationOutcome } from './sql-migrate';
 import { noEntries, statementRunner } from './sqlite-context';
 
@@ -124,6 +124,13 @@ export const MIGRATIONS: readonly Migration[] = [
           updated_at TEXT NOT NULL
         );
       `);
+    },
+  },
+  {
+    version: 5,
+    description: 'operator console: trail by X3 entity, and by flow (node ids) with status and entity',
+    up(db) {
+      db.exec(ENTRY_FILTER_INDEXES);
     },
   },
 ];

@@ -12,7 +12,7 @@
 import type { ClientBase } from 'pg';
 import { noEntries, pgTransaction, statementRunner } from './pg-context';
 import { POSTGRES_DIALECT, runAsync, sql } from './sql-dialect';
-import { ENTRY_DATA_COLUMNS, ENTRY_INDEXES, LEDGER_DATA_COLUMNS, migrateOp } from './sql-migrate';
+import { ENTRY_DATA_COLUMNS, ENTRY_FILTER_INDEXES, ENTRY_INDEXES, LEDGER_DATA_COLUMNS, migrateOp } from './sql-migrate';
 import type { MigrationOutcome } from './sql-migrate';
 
 export interface PgMigration {
@@ -111,6 +111,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX audit_entries_node_time ON audit_entries(node_id, time) WHERE node_id IS NOT NULL;
       CREATE INDEX audit_entries_operation_time ON audit_entries(operation, time);
     `,
+  },
+  {
+    version: 4,
+    description: 'operator console: trail by X3 entity, and by flow with status and entity (as SQLite migration 5)',
+    sql: ENTRY_FILTER_INDEXES,
   },
 ];
 

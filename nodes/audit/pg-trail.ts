@@ -1,18 +1,18 @@
 /**
  * The audit trail of the PostgreSQL store: entries appended with their tracking-number links
  * (record() calls of one task share one transaction, entry-batch.ts), read back by id or by query
- * (the WHERE clause is the SQLite store's, sqlite-trail-query.ts), and their status changed.
+ * (the SQL is written once for both backends, trail-query.ts), and their status changed.
  */
 import { EntryBatch } from './entry-batch';
 import { normaliseInput, requireStatus } from './entry-input';
-import { numberedParams, type PgStoreContext } from './pg-context';
+import type { PgStoreContext } from './pg-context';
 import type { PgQuery } from './pg-database';
 import { closedError } from './sqlite-context';
 import { entryFromRow, entryRowValues, type EntryRow } from './sqlite-rows';
-import { buildWhere, clampLimit } from './sqlite-trail-query';
+import { distinctEntities, nextEntitySql, PG_DIALECT, trailQuerySql } from './trail-query';
 import type { AuditEntry, AuditEntryInput, AuditPage, AuditStore } from './types';
 
-export type PgTrail = Pick<AuditStore, 'record' | 'getEntry' | 'query' | 'setStatus'> & {
+export type PgTrail = Pick<AuditStore, 'record' | 'getEntry' | 'query' | 'listX3Entities' | 'setStatus'> & {
   recordBatch(entries: AuditEntryInput[]): Promise<AuditEntry[]>;
   /** Normalises and inserts an entry inside the caller's transaction (an inbox settle's entry). */
   insertInput(q: PgQuery, input: AuditEntryInput): Promise<void>;
@@ -63,16 +63,11 @@ export function pgTrail(ctx: PgStoreContext): PgTrail {
   const normalise = (input: AuditEntryInput): AuditEntry => normaliseInput(input, ctx.sanitise, ctx.now);
 
   return {
-    record(input) {
-      let entry: AuditEntry;
-      try {
+    record: (input) =>
+      batch.addFrom(() => {
         if (ctx.closed) throw closedError();
-        entry = normalise(input);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-      return batch.add(entry);
-    },
+        return normalise(input);
+      }),
 
     async recordBatch(inputs) {
       const entries = inputs.map(normalise);
@@ -86,24 +81,16 @@ export function pgTrail(ctx: PgStoreContext): PgTrail {
     },
 
     async query(q) {
-      const { where, params } = buildWhere(q);
-      const limit = clampLimit(q.limit);
-      const offset = Math.max(0, Math.floor(q.offset ?? 0));
-      const dir = q.order === 'asc' ? 'ASC' : 'DESC';
-      const sqlWhere = numberedParams(where);
-      const total = await ctx.query<{ n: string }>(`SELECT COUNT(*) AS n FROM audit_entries e ${sqlWhere}`, params);
-      const rows =
-        limit === 0
-          ? []
-          : (
-              await ctx.query<EntryRow>(
-                `SELECT * FROM audit_entries e ${sqlWhere} ORDER BY e.time ${dir}, e.seq ${dir}
-                 LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-                [...params, limit, offset],
-              )
-            ).rows;
-      const page: AuditPage = { entries: rows.map(entryFromRow), total: Number(total.rows[0].n) };
-      return page;
+      const { count, page } = trailQuerySql(q, PG_DIALECT);
+      const total = await ctx.query<{ n: string }>(count.sql, count.params);
+      const rows = page ? (await ctx.query<EntryRow>(page.sql, page.params)).rows : [];
+      const result: AuditPage = { entries: rows.map(entryFromRow), total: Number(total.rows[0].n) };
+      return result;
+    },
+
+    listX3Entities() {
+      const sql = nextEntitySql(PG_DIALECT);
+      return distinctEntities(async (after) => (await ctx.query<{ v: string | null }>(sql, [after])).rows[0]?.v);
     },
 
     async setStatus(id, status) {

@@ -2,6 +2,7 @@
  * Turns untrusted input (msg.payload of a "query"/"export" msg, or an admin request's query
  * string) into an AuditQuery, with an error naming the bad field.
  */
+import { MAX_QUERY_NODE_IDS } from './trail-query';
 import type { AuditQuery, AuditStatus } from './types';
 import { isAuditStatus, isAuditSystem } from './vocabulary';
 
@@ -18,7 +19,7 @@ export const TEXT_FILTERS = [
   'nodeId',
 ] as const;
 
-const STRING_FIELDS = ['id', ...TEXT_FILTERS] as const;
+const STRING_FIELDS = ['id', 'x3Entity', ...TEXT_FILTERS] as const;
 
 function intField(raw: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
   const v = raw[name];
@@ -26,6 +27,20 @@ function intField(raw: Record<string, unknown>, name: string, min: number, max: 
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new Error(`query: "${name}" must be an integer >= ${min}`);
   return Math.min(n, max);
+}
+
+/**
+ * `nodeIds` (the nodes of one flow) as a list or as one comma-separated string (a query
+ * string); bounded, so a request cannot make a statement of unbounded size.
+ */
+function nodeIdList(v: unknown): string[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const list = typeof v === 'string' ? (v === '' ? [] : v.split(',').map((s) => s.trim())) : v;
+  if (!Array.isArray(list) || list.some((id) => typeof id !== 'string' || id === '')) {
+    throw new Error('query: "nodeIds" must be a list of node ids');
+  }
+  if (list.length > MAX_QUERY_NODE_IDS) throw new Error(`query: "nodeIds" takes at most ${MAX_QUERY_NODE_IDS} ids`);
+  return list as string[];
 }
 
 export function parseAuditQuery(input: unknown, maxLimit: number = MAX_PAGE_SIZE): AuditQuery {
@@ -40,6 +55,8 @@ export function parseAuditQuery(input: unknown, maxLimit: number = MAX_PAGE_SIZE
     else if (typeof v === 'string') q[name] = v;
     else throw new Error(`query: "${name}" must be a string`);
   }
+  const nodeIds = nodeIdList(raw.nodeIds);
+  if (nodeIds) q.nodeIds = nodeIds;
   if (raw.system !== undefined && raw.system !== '') {
     if (!isAuditSystem(raw.system)) throw new Error(`query: unknown "system" ${String(raw.system)}`);
     q.system = raw.system;

@@ -13,7 +13,7 @@ import { sqlTracked } from './sql-tracked';
 import type { AuditEntry, AuditEntryInput, AuditStore } from './types';
 
 /** The audit trail as each backend writes it (sqlite-trail.ts, pg-trail.ts). */
-export type StoreTrail = Pick<AuditStore, 'record' | 'getEntry' | 'query' | 'setStatus'> & {
+export type StoreTrail = Pick<AuditStore, 'record' | 'getEntry' | 'query' | 'listX3Entities' | 'setStatus'> & {
   recordBatch(entries: AuditEntryInput[]): Promise<AuditEntry[]>;
 };
 
@@ -26,6 +26,7 @@ export function sqlStoreParts(db: SqlBackend, trail: StoreTrail): SqlStoreParts 
     recordBatch: trail.recordBatch,
     getEntry: trail.getEntry,
     query: trail.query,
+    listX3Entities: trail.listX3Entities,
     setStatus: trail.setStatus,
     ...sqlLedger(db),
     ...sqlTracked(db),

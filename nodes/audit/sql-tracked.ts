@@ -8,7 +8,7 @@
 import { normaliseCorrelation } from './entry-input';
 import { sql, type SqlBackend } from './sql-dialect';
 import { shipmentFromRow, type ShipmentRow } from './sqlite-rows';
-import { MAX_QUERY_LIMIT } from './sqlite-trail-query';
+import { MAX_QUERY_LIMIT } from './trail-query';
 import { SHIPMENT_STATUSES } from './vocabulary';
 import type { AuditStore } from './types';
 

@@ -33,7 +33,7 @@ import type { AuditEntry, AuditEntryInput, AuditStore } from './types';
 
 export { AUDIT_STATUSES, AUDIT_SYSTEMS, LEDGER_STATES, SHIPMENT_STATUSES };
 export { LedgerStateError };
-export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT } from './sqlite-trail-query';
+export { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT } from './trail-query';
 export { SQLITE_CACHE_KIB, openSqliteDatabase, type SqliteAuditDatabase } from './sqlite-database';
 export { normaliseCorrelation, timeOrderedId } from './entry-input';
 

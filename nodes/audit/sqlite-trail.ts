@@ -7,10 +7,10 @@ import { EntryBatch } from './entry-batch';
 import { normaliseInput, requireStatus } from './entry-input';
 import { closedError, type SqliteStoreContext } from './sqlite-context';
 import { entryFromRow, type EntryRow, entryRowValues } from './sqlite-rows';
-import { buildWhere, clampLimit } from './sqlite-trail-query';
+import { distinctEntities, nextEntitySql, SQLITE_DIALECT, trailQuerySql } from './trail-query';
 import type { AuditEntry, AuditEntryInput, AuditPage, AuditStore } from './types';
 
-export type SqliteTrail = Pick<AuditStore, 'record' | 'getEntry' | 'query' | 'setStatus'> & {
+export type SqliteTrail = Pick<AuditStore, 'record' | 'getEntry' | 'query' | 'listX3Entities' | 'setStatus'> & {
   /** Records many entries in one transaction. */
   recordBatch(entries: AuditEntryInput[]): Promise<AuditEntry[]>;
   /** Normalises and inserts an entry inside the current transaction (an inbox settle's entry). */
@@ -43,16 +43,11 @@ export function sqliteTrail(ctx: SqliteStoreContext): SqliteTrail {
   const normalise = (input: AuditEntryInput): AuditEntry => normaliseInput(input, ctx.sanitise, ctx.now);
 
   return {
-    record(input) {
-      let entry: AuditEntry;
-      try {
+    record: (input) =>
+      batch.addFrom(() => {
         if (ctx.closed) throw closedError();
-        entry = normalise(input);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-      return batch.add(entry);
-    },
+        return normalise(input);
+      }),
 
     async recordBatch(inputs) {
       if (ctx.closed) throw closedError();
@@ -65,21 +60,16 @@ export function sqliteTrail(ctx: SqliteStoreContext): SqliteTrail {
     },
 
     async query(q) {
-      const { where, params } = buildWhere(q);
-      const limit = clampLimit(q.limit);
-      const offset = Math.max(0, Math.floor(q.offset ?? 0));
-      const dir = q.order === 'asc' ? 'ASC' : 'DESC';
-      const total = (st(`SELECT COUNT(*) AS n FROM audit_entries e ${where}`).get(...params) as { n: number }).n;
-      const rows =
-        limit === 0
-          ? []
-          : (st(`SELECT * FROM audit_entries e ${where} ORDER BY e.time ${dir}, e.seq ${dir} LIMIT ? OFFSET ?`).all(
-              ...params,
-              limit,
-              offset,
-            ) as EntryRow[]);
-      const page: AuditPage = { entries: rows.map(entryFromRow), total };
-      return page;
+      const { count, page } = trailQuerySql(q, SQLITE_DIALECT);
+      const total = (st(count.sql).get(...count.params) as { n: number }).n;
+      const rows = page ? (st(page.sql).all(...page.params) as EntryRow[]) : [];
+      const result: AuditPage = { entries: rows.map(entryFromRow), total };
+      return result;
+    },
+
+    listX3Entities() {
+      const next = st(nextEntitySql(SQLITE_DIALECT));
+      return distinctEntities(async (after) => (next.get(after) as { v: string | null }).v);
     },
 
     async setStatus(id, status) {

@@ -64,6 +64,10 @@ export interface AuditQuery {
   idempotencyKey?: string;
   /** Entries recorded by this node (the console's node filter, "last webhook per route"). */
   nodeId?: string;
+  /** Entries recorded by any of these nodes (the console's flow filter: the nodes of one tab); [] matches none. */
+  nodeIds?: string[];
+  /** Entries of this X3 entity (correlation.x3Entity, e.g. salesDelivery). */
+  x3Entity?: string;
   limit?: number;
   offset?: number;
   /** Order by time: 'desc' (newest first, the default) or 'asc' (oldest first, used by replay). */
@@ -204,6 +208,8 @@ export interface AuditStore {
   record(entry: AuditEntryInput): Promise<AuditEntry>;
   getEntry(id: string): Promise<AuditEntry | undefined>;
   query(q: AuditQuery): Promise<AuditPage>;
+  /** The distinct X3 entities of the trail's entries, sorted (the console's Entity filter). */
+  listX3Entities(): Promise<string[]>;
   /** Change an entry's status (e.g. failed -> replayed). */
   setStatus(id: string, status: AuditStatus): Promise<void>;
 

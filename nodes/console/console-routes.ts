@@ -3,7 +3,9 @@
  *
  *   GET  /sage-x3-shipping/console/overview                    audit-configs with their attention counts
  *   GET  /sage-x3-shipping/console/:configId/attention         Needs attention lists (?limit=)
- *   GET  /sage-x3-shipping/console/:configId/activity          AuditQuery filters + nodeId + search/searchBy
+ *   GET  /sage-x3-shipping/console/:configId/activity          AuditQuery filters (+ nodeId, x3Entity, nodeIds:
+ *                                                              a flow's nodes, comma-separated) + search/searchBy
+ *   GET  /sage-x3-shipping/console/:configId/entities          the X3 entities present in the trail
  *   GET  /sage-x3-shipping/console/:configId/timeline          ?kind=x3Key|trackingNumber|shipstationOrderNumber&value=
  *   POST /sage-x3-shipping/console/:configId/replay            {ids: [...]} or {nodeIds: [...]} (every failed
  *                                                              entry of those nodes, e.g. one flow's)
@@ -38,8 +40,21 @@ function configOr404(RED: NodeAPI, req: Request, res: Response): AuditConfigNode
   return cfg;
 }
 
-function sendError(res: Response, err: unknown, status = 500): void {
+/** A malformed request: answered 400 with its message. */
+class BadRequest extends Error {}
+
+function sendError(res: Response, err: unknown): void {
+  const status = err instanceof BadRequest ? 400 : err instanceof NoReplayTargetError ? 409 : 500;
   res.status(status).json({ error: err instanceof Error ? err.message : String(err) });
+}
+
+/** Runs a parser of request input; what it throws is the client's mistake (400), not ours. */
+function parseOr400<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new BadRequest(err instanceof Error ? err.message : String(err));
+  }
 }
 
 function stringList(v: unknown, name: string): string[] | undefined {
@@ -62,6 +77,22 @@ export function registerConsoleRoutes(RED: NodeAPI): void {
         .then(() => fn(req, res))
         .catch((err: unknown) => sendError(res, err));
     };
+  /** A route of one deployed audit-config (`:configId`), 404 when there is none. */
+  const configRoute = (
+    method: 'get' | 'post',
+    path: string,
+    permission: typeof read,
+    fn: (cfg: AuditConfigNode, req: Request, res: Response) => Promise<void>,
+  ): void => {
+    app[method](
+      `${CONSOLE_ADMIN_BASE}/:configId/${path}`,
+      permission,
+      handle(async (req, res) => {
+        const cfg = configOr404(RED, req, res);
+        if (cfg) await fn(cfg, req, res);
+      }),
+    );
+  };
 
   app.get(
     `${CONSOLE_ADMIN_BASE}/overview`,
@@ -95,98 +126,56 @@ export function registerConsoleRoutes(RED: NodeAPI): void {
     }),
   );
 
-  app.get(
-    `${CONSOLE_ADMIN_BASE}/:configId/attention`,
-    read,
-    handle(async (req, res) => {
-      const cfg = configOr404(RED, req, res);
-      if (!cfg) return;
-      const limit = Number(req.query.limit ?? 50);
-      const attention = await needsAttention(cfg.getStore(), {
-        ...cfg.ledgerResolveOptions,
-        limit: Number.isFinite(limit) ? limit : 50,
-      });
-      res.json(attention);
-    }),
-  );
+  configRoute('get', 'attention', read, async (cfg, req, res) => {
+    const limit = Number(req.query.limit ?? 50);
+    const attention = await needsAttention(cfg.getStore(), {
+      ...cfg.ledgerResolveOptions,
+      limit: Number.isFinite(limit) ? limit : 50,
+    });
+    res.json(attention);
+  });
 
-  app.get(
-    `${CONSOLE_ADMIN_BASE}/:configId/activity`,
-    read,
-    handle(async (req, res) => {
-      const cfg = configOr404(RED, req, res);
-      if (!cfg) return;
-      let request;
-      try {
-        request = parseActivityRequest(req.query as Record<string, unknown>);
-      } catch (err) {
-        sendError(res, err, 400);
-        return;
-      }
-      res.json(await activity(cfg.getStore(), request));
-    }),
-  );
+  configRoute('get', 'activity', read, async (cfg, req, res) => {
+    const request = parseOr400(() => parseActivityRequest(req.query as Record<string, unknown>));
+    res.json(await activity(cfg.getStore(), request));
+  });
 
-  app.get(
-    `${CONSOLE_ADMIN_BASE}/:configId/timeline`,
-    read,
-    handle(async (req, res) => {
-      const cfg = configOr404(RED, req, res);
-      if (!cfg) return;
-      const { kind, value } = req.query;
-      if (!SEARCH_KINDS.includes(kind as SearchKind) || typeof value !== 'string' || !value.trim()) {
-        res.status(400).json({ error: `timeline: "kind" (${SEARCH_KINDS.join(', ')}) and "value" are required` });
-        return;
-      }
-      res.json(await documentTimeline(cfg.getStore(), { kind: kind as SearchKind, value: value.trim() }));
-    }),
-  );
+  configRoute('get', 'entities', read, async (cfg, _req, res) => {
+    res.json({ entities: await cfg.getStore().listX3Entities() });
+  });
 
-  app.post(
-    `${CONSOLE_ADMIN_BASE}/:configId/replay`,
-    write,
-    handle(async (req, res) => {
-      const cfg = configOr404(RED, req, res);
-      if (!cfg) return;
-      const body = (req.body ?? {}) as { ids?: unknown; nodeIds?: unknown };
-      let ids: string[] | undefined;
-      let nodeIds: string[] | undefined;
-      try {
-        ids = stringList(body.ids, 'ids');
-        nodeIds = stringList(body.nodeIds, 'nodeIds');
-        if (!ids?.length && !nodeIds?.length) throw new Error('replay: give "ids" or "nodeIds"');
-      } catch (err) {
-        sendError(res, err, 400);
-        return;
+  configRoute('get', 'timeline', read, async (cfg, req, res) => {
+    const { kind, value } = req.query;
+    if (!SEARCH_KINDS.includes(kind as SearchKind) || typeof value !== 'string' || !value.trim()) {
+      throw new BadRequest(`timeline: "kind" (${SEARCH_KINDS.join(', ')}) and "value" are required`);
+    }
+    res.json(await documentTimeline(cfg.getStore(), { kind: kind as SearchKind, value: value.trim() }));
+  });
+
+  configRoute('post', 'replay', write, async (cfg, req, res) => {
+    const body = (req.body ?? {}) as { ids?: unknown; nodeIds?: unknown };
+    const { ids, nodeIds } = parseOr400(() => {
+      const lists = { ids: stringList(body.ids, 'ids'), nodeIds: stringList(body.nodeIds, 'nodeIds') };
+      if (!lists.ids?.length && !lists.nodeIds?.length) throw new Error('replay: give "ids" or "nodeIds"');
+      return lists;
+    });
+    const replayed: EmittedReplay[] = [];
+    const skipped: ReplaySkip[] = [];
+    // one entry at a time: each is claimed for replay on its own (replay.ts), so a failure
+    // of one leaves the others replayed once
+    for (const id of ids ?? []) {
+      const r = await replayAndEmit(cfg, { id });
+      replayed.push(...r.replayed);
+      skipped.push(...r.skipped);
+    }
+    for (const nodeId of nodeIds ?? []) {
+      const failed = await cfg.getStore().query({ status: 'failed', nodeId, order: 'asc', limit: MAX_REPLAY_LIMIT });
+      for (const entry of failed.entries) {
+        const r = await replayAndEmit(cfg, { id: entry.id });
+        replayed.push(...r.replayed);
+        skipped.push(...r.skipped);
       }
-      const replayed: EmittedReplay[] = [];
-      const skipped: ReplaySkip[] = [];
-      try {
-        // one entry at a time: each is claimed for replay on its own (replay.ts), so a failure
-        // of one leaves the others replayed once
-        for (const id of ids ?? []) {
-          const r = await replayAndEmit(cfg, { id });
-          replayed.push(...r.replayed);
-          skipped.push(...r.skipped);
-        }
-        for (const nodeId of nodeIds ?? []) {
-          const failed = await cfg
-            .getStore()
-            .query({ status: 'failed', nodeId, order: 'asc', limit: MAX_REPLAY_LIMIT });
-          for (const entry of failed.entries) {
-            const r = await replayAndEmit(cfg, { id: entry.id });
-            replayed.push(...r.replayed);
-            skipped.push(...r.skipped);
-          }
-        }
-      } catch (err) {
-        if (err instanceof NoReplayTargetError) {
-          sendError(res, err, 409);
-          return;
-        }
-        throw err;
-      }
-      res.json({ replayed, skipped });
-    }),
-  );
+    }
+    res.json({ replayed, skipped });
+  });
 }

@@ -10,6 +10,9 @@
  *   - search: the Activity search box with an X3 key, a tracking number and an order number
  *     (a tracking number is found on the second try: X3 keys are tried first)
  *   - document timeline of one X3 document
+ *   - a filtered Activity page: by X3 entity (a third of the trail, or the rare one), and by
+ *     flow (the nodes of one tab, a quarter of the trail), each with its total, plus the list
+ *     of entities the filter offers
  * Target (issue 14): first paint and a search under 1 s.
  * Quick run: BENCH_CONSOLE_ROWS=100000 npx tsx test/bench/run.ts console
  */
@@ -28,6 +31,9 @@ import type { BenchResult } from './types';
 const OWNER = 'bench-process';
 const x3Key = (i: number): string => `SDH${String(i).padStart(8, '0')}`;
 const tracking = (i: number): string => String(794_600_000_000 + i);
+// a third each; purchase orders are rare (1 entry in 1,000), so their page has few matches
+const entity = (i: number): string =>
+  i % 1000 === 7 ? 'purchaseOrder' : ['salesDelivery', 'salesOrder', 'customer'][i % 3];
 
 function entry(i: number): AuditEntryInput {
   const kind = i % 4;
@@ -38,7 +44,7 @@ function entry(i: number): AuditEntryInput {
     status: failed ? 'failed' : 'succeeded',
     error: failed ? { code: 'HTTP_500', message: 'server error' } : undefined,
     correlation: {
-      x3Entity: 'SDELIVERY',
+      x3Entity: entity(i),
       x3Key: x3Key(Math.floor(i / 4)),
       trackingNumbers: kind === 1 || kind === 2 ? [tracking(Math.floor(i / 4))] : undefined,
       ...(kind === 3 ? { shipstationOrderNumber: `SO-${Math.floor(i / 4)}` } : {}),
@@ -108,10 +114,23 @@ export async function run(): Promise<BenchResult[]> {
     const timeline = await timed(samples, async (n) => {
       await documentTimeline(store, { kind: 'x3Key', value: x3Key(((n * 104_729) % quarter) + 1) });
     });
+    // the editor sends the node ids of one tab: 3 of the 12 nodes that recorded entries
+    const flowNodes = ['node-0', 'node-5', 'node-8'];
+    const filtered = await timed(samples, async (n) => {
+      const filters = [
+        { x3Entity: ['salesDelivery', 'salesOrder', 'purchaseOrder'][n % 3] },
+        { nodeIds: flowNodes.join(',') },
+        { x3Entity: 'salesDelivery', nodeIds: flowNodes.join(','), status: 'failed' },
+      ][n % 3];
+      await store.listX3Entities();
+      const page = await activity(store, parseActivityRequest({ ...filters, limit: '50' }));
+      if (page.total === 0) throw new Error(`filter ${JSON.stringify(filters)} found nothing`);
+    });
     for (const [name, s] of [
       ['first paint (counts + Needs attention + Activity page)', paint],
       ['search (X3 key, tracking number, order number)', search],
       ['document timeline', timeline],
+      ['filtered Activity page (entity list + by entity, by flow, both)', filtered],
     ] as const) {
       results.push({ name: `${name} p50`, value: Math.round(s.p50), unit: 'ms' });
       results.push({ name: `${name} p95`, value: Math.round(s.p95), unit: 'ms', target: '< 1000', pass: s.p95 < 1000 });

@@ -5,14 +5,15 @@
  * write-back) and a real unknown outcome (FedEx commits a label and drops the connection, and
  * every lookup that could prove it fails) are produced; then in the browser the read-only user
  * sees both but cannot act, and the admin replays the failure (X3 receives the write once) and
- * resolves the unknown outcome. Screenshots go to .tmp/browser-artifacts/ (not tracked).
+ * resolves the unknown outcome. Activity's Entity and Flow filters show only the entries of the
+ * entity and tab picked. Screenshots go to .tmp/browser-artifacts/ (not tracked).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { createX3Deliveries, x3Records } from '../../sim/activity';
+import { createShipStationOrders, createX3Deliveries, x3Records } from '../../sim/activity';
 import { CONFIG_IDS, EXAMPLES_DIR } from '../../sim/example-wiring';
-import { adminToken, runtimeProblems, startE2E, waitFor, type E2E } from '../support/e2e';
+import { adminToken, runtimeProblems, startE2E, waitFor, type AuditEntry, type E2E } from '../support/e2e';
 import { packageJson } from '../support/nodered';
 import {
   ADMIN_AUTH_SETTINGS,
@@ -217,6 +218,106 @@ describe('browser: the operator console (X3 shipping tab)', function () {
       [],
     );
   });
+  it('Activity shows only the entries of the entity and of the flow picked', async function () {
+    // example 05 brings a ShipStation order into X3: entries of other entities, by another flow
+    const [order] = await createShipStationOrders(env.sims.shipstation.v1Url, { prefix: 'CON-', start: 1, count: 1 });
+    await waitFor(`X3 sales order of ShipStation order ${order.orderNumber} in the trail`, async () =>
+      (await env.audit({ limit: 1000 })).entries.find((e) => e.correlation?.x3Entity === 'salesOrder'),
+    );
+    const page = await openEditor(browser, env.runtime.url, 'admin', errors);
+    await openConsoleTab(page);
+    await page.click('.sx3s-nav [data-view="activity"]');
+    await page.locator('.sx3s-list .sx3s-entry').first().waitFor();
+    const tabOf = (file: string): { tab: string; nodes: Set<string> } => {
+      const flow = JSON.parse(fs.readFileSync(`${EXAMPLES_DIR}/${file}`, 'utf8')) as Array<{
+        id: string;
+        type: string;
+        z?: string;
+      }>;
+      const tab = flow.find((n) => n.type === 'tab')?.id as string;
+      // the nodes that record entries, as the editor sends them for a flow
+      const recording = flow.filter((n) => n.z === tab && /^(x3-|fedex-|shipstation-|audit-sink)/.test(n.type));
+      return { tab, nodes: new Set(recording.map((n) => n.id)) };
+    };
+    const flow01 = tabOf('01 X3 deliveries to FedEx labels.json');
+    const flow05 = tabOf('05 ShipStation orders to X3 sales orders.json');
+    const entryOf = async (id: string): Promise<AuditEntry> => (await env.audit({ id })).entries[0];
+    /**
+     * Picks a value in a filter and returns the entries the list then shows (once the list was
+     * drawn for a query with `has` and without `lacks`) and the page's total.
+     */
+    const pick = async (
+      select: string,
+      value: string,
+      query: { has: string[]; lacks: string[] },
+    ): Promise<{ entries: AuditEntry[]; total: number }> => {
+      await page.locator(`${select} option[value="${value}"]`).waitFor({ state: 'attached' });
+      await page.selectOption(select, value);
+      await page.waitForFunction((q) => {
+        const drawn = document.querySelector('.sx3s-list')?.getAttribute('data-query') ?? '';
+        return q.has.every((p) => drawn.includes(p)) && !q.lacks.some((p) => drawn.includes(p));
+      }, query);
+      const ids = await page
+        .locator('.sx3s-list .sx3s-entry')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-entry-id') as string));
+      const total = Number(/(\d+) entries/.exec((await page.textContent('.sx3s-page')) ?? '')?.[1]);
+      return { entries: await Promise.all(ids.map(entryOf)), total };
+    };
+    const entityOf = (e: AuditEntry): string | undefined => e.correlation?.x3Entity;
+    const trail = (await env.audit({ limit: 1000 })).entries;
+    assert.ok(
+      trail.some((e) => entityOf(e) !== 'salesDelivery') && trail.some((e) => !flow01.nodes.has(e.nodeId ?? '')),
+      'the trail holds entries of other entities and of other flows or of no node',
+    );
+
+    // the entity: delivery entries only
+    const byEntity = await pick('.sx3s-filter-entity', 'salesDelivery', { has: ['x3Entity=salesDelivery'], lacks: [] });
+    await page.screenshot({ path: screenshotPath('console-activity-entity') });
+    assert.ok(byEntity.entries.length > 0, 'delivery entries are listed');
+    assert.deepEqual(
+      byEntity.entries.filter((e) => entityOf(e) !== 'salesDelivery'),
+      [],
+      'only delivery entries',
+    );
+
+    // the flow (tab 01) on top: delivery entries its nodes recorded
+    const byBoth = await pick('.sx3s-filter-flow', flow01.tab, {
+      has: ['x3Entity=salesDelivery', 'nodeIds=', ...flow01.nodes],
+      lacks: [],
+    });
+    assert.ok(byBoth.entries.length > 0, 'delivery entries of flow 01 are listed');
+    assert.deepEqual(
+      byBoth.entries.filter((e) => entityOf(e) !== 'salesDelivery' || !flow01.nodes.has(e.nodeId ?? '')),
+      [],
+      'only delivery entries of flow 01',
+    );
+
+    // the flow alone (entity back to any): every entity of flow 01, kept in the view state
+    const byFlow = await pick('.sx3s-filter-entity', '', { has: ['nodeIds=', ...flow01.nodes], lacks: ['x3Entity'] });
+    assert.equal(await page.inputValue('.sx3s-filter-flow'), flow01.tab, 'the flow stays picked');
+    assert.ok(byFlow.total >= byBoth.total);
+    assert.deepEqual(
+      byFlow.entries.filter((e) => !flow01.nodes.has(e.nodeId ?? '')),
+      [],
+      'only entries of flow 01',
+    );
+
+    // another flow and another entity: the sales order example 05 wrote, none of flow 01's
+    await pick('.sx3s-filter-flow', flow05.tab, { has: ['nodeIds=', ...flow05.nodes], lacks: [] });
+    const of05 = await pick('.sx3s-filter-entity', 'salesOrder', {
+      has: ['nodeIds=', ...flow05.nodes, 'x3Entity=salesOrder'],
+      lacks: [],
+    });
+    assert.ok(of05.entries.length > 0, 'the sales order entries of flow 05 are listed');
+    assert.deepEqual(
+      of05.entries.filter((e) => entityOf(e) !== 'salesOrder' || !flow05.nodes.has(e.nodeId ?? '')),
+      [],
+      'only sales order entries of flow 05',
+    );
+    await page.screenshot({ path: screenshotPath('console-activity-flow') });
+    await page.context().close();
+  });
+
   it('opens every edit and config dialog, tests each connection, imports every example', async function () {
     const page = await openEditor(browser, env.runtime.url, 'admin', errors);
     const pkg = packageJson();

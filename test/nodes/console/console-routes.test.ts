@@ -71,6 +71,33 @@ describe('operator console admin routes', () => {
     await helper.request().get(`${BASE}/nope/attention`).expect(404);
   });
 
+  it('activity filters by X3 entity and by the nodes of a flow; entities lists the entities present', async () => {
+    await helper.load([auditConfigNode, auditSinkNode, consoleRoutes], flow);
+    const s = store();
+    const rec = (x3Entity: string, nodeId: string) =>
+      s.record({ system: 'x3', operation: 'x3.update', status: 'succeeded', correlation: { x3Entity }, nodeId });
+    const order = await rec('salesOrder', 'tab1-a');
+    const delivery = await rec('salesDelivery', 'tab1-b');
+    const other = await rec('salesDelivery', 'tab2-a');
+    const ids = (body: { entries: AuditEntry[] }): string[] => body.entries.map((e) => e.id).sort();
+    let res = await helper.request().get(`${BASE}/cfg/entities`).expect(200);
+    assert.deepEqual(res.body, { entities: ['salesDelivery', 'salesOrder'] });
+    res = await helper.request().get(`${BASE}/cfg/activity?x3Entity=salesDelivery`).expect(200);
+    assert.deepEqual(ids(res.body), [delivery.id, other.id].sort());
+    res = await helper.request().get(`${BASE}/cfg/activity?x3Entity=noSuchEntity`).expect(200);
+    assert.equal(res.body.total, 0);
+    res = await helper.request().get(`${BASE}/cfg/activity?nodeIds=tab1-a,tab1-b`).expect(200);
+    assert.deepEqual(ids(res.body), [order.id, delivery.id].sort());
+    res = await helper.request().get(`${BASE}/cfg/activity?nodeIds=tab1-a,tab1-b&x3Entity=salesDelivery`).expect(200);
+    assert.deepEqual(ids(res.body), [delivery.id]);
+    res = await helper.request().get(`${BASE}/cfg/activity?nodeIds=`).expect(200);
+    assert.equal(res.body.total, 0, 'a flow without nodes has no entries');
+    const tooMany = Array.from({ length: 501 }, (_, i) => `n${i}`).join(',');
+    res = await helper.request().get(`${BASE}/cfg/activity?nodeIds=${tooMany}`).expect(400);
+    assert.match(res.body.error, /at most 500/);
+    await helper.request().get(`${BASE}/nope/entities`).expect(404);
+  });
+
   it('replays selected entries and every failed entry of some nodes, each once', async () => {
     await helper.load([auditConfigNode, auditSinkNode, consoleRoutes], flow);
     const [a, b, c] = await seed();

@@ -30,6 +30,20 @@ describe('parseAuditQuery', () => {
     assert.deepEqual(parseAuditQuery(undefined), {});
   });
 
+  it('takes an X3 entity and the node ids of a flow, as a list or comma-separated, bounded', () => {
+    assert.deepEqual(parseAuditQuery({ x3Entity: 'salesDelivery', nodeIds: 'n1, n2' }), {
+      x3Entity: 'salesDelivery',
+      nodeIds: ['n1', 'n2'],
+    });
+    assert.deepEqual(parseAuditQuery({ nodeIds: ['n1'] }), { nodeIds: ['n1'] });
+    // an empty flow: no entry matches, rather than every entry
+    assert.deepEqual(parseAuditQuery({ nodeIds: '' }), { nodeIds: [] });
+    assert.throws(() => parseAuditQuery({ nodeIds: 'n1,,n2' }), /"nodeIds" must be a list of node ids/);
+    assert.throws(() => parseAuditQuery({ nodeIds: [1] }), /"nodeIds" must be a list of node ids/);
+    assert.throws(() => parseAuditQuery({ nodeIds: Array(501).fill('n').join(',') }), /at most 500/);
+    assert.throws(() => parseAuditQuery({ x3Entity: ['a'] }), /"x3Entity" must be a string/);
+  });
+
   it('caps the page size and names bad fields', () => {
     assert.equal(parseAuditQuery({ limit: 99999 }).limit, 1000);
     assert.throws(() => parseAuditQuery('x'), /object/);

@@ -157,19 +157,27 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
           ids[name] = (await store.record(input)).id;
           clock.advance(60_000);
         };
-        await add('poll', { system: 'x3', operation: 'poll', status: 'received', correlation: { x3Key: 'SDH001' } });
+        await add('poll', {
+          system: 'x3',
+          operation: 'poll',
+          status: 'received',
+          correlation: { x3Entity: 'salesDelivery', x3Key: 'SDH001' },
+          nodeId: 'poll-node',
+        });
         await add('ship', {
           system: 'fedex',
           operation: 'ship.create',
           status: 'succeeded',
-          correlation: { x3Key: 'SDH001', trackingNumbers: ['111', '222'] },
+          correlation: { x3Entity: 'salesDelivery', x3Key: 'SDH001', trackingNumbers: ['111', '222'] },
           idempotencyKey: 'fedex.ship:SDH001',
+          nodeId: 'ship-node',
         });
         await add('track', {
           system: 'fedex',
           operation: 'track',
           status: 'failed',
           correlation: { trackingNumbers: ['222'] },
+          nodeId: 'track-node',
         });
         await add('order', {
           system: 'shipstation',
@@ -177,7 +185,13 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
           status: 'failed',
           correlation: { shipstationOrderId: '987', shipstationOrderNumber: 'SO-1' },
         });
-        await add('x3', { system: 'x3', operation: 'x3.update', status: 'unknown', correlation: { x3Key: 'SO-X' } });
+        await add('x3', {
+          system: 'x3',
+          operation: 'x3.update',
+          status: 'unknown',
+          correlation: { x3Entity: 'salesOrder', x3Key: 'SO-X' },
+          nodeId: 'update-node',
+        });
       });
 
       const idsOf = async (q: Parameters<AuditStore['query']>[0]): Promise<string[]> =>
@@ -215,6 +229,41 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
         assert.deepEqual(await idsOf({ idempotencyKey: 'fedex.ship:SDH001' }), ['ship']);
         assert.deepEqual(await idsOf({ id: ids.track }), ['track']);
         assert.deepEqual(await idsOf({ trackingNumber: '999' }), []);
+      });
+
+      it('filters by X3 entity; an entity no entry has matches nothing', async () => {
+        assert.deepEqual(await idsOf({ x3Entity: 'salesDelivery' }), ['ship', 'poll']);
+        assert.deepEqual(await idsOf({ x3Entity: 'salesOrder' }), ['x3']);
+        assert.deepEqual(await idsOf({ x3Entity: 'noSuchEntity' }), []);
+        assert.equal((await store.query({ x3Entity: 'salesDelivery', status: 'received', limit: 0 })).total, 1);
+      });
+
+      it('filters by the nodes of a flow (nodeIds); an empty list matches nothing, a too long one is refused', async () => {
+        assert.deepEqual(await idsOf({ nodeIds: ['poll-node', 'track-node', 'gone-node'] }), ['track', 'poll']);
+        assert.deepEqual(await idsOf({ nodeIds: ['ship-node'], x3Entity: 'salesDelivery' }), ['ship']);
+        assert.deepEqual(await idsOf({ nodeIds: ['update-node'], x3Entity: 'salesDelivery' }), []);
+        assert.deepEqual(await idsOf({ nodeIds: [] }), []);
+        const page = await store.query({ nodeIds: ['poll-node', 'ship-node', 'update-node'], limit: 1, offset: 1 });
+        assert.equal(page.total, 3);
+        assert.deepEqual(
+          page.entries.map((e) => e.id),
+          [ids.ship],
+        );
+        await assert.rejects(
+          store.query({ nodeIds: Array.from({ length: 501 }, (_, i) => `n${i}`) }),
+          /at most 500 node ids/,
+        );
+      });
+
+      it('lists the distinct X3 entities of the trail, sorted', async () => {
+        assert.deepEqual(await store.listX3Entities(), ['salesDelivery', 'salesOrder']);
+        await store.record({
+          system: 'x3',
+          operation: 'x3.create',
+          status: 'succeeded',
+          correlation: { x3Entity: 'customer' },
+        });
+        assert.deepEqual(await store.listX3Entities(), ['customer', 'salesDelivery', 'salesOrder']);
       });
 
       it('combines filters with AND', async () => {
