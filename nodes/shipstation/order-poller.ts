@@ -108,12 +108,17 @@ export async function pollModifiedOrders(o: PollOptions): Promise<PollResult> {
     let last: string | undefined;
     for (const raw of parsed.records) {
       result.fetched += 1;
-      const order = convertV1Timestamps(raw, { now: now() });
-      last = modifySecondOf(order) ?? last;
-      const key = String(order.orderId);
-      const stamp = order.modifyDate;
-      if (typeof stamp !== 'string' || order.orderId === undefined) continue;
+      // Only the two stamps first: the overlap re-reads every order the window holds at each
+      // poll, and converting a whole order (items and all) to drop it is most of a poll's work.
+      // modifyDate is read exactly as in the whole order (it depends on createDate and now only).
+      const at = now();
+      const stamps = convertV1Timestamps({ createDate: raw.createDate, modifyDate: raw.modifyDate }, { now: at });
+      last = modifySecondOf(stamps) ?? last;
+      const key = String(raw.orderId);
+      const stamp = stamps.modifyDate;
+      if (typeof stamp !== 'string' || raw.orderId === undefined) continue;
       if (!o.watermark.isNew(key, stamp)) continue;
+      const order = convertV1Timestamps(raw, { now: at });
       await o.emit(order);
       o.signal?.throwIfAborted();
       o.watermark.accept(key, stamp);

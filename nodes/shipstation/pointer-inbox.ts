@@ -83,11 +83,16 @@ export function pointerFromMsg(msg: Record<string, unknown> | undefined): Webhoo
 
 const ADOPT_PAGE = 500;
 
-/** Rejects when `signal` aborts (never resolves). */
-function abandoned(signal: AbortSignal): Promise<never> {
-  return new Promise<never>((_resolve, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+/**
+ * `work`'s result, or a rejection as soon as `signal` aborts. The abort listener goes once the
+ * work settles: the signal lives as long as the node, and a listener per pointer would pile up.
+ */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 
@@ -181,7 +186,7 @@ export class PointerInbox {
     const fetching = this.options.fetch(item.payload, item.eventId, this.stop.signal);
     // given up at close, it may still end (or fail) later: nobody waits for it then
     fetching.catch(() => undefined);
-    const emitted = await Promise.race([fetching, abandoned(this.stop.signal)]);
+    const emitted = await unlessAborted(fetching, this.stop.signal);
     // the entry first: if the settle is lost, the next start fetches it again and emits nothing new
     await this.options.store.setStatus(item.eventId, 'succeeded').catch(() => undefined);
     this.options.onDone?.(item.eventId, emitted);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { DateTime } from 'luxon';
 import { PACIFIC, pacificToUtcIso, toEpochMs, toUtcIso, utcToPacific } from '../../../nodes/core/time';
 
 describe('core/time', () => {
@@ -129,6 +130,20 @@ describe('core/time', () => {
       assert.equal(toEpochMs(1_700_000_000_000), 1_700_000_000_000);
       assert.throws(() => toEpochMs('not a date'), /not a date-time/);
       assert.throws(() => toEpochMs(new Date('invalid')), /not a date-time/);
+    });
+
+    it('toEpochMs reads the UTC ISO the pollers compare (read without luxon) exactly as luxon does', () => {
+      for (const text of [
+        '2026-11-01T08:59:59Z',
+        '2026-11-01T09:00:00.000Z',
+        '2026-02-28T23:59:59.999Z',
+        '2028-02-29T12:00:00.5Z',
+        '2026-01-01T24:00:00Z',
+      ])
+        assert.equal(toEpochMs(text), DateTime.fromISO(text, { setZone: true }).toMillis(), text);
+      assert.throws(() => toEpochMs('2026-02-30T10:00:00Z'), /not a date-time/);
+      assert.throws(() => toEpochMs('2026-04-31T10:00:00.000Z'), /not a date-time/);
+      assert.throws(() => toEpochMs('2026-01-01T23:60:00Z'), /not a date-time/);
     });
   });
 });

@@ -255,6 +255,45 @@ describe('core/watermark', () => {
     assert.ok(store.data.seen.every(([, stamp]) => stamp >= floor));
   });
 
+  it('a commit that changes nothing (an overlap page of records already seen) writes nothing; any change is written', () => {
+    const store = new MemoryStore();
+    const source = new Source();
+    source.add('A', T('00:01'));
+    source.add('B', T('00:02'));
+    const wm = new Watermark({ store, overlapMs: 60_000, initial: 'all' });
+    assert.deepEqual(poll(wm, source), ['A', 'B']);
+    const writes = store.writes;
+    for (let i = 0; i < 5; i++) assert.deepEqual(poll(wm, source), [], 'the overlap re-reads A and B');
+    assert.equal(store.writes, writes, 'nothing rewritten for re-reads');
+    // a restart on the stored state: still nothing to write
+    const again = new Watermark({ store, overlapMs: 60_000, initial: 'all' });
+    assert.deepEqual(poll(again, source), []);
+    assert.equal(store.writes, writes);
+    // a version given for the same stamp, a newer record, records leaving the window: written
+    again.accept('B', T('00:02'), 'v2');
+    again.commit();
+    assert.equal(store.writes, writes + 1);
+    assert.deepEqual(store.data?.seen, [
+      ['A', Date.parse(T('00:01'))],
+      ['B', Date.parse(T('00:02')), 'v2'],
+    ]);
+    source.add('C', T('01:30'));
+    assert.deepEqual(poll(again, source), ['C']);
+    assert.equal(store.writes, writes + 2);
+    assert.deepEqual(
+      store.data?.seen.map(([key]) => key),
+      ['C'],
+      'A and B fell out of the window',
+    );
+    // a fresh watermark persists its start once
+    const fresh = new MemoryStore();
+    const first = new Watermark({ store: fresh, overlapMs: 0, initial: 'source' });
+    first.commit();
+    first.commit();
+    assert.equal(fresh.writes, 1);
+    assert.equal(fresh.data?.awaitingStart, true);
+  });
+
   it('pages committed one by one: an older record on a later page is still emitted', () => {
     const wm = new Watermark({ store: new MemoryStore(), overlapMs: 5_000, initial: 'all' });
     // Page 1 of a source sorted newest first, committed before page 2 is read.

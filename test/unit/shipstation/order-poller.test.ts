@@ -217,6 +217,29 @@ describe('shipstation modified-orders poll (core Watermark, Pacific bounds)', fu
     assert.equal(wm.current(), '2026-11-01T07:00:00.000Z');
   });
 
+  it('orders the overlap re-reads are dropped on their stamps alone: only new orders are converted whole', async () => {
+    now = Date.parse('2026-11-01T20:00:00Z');
+    seedSpread(600, Date.parse('2026-11-01T18:00:00Z'), 1000);
+    const wm = watermark('2026-11-01T17:00:00Z');
+    // the records as the client hands them over, before the poll converts them in place
+    const read: Json[] = [];
+    const request = client.request.bind(client);
+    client.request = (async (...args: Parameters<ShipStationClient['request']>) => {
+      const res = await request(...args);
+      read.push(...((res.data as { orders?: Json[] }).orders ?? []));
+      return res;
+    }) as ShipStationClient['request'];
+    assert.equal((await poll(wm)).length, 600);
+    read.length = 0;
+    const ids = seedSpread(1, Date.parse('2026-11-01T19:59:00Z'), 1000);
+    now += 60_000;
+    const again = await poll(wm);
+    assert.equal(again.length, 1, 'only the new order');
+    assert.ok(read.length > 600, 'the overlap re-read the known orders');
+    const converted = read.filter((r) => r._pacific !== undefined).map((r) => r.orderId);
+    assert.deepEqual(converted, ids, 'the known orders were left as read');
+  });
+
   it('does not emit again what a wall-clock start in the PST pass reaches back to (an hour before it)', async () => {
     sim.seed({ orders: [order('D', '2026-11-01T08:20:00Z'), order('E', '2026-11-01T10:30:00Z')] }); // 01:20 PDT, 02:30 PST
     now = Date.parse('2026-11-01T10:40:00Z');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,6 +103,23 @@ describe('shipstation webhook pointer inbox', () => {
     assert.equal(await statusOf(id), 'succeeded');
     assert.deepEqual(await pendingIds(), []);
     assert.deepEqual(done, [[id, 3]]);
+  });
+
+  it('a settled fetch leaves no abort listener on the inbox signal (one per pointer would grow for the life of the node)', async () => {
+    let signal: AbortSignal | undefined;
+    const i = inbox({
+      fetch: async (_p, _id, s) => {
+        signal = s;
+        return 1;
+      },
+    });
+    for (let n = 0; n < 12; n++) await i.receive({ ...pointer, resourceUrl: `${pointer.resourceUrl}-${n}` });
+    await settle();
+    await i.idle();
+    await settle();
+    assert.deepEqual(await pendingIds(), []);
+    assert.ok(signal);
+    assert.equal(getEventListeners(signal, 'abort').length, 0);
   });
 
   it('retries a failing fetch with a growing delay; the pointer stays `received` and pending until it succeeds', async () => {
