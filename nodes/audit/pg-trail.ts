@@ -3,13 +3,12 @@
  * (record() calls of one task share one transaction, entry-batch.ts), read back by id or by query
  * (the SQL is written once for both backends, trail-query.ts), and their status changed.
  */
-import { EntryBatch } from './entry-batch';
-import { normaliseInput, requireStatus } from './entry-input';
+import { requireStatus } from './entry-input';
 import type { PgStoreContext } from './pg-context';
 import type { PgQuery } from './pg-database';
-import { closedError } from './sqlite-context';
 import { entryFromRow, entryRowValues, type EntryRow } from './sqlite-rows';
 import { distinctEntities, nextEntitySql, PG_DIALECT, trailQuerySql } from './trail-query';
+import { trailRecorder } from './trail-recorder';
 import type { AuditEntry, AuditEntryInput, AuditPage, AuditStore } from './types';
 
 export type PgTrail = Pick<AuditStore, 'record' | 'getEntry' | 'query' | 'listX3Entities' | 'setStatus'> & {
@@ -56,18 +55,12 @@ async function insertEntries(q: PgQuery, entries: AuditEntry[]): Promise<void> {
 }
 
 export function pgTrail(ctx: PgStoreContext): PgTrail {
-  const batch = new EntryBatch<AuditEntry>((entries) => {
-    if (ctx.closed) throw closedError();
-    return ctx.database.tx((q) => insertEntries(q, entries));
-  });
-  const normalise = (input: AuditEntryInput): AuditEntry => normaliseInput(input, ctx.sanitise, ctx.now);
+  const { record, normalise, flush } = trailRecorder(ctx, (entries) =>
+    ctx.database.tx((q) => insertEntries(q, entries)),
+  );
 
   return {
-    record: (input) =>
-      batch.addFrom(() => {
-        if (ctx.closed) throw closedError();
-        return normalise(input);
-      }),
+    record,
 
     async recordBatch(inputs) {
       const entries = inputs.map(normalise);
@@ -101,7 +94,7 @@ export function pgTrail(ctx: PgStoreContext): PgTrail {
 
     insertInput: (q, input) => insertEntries(q, [normalise(input)]),
     flush: async () => {
-      await batch.flush();
+      await flush();
     },
   };
 }

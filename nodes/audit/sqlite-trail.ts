@@ -3,11 +3,11 @@
  * at a time, batched per task by entry-batch.ts, or many in one transaction), read back by id or
  * by query, and their status changed (a replay marks the entry it replays).
  */
-import { EntryBatch } from './entry-batch';
-import { normaliseInput, requireStatus } from './entry-input';
+import { requireStatus } from './entry-input';
 import { closedError, type SqliteStoreContext } from './sqlite-context';
 import { entryFromRow, type EntryRow, entryRowValues } from './sqlite-rows';
 import { distinctEntities, nextEntitySql, SQLITE_DIALECT, trailQuerySql } from './trail-query';
+import { trailRecorder } from './trail-recorder';
 import type { AuditEntry, AuditEntryInput, AuditPage, AuditStore } from './types';
 
 export type SqliteTrail = Pick<AuditStore, 'record' | 'getEntry' | 'query' | 'listX3Entities' | 'setStatus'> & {
@@ -36,18 +36,12 @@ export function sqliteTrail(ctx: SqliteStoreContext): SqliteTrail {
     return entry;
   };
   const insertMany = ctx.db.transaction((entries: AuditEntry[]) => entries.map(insertEntry));
-  const batch = new EntryBatch<AuditEntry>((entries) => {
-    if (ctx.closed) throw closedError();
+  const { record, normalise, flush } = trailRecorder(ctx, (entries) => {
     insertMany.immediate(entries);
   });
-  const normalise = (input: AuditEntryInput): AuditEntry => normaliseInput(input, ctx.sanitise, ctx.now);
 
   return {
-    record: (input) =>
-      batch.addFrom(() => {
-        if (ctx.closed) throw closedError();
-        return normalise(input);
-      }),
+    record,
 
     async recordBatch(inputs) {
       if (ctx.closed) throw closedError();
@@ -79,6 +73,6 @@ export function sqliteTrail(ctx: SqliteStoreContext): SqliteTrail {
     },
 
     insertInput: (input) => void insertEntry(normalise(input)),
-    flush: () => batch.flush(),
+    flush: () => void flush(),
   };
 }
