@@ -48,6 +48,12 @@ export class Watermark {
   private seen = new Map<string, Seen>();
   private pendingMax?: number;
   private awaiting = false;
+  /**
+   * The state in memory differs from the stored one. A poll that found nothing new commits an
+   * unchanged watermark: writing it again (serialised, fsynced, renamed) was most of an idle poll's
+   * cost, once per poll interval.
+   */
+  private dirty = true;
 
   constructor(private readonly options: WatermarkOptions) {
     const stored = options.store.read();
@@ -55,6 +61,7 @@ export class Watermark {
       this.position = stored.position ? toEpochMs(stored.position) : undefined;
       this.awaiting = stored.awaitingStart === true;
       for (const [key, ms, version] of stored.seen ?? []) this.seen.set(key, { ms, version });
+      this.dirty = false;
     } else {
       this.awaiting = options.initial === 'source';
       this.position = initialPosition(options.initial, options.now ?? Date.now);
@@ -81,6 +88,7 @@ export class Watermark {
     this.pendingMax = undefined;
     for (const r of existing) this.seen.set(r.key, { ms: msOf(r.stamp), version: r.version });
     this.awaiting = false;
+    this.dirty = true;
     this.commit();
   }
 
@@ -110,7 +118,10 @@ export class Watermark {
   accept(key: string, stamp: string | number, version?: string): void {
     const ms = msOf(stamp);
     const prev = this.seen.get(key);
-    if (prev === undefined || ms >= prev.ms) this.seen.set(key, { ms, version });
+    if (prev === undefined || ms > prev.ms || (ms === prev.ms && version !== prev.version)) {
+      this.seen.set(key, { ms, version });
+      this.dirty = true;
+    }
     if (this.pendingMax === undefined || ms > this.pendingMax) this.pendingMax = ms;
   }
 
@@ -118,18 +129,25 @@ export class Watermark {
   commit(): void {
     if (this.pendingMax !== undefined && (this.position === undefined || this.pendingMax > this.position)) {
       this.position = this.pendingMax;
+      this.dirty = true;
     }
     this.pendingMax = undefined;
     if (this.position !== undefined) {
       const floor = this.position - this.options.overlapMs;
-      for (const [key, s] of this.seen) if (s.ms < floor) this.seen.delete(key);
+      for (const [key, s] of this.seen)
+        if (s.ms < floor) {
+          this.seen.delete(key);
+          this.dirty = true;
+        }
     }
+    if (!this.dirty) return;
     const data: WatermarkData = {
       position: this.position === undefined ? undefined : toUtcIso(this.position),
       seen: [...this.seen].map(([key, s]) => (s.version === undefined ? [key, s.ms] : [key, s.ms, s.version])),
     };
     if (this.awaiting) data.awaitingStart = true;
     this.options.store.write(data);
+    this.dirty = false;
   }
 
   /** Start over from a new initial position (user asked for a re-sync). */
@@ -138,6 +156,7 @@ export class Watermark {
     this.awaiting = initial === 'source';
     this.seen.clear();
     this.pendingMax = undefined;
+    this.dirty = true;
     this.commit();
   }
 
