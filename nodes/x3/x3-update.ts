@@ -167,7 +167,9 @@ export = function (RED: NodeAPI): void {
 
     node.on('input', (msg: Msg, send: SendFn, done: DoneFn) => {
       const replayKey = replayLedgerKey(msg, 'x3.create');
-      board.set({ fill: 'blue', shape: 'dot', text: settings.operation });
+      // throttled, as the done status below: a burst of write-backs redraws a few times a second,
+      // not twice per msg (each redraw is a status event to every Status node and the editor)
+      board.update(() => ({ fill: 'blue', shape: 'dot', text: settings.operation }));
       let entityName = fixedEntity?.name ?? (typeof msg.topic === 'string' ? msg.topic.trim() : '');
       // the msg's outcome in the audit trail, with where in X3 it was written
       const auditOutcome = async (
@@ -250,21 +252,25 @@ export = function (RED: NodeAPI): void {
         }
         for (const m of warnings) node.warn(RED._('x3-update.warn.x3Message', { type: m.type, text: m.text }));
         const keys = items.map((i) => i.key);
-        const verb =
-          settings.operation === 'ensure'
-            ? RED._('x3-update.status.found')
-            : items.some((i) => i.created)
-              ? RED._('x3-update.status.created')
-              : items.some((i) => i.changed.length)
-                ? RED._('x3-update.status.updated')
-                : RED._('x3-update.status.unchanged');
-        board.set({
-          fill: 'green',
-          shape: 'dot',
-          text: RED._('x3-update.status.done', {
-            verb,
-            what: keys.length === 1 ? keys[0] : RED._('x3-update.status.records', { count: keys.length }),
-          }),
+        // the texts are looked up only when the status is drawn (the catalogue lookup cost more
+        // than the rest of the status)
+        board.update(() => {
+          const verb =
+            settings.operation === 'ensure'
+              ? RED._('x3-update.status.found')
+              : items.some((i) => i.created)
+                ? RED._('x3-update.status.created')
+                : items.some((i) => i.changed.length)
+                  ? RED._('x3-update.status.updated')
+                  : RED._('x3-update.status.unchanged');
+          return {
+            fill: 'green',
+            shape: 'dot',
+            text: RED._('x3-update.status.done', {
+              verb,
+              what: keys.length === 1 ? keys[0] : RED._('x3-update.status.records', { count: keys.length }),
+            }),
+          };
         });
         await auditOutcome(
           { status: 'succeeded', msg, idempotencyKey: items.length === 1 ? items[0].idempotencyKey : undefined },

@@ -120,4 +120,49 @@ describe('x3-update node: documents in parallel, one document in order', () => {
     for (const k of others) assert.equal(sim.store.get('salesDelivery', k)?.values.YTRACKNUM, `N-${k}`);
     assert.equal(sim.sessions().created, sessions, 'one Syracuse session for all of it');
   });
+  it('a burst of write-backs redraws the status a few times, not twice per msg; a result is shown', async () => {
+    await helper.load(
+      [configNode, updateNode],
+      positioned([
+        TAB,
+        { id: 'cfg', type: 'x3-config', url: sim.url, folder: 'SEED', api: 'graphql', auth: 'connected-app' },
+        {
+          id: 'upd',
+          type: 'x3-update',
+          z: 'tab',
+          server: 'cfg',
+          entity: 'salesDelivery',
+          operation: 'update',
+          trackingField: 'YTRACKNUM',
+          wires: [['out']],
+        },
+        { id: 'out', type: 'helper', z: 'tab' },
+      ]),
+      { cfg: CREDS },
+    );
+    const out = recorder(helper.getNode('out'));
+    const upd = helper.getNode('upd');
+    // the helper spies on every node's status()
+    const from = upd.status.callCount;
+    const drawn = (): Array<{ fill?: string; text?: string }> =>
+      upd.status
+        .getCalls()
+        .slice(from)
+        .map((c) => c.args[0] as { fill?: string; text?: string });
+    const open = sim.store
+      .list('salesDelivery')
+      .filter((r) => r.values.CFMFLG !== 2)
+      .map((r) => r.key);
+    assert.ok(open.length >= 5);
+    for (const k of open)
+      upd.receive({ payload: { trackingNumber: `B-${k}` }, x3: { entity: 'salesDelivery', key: k } });
+    await waitFor(() => out.length === open.length, 'every msg through');
+    // at most one draw at once and one at the end of the throttle interval (500 ms) while the burst ran
+    assert.ok(drawn().length <= 3, `${drawn().length} status draws for ${open.length} msgs`);
+    const shown = (): string | undefined => drawn().at(-1)?.text;
+    await waitFor(
+      () => drawn().at(-1)?.fill === 'green' && open.some((k) => shown() === `updated ${k}`),
+      'a result shown once the burst is over',
+    );
+  });
 });

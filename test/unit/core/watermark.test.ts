@@ -215,6 +215,40 @@ describe('core/watermark', () => {
     assert.deepEqual(poll(second, source), ['C']);
   });
 
+  it('a poll that finds nothing new does not write the store again; a change, a prune or a reset does', () => {
+    const store = new MemoryStore();
+    const source = new Source();
+    source.add('A', T('00:05'));
+    const wm = new Watermark({ store, overlapMs: 10_000, initial: 'all' });
+    assert.deepEqual(poll(wm, source), ['A']);
+    assert.equal(store.writes, 1);
+    // idle polls: the same record re-read inside the overlap, nothing accepted
+    assert.deepEqual(poll(wm, source), []);
+    assert.deepEqual(poll(wm, source), []);
+    assert.equal(store.writes, 1);
+    // a new instance on the stored state is clean too
+    const restarted = new Watermark({ store, overlapMs: 10_000, initial: 'all' });
+    assert.deepEqual(poll(restarted, source), []);
+    assert.equal(store.writes, 1);
+    // a new record moves the position: written
+    source.add('B', T('00:20'));
+    assert.deepEqual(poll(restarted, source), ['B']);
+    assert.equal(store.writes, 2);
+    assert.deepEqual(
+      store.data?.seen.map(([k]) => k),
+      // A (00:05) is now below position - overlap (00:10): pruned
+      ['B'],
+    );
+    // the same stamp with another version: a change, written
+    assert.equal(restarted.isNew('B', T('00:20'), 'v2'), false); // no version remembered for B
+    restarted.accept('B', T('00:20'), 'v2');
+    restarted.commit();
+    assert.equal(store.writes, 3);
+    restarted.reset('all');
+    assert.equal(store.writes, 4);
+    assert.equal(store.data?.position, undefined);
+  });
+
   it('works with an atomic state file as the store', () => {
     const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'x3ship-wm-'));
     try {
