@@ -9,7 +9,8 @@ import { SlidingWindow } from './limiter-window';
 
 /**
  * The in-process limiter: a FIFO queue drained by one timer. A job starts only when the pause is
- * over, fewer than `max` jobs started in the last `windowMs`, `minTimeMs` passed since the last
+ * over, fewer than `max` jobs ran in the last `windowMs` (a job holds its slot until `windowMs`
+ * after it ended: limiter-window.ts), `minTimeMs` passed since the last
  * start and fewer than `maxConcurrent` run; otherwise one timer is armed for the earliest moment
  * that can change. Jobs that may start now start in the same turn as schedule() (no per-job
  * timer or promise chain: at FedEx's 1,400 per 10 s the limiter must cost next to nothing).
@@ -48,6 +49,7 @@ export function createLocalRateLimiter(options: RateLimiterOptions): RequestLimi
 
   const settled = (): void => {
     running -= 1;
+    window.end(now());
     if (queued() > 0) drain();
   };
 
@@ -70,8 +72,9 @@ export function createLocalRateLimiter(options: RateLimiterOptions): RequestLimi
         const spacing = lastStart + minTime - t;
         if (spacing > 0) return arm(spacing);
         const wait = window.waitAt(t);
+        if (wait === Infinity) return; // every slot held by a running job: its end drains again
         if (wait > 0) return arm(wait);
-        window.record(t);
+        window.begin();
         lastStart = t;
         const item = queue[head];
         queue[head] = undefined as unknown as QueuedJob;

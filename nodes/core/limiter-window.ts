@@ -1,6 +1,8 @@
 /**
  * The sliding window a fixed budget is held in: a job may start only when fewer than `max`
- * started within the last `windowMs`, at any moment, not only in windows aligned to a timer.
+ * started within the last `windowMs`, at any moment, not only in windows aligned to a timer; in
+ * held mode (begin/end, the local limiter) a job counts from its start until `windowMs` after
+ * it ended, so the server's own windows, counted on arrival, hold the budget too.
  */
 
 /**
@@ -41,6 +43,8 @@ class StartLog {
  */
 export class SlidingWindow {
   private readonly starts = new StartLog();
+  /** Jobs begun and not ended (held mode): each counts in every window until it ends. */
+  private open = 0;
   constructor(
     private readonly max: number,
     private readonly windowMs: number,
@@ -53,11 +57,32 @@ export class SlidingWindow {
     return wait;
   }
 
-  /** 0 when a job may start at `t`, else ms until the oldest start leaves the window. */
+  /**
+   * 0 when a job may start at `t`, else ms until the oldest entry leaves the window; Infinity when
+   * every slot is held by a job still running (the next end() frees one).
+   */
   waitAt(t: number): number {
     const starts = this.starts;
     while (starts.size > 0 && starts.oldest() <= t - this.windowMs) starts.dropOldest();
-    return starts.size < this.max ? 0 : starts.oldest() + this.windowMs - t;
+    if (starts.size + this.open < this.max) return 0;
+    return starts.size > 0 ? starts.oldest() + this.windowMs - t : Infinity;
+  }
+
+  /**
+   * Held mode: a job holds its slot from begin() until `windowMs` after end(). The server counts
+   * a request when it arrives, somewhere between our start and the answer; counting from the
+   * start alone lets a request delayed on its way (a busy event loop, a slow network) land in the
+   * same server window as one started `windowMs` after it: a 429 we paced for. Counting until
+   * the answer is in keeps every server-side window within the budget, whatever the delays, at
+   * the cost of one latency per window (0.3 s of FedEx's 10 s).
+   */
+  begin(): void {
+    this.open += 1;
+  }
+
+  end(t: number): void {
+    this.open -= 1;
+    this.starts.push(t);
   }
 
   record(t: number): void {

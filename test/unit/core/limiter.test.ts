@@ -179,8 +179,39 @@ describe('core/limiter', () => {
       );
       await clock.tickAsync(5000);
       await Promise.all(jobs);
-      // two at a time, 100 ms each, at most 4 per 1000 ms
-      assert.deepEqual(starts, [0, 0, 100, 100, 1000, 1000, 1100, 1100, 2000, 2000]);
+      // two at a time, 100 ms each, at most 4 per 1000 ms; a slot is free again 1000 ms after its
+      // job ended (the first two ended at 100 ms)
+      assert.deepEqual(starts, [0, 0, 100, 100, 1100, 1100, 1200, 1200, 2200, 2200]);
+    });
+
+    it('a request delayed on its way never lands in the server window of one started a window later', async () => {
+      // The server counts arrivals, 3 per 1000 ms. The first three requests are held up 300 ms on
+      // their way (a busy event loop, a slow network), later ones are not: counted from their
+      // starts alone, the next three start at 1000 ms and arrive within 1000 ms of the first three.
+      const max = 3;
+      const windowMs = 1000;
+      const limiter = keep(createRateLimiter({ max, windowMs }));
+      const arrivals: number[] = [];
+      let sent = 0;
+      const t0 = Date.now();
+      const jobs = Array.from({ length: 9 }, () =>
+        limiter.schedule(async () => {
+          const delay = sent++ < 3 ? 300 : 0;
+          await new Promise((r) => setTimeout(r, delay));
+          arrivals.push(Date.now() - t0);
+          await new Promise((r) => setTimeout(r, 20)); // the answer's way back
+        }),
+      );
+      await clock.tickAsync(5000);
+      await Promise.all(jobs);
+      assert.equal(arrivals.length, 9);
+      for (const a of arrivals) {
+        const inWindow = arrivals.filter((b) => b > a - windowMs && b <= a).length;
+        assert.ok(
+          inWindow <= max,
+          `${inWindow} arrivals in the server window ending at ${a} ms: ${arrivals.join(', ')}`,
+        );
+      }
     });
 
     it('a job may schedule another from its synchronous part; a job that throws synchronously rejects', async () => {
