@@ -4,7 +4,6 @@
  */
 import Bottleneck from 'bottleneck';
 import type { RequestLimiter } from './limiter';
-import { clusterSettings, type ClusterOptions } from './limiter-cluster';
 import { PauseGate, Waits } from './limiter-waits';
 
 /** Names of the budget headers (matched case-insensitively). */
@@ -26,7 +25,6 @@ export interface HeaderBudgetOptions {
   maxConcurrent?: number;
   /** The headers the server announces its budget in (the system's client names them). */
   headers: BudgetHeaderNames;
-  cluster?: ClusterOptions;
   now?: () => number;
 }
 
@@ -52,18 +50,12 @@ function headerNumber(headers: Readonly<Record<string, unknown>>, name: string):
  * headers, our own window) starts a new window; responses of jobs started before that are
  * ignored. A job takes its sequence number in the same synchronous step that checks the
  * budget, so concurrent starts never overspend. Until the first response of a window arrives,
- * only one request is in flight: the budget is shared with whatever else uses the key. With a cluster the Bottleneck reservoir in Redis
- * is kept at the same value so other instances see the server's count too.
+ * only one request is in flight: the budget is shared with whatever else uses the key.
  */
 export function createHeaderBudgetLimiter(options: HeaderBudgetOptions): RequestLimiter {
   const now = options.now ?? Date.now;
   const names = options.headers;
-  const shared = options.cluster !== undefined;
-  const bottleneck = new Bottleneck({
-    ...(shared ? { reservoir: Math.max(0, options.defaultLimit - options.reserve) } : {}),
-    maxConcurrent: options.maxConcurrent ?? null,
-    ...clusterSettings(options.cluster),
-  });
+  const bottleneck = new Bottleneck({ maxConcurrent: options.maxConcurrent ?? null });
   const gate = new PauseGate(now);
   const waits = new Waits();
   const seqOf = new WeakMap<object, number>();
@@ -86,7 +78,6 @@ export function createHeaderBudgetLimiter(options: HeaderBudgetOptions): Request
   const available = (): number => Math.max(0, anchor - started - options.reserve);
 
   const changed = (): void => {
-    if (shared) void bottleneck.updateSettings({ reservoir: available() });
     waits.nudge();
   };
 

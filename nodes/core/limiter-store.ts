@@ -6,7 +6,7 @@
  * per instance. Starts are taken in batches (up to 50 queued jobs per round trip) so FedEx's
  * 1,400 per 10 s costs a few dozen queries a second, not one per request.
  *
- * Why not Bottleneck's Redis clustering (limiter-shared.ts): it would add Redis as a second shared
+ * Why not Bottleneck's Redis clustering (removed): it would add Redis as a second shared
  * component, and its Lua scripts' error matching predates Redis 7's `ERR` prefix (Bottleneck
  * issues 205, 212, 219), so on Redis 7 a shared budget fails instead of holding.
  */

@@ -1,20 +1,15 @@
 /**
- * One limiter type for every system: a queue that runs jobs when the budget allows. Shared
- * budgets (several Node-RED instances, through Redis) are built on Bottleneck; the in-process
- * fixed-budget limiter is a plain queue (Bottleneck costs ~0.4 ms of CPU per job).
+ * One limiter type for every system: a queue that runs jobs when the budget allows. The
+ * in-process fixed-budget limiter is a plain queue (Bottleneck costs ~0.4 ms of CPU per job).
  *
  * This module is the entry: the contract and the fixed-budget factory. The kinds live beside it:
  * limiter-local.ts (in-process sliding window), limiter-store.ts (the same budget shared by every
- * instance through the PostgreSQL audit store), limiter-shared.ts (shared through Redis; not
- * offered for a cluster, see limiter-store.ts), limiter-header-budget.ts (a budget the server
- * announces in named response headers).
+ * instance through the PostgreSQL audit store; why not Redis: see there), limiter-header-budget.ts
+ * (a budget the server announces in named response headers).
  */
-import type { ClusterOptions } from './limiter-cluster';
 import { createLocalRateLimiter } from './limiter-local';
-import { createSharedRateLimiter } from './limiter-shared';
 import { createStoreRateLimiter, type SharedBudgetOptions } from './limiter-store';
 
-export type { ClusterOptions } from './limiter-cluster';
 export type { BudgetBackend, SharedBudgetOptions } from './limiter-store';
 export { createHeaderBudgetLimiter, type BudgetHeaderNames, type HeaderBudgetOptions } from './limiter-header-budget';
 
@@ -48,7 +43,6 @@ export interface RateLimiterOptions {
   /** Minimum spacing between job starts: enforces a per-second ceiling within the window. */
   minTimeMs?: number;
   maxConcurrent?: number;
-  cluster?: ClusterOptions;
   /** The budget shared by every instance through the shared audit store (limiter-store.ts). */
   shared?: SharedBudgetOptions;
   now?: () => number;
@@ -56,12 +50,12 @@ export interface RateLimiterOptions {
 
 /**
  * Fixed budget per window, e.g. FedEx 1,400 transactions per 10 s or 3 token requests per
- * second. Locally the budget holds in every sliding window; with a cluster the Bottleneck
- * reservoir in Redis shares it between instances as well.
+ * second. Locally the budget holds in every sliding window; `shared` spends one budget for
+ * every instance on the same PostgreSQL audit store.
  */
 export function createRateLimiter(options: RateLimiterOptions): RequestLimiter {
   if (options.shared) return createStoreRateLimiter(options, options.shared);
-  return options.cluster ? createSharedRateLimiter(options, options.cluster) : createLocalRateLimiter(options);
+  return createLocalRateLimiter(options);
 }
 
 /**
