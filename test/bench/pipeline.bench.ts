@@ -20,7 +20,8 @@
  *    routing, the example's debug node, the audit sink) and the idle polling during the run; the
  *    idle rate is reported alongside.
  *
- * BENCH_PIPELINE_POLL_SECONDS (default 1) is the x3-poll interval (the example ships with 60 s).
+ * BENCH_PIPELINE_POLL_SECONDS (default 1) is the x3-poll interval (the example ships with 60 s);
+ * BENCH_PIPELINE_X3_CONCURRENCY sets x3-config maxConcurrent (the example ships with 4).
  *
  * Quick run: BENCH_PIPELINE_DOCS=301 BENCH_PIPELINE_QUOTA=100 BENCH_PIPELINE_WINDOW_MS=2000 BENCH_PIPELINE_CPU_DOCS=300 npx tsx test/bench/pipeline.bench.ts
  */
@@ -74,6 +75,8 @@ export async function run(): Promise<BenchResult[]> {
   const windowMs = envNumber('BENCH_PIPELINE_WINDOW_MS', 10_000);
   const cpuDocs = Math.floor(envNumber('BENCH_PIPELINE_CPU_DOCS', 2000));
   const pollSeconds = envNumber('BENCH_PIPELINE_POLL_SECONDS', 1);
+  // x3-config maxConcurrent: unset keeps the example's (4, sized to a small SOAP pool)
+  const x3Concurrency = process.env.BENCH_PIPELINE_X3_CONCURRENCY;
   const results: BenchResult[] = [];
 
   const wiring: Omit<WiringOptions, 'sims'> = {
@@ -83,6 +86,7 @@ export async function run(): Promise<BenchResult[]> {
     // example 03 tracks only when pressed (phase 2)
     trackSeconds: 86_400,
     fedexConfig: { transactionLimit: quota, transactionWindowSeconds: windowMs / 1000 },
+    ...(x3Concurrency ? { x3Config: { maxConcurrent: Math.floor(Number(x3Concurrency)) } } : {}),
   };
   const env = await startE2E({
     sims: { x3: { records: X3_RECORDS }, fedex: { quotaLimit: quota, quotaWindowMs: windowMs } },
