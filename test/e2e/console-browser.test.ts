@@ -25,6 +25,7 @@ import {
   screenshotPath,
   type EditorRED,
 } from '../support/browser';
+import { replayFailure, resolveUnknown } from '../support/console-scenario';
 
 declare const RED: EditorRED;
 
@@ -148,41 +149,11 @@ describe('browser: the operator console (X3 shipping tab)', function () {
     assert.match((await page.locator('.sx3s-nav .sx3s-badge').textContent()) ?? '', /^[1-9]/);
     await page.screenshot({ path: screenshotPath('console-needs-attention') });
 
-    await row.locator('.sx3s-replay').click();
-    const confirm = page.locator('.sx3s-confirm');
-    if (await confirm.isVisible({ timeout: 2000 }).catch(() => false)) await confirm.click();
-    const written = await waitFor('the replayed write-back in X3', async () => {
-      const [doc] = (await x3Records(env.sims.x3.url, 'salesDelivery')).filter((d) => d.SDHNUM === failedKey);
-      return doc?.YTRACKNUM ? doc : undefined;
-    });
-    assert.ok(written.YTRACKNUM);
-    const writes = env.sims.x3.logs.writes.filter(
-      (w) => w.key === failedKey && w.operation === 'update' && w.fields.includes('YTRACKNUM'),
-    );
-    assert.equal(writes.length, 1, `X3 writes of ${failedKey}: ${JSON.stringify(writes)}`);
-    await waitFor('the entry marked replayed', async () => {
-      const entry = (await env.audit({ id: failedId })).entries[0];
-      return entry.status === 'replayed' || undefined;
-    });
-    await page.locator(`#sx3s-failed .sx3s-entry[data-entry-id="${failedId}"]`).waitFor({ state: 'detached' });
+    await replayFailure(env, page, row, { failedId, failedKey });
 
-    const key = await unknownRow.getAttribute('data-key');
-    await unknownRow.locator('.sx3s-resolve').click();
-    await page.selectOption('.sx3s-resolve-state', 'succeeded');
-    await page.fill('.sx3s-resolve-reason', 'found the label in FedEx Ship Manager');
-    await page.fill('.sx3s-resolve-result', JSON.stringify({ trackingNumber: droppedTracking }));
-    await page.screenshot({ path: screenshotPath('console-resolve-dialog') });
-    await page.click('.sx3s-resolve-ok');
-    await waitFor('the ledger entry resolved', async () => {
-      const res = await env.runtime.request<{ state: string }>(
-        'GET',
-        `/sage-x3-shipping/audit/${CONFIG_IDS.audit}/ledger?key=${encodeURIComponent(key ?? '')}`,
-        undefined,
-        env.adminHeaders,
-      );
-      return res.body.state === 'succeeded' || undefined;
-    });
-    await page.locator(`#sx3s-unknown .sx3s-ledger[data-key="${key}"]`).waitFor({ state: 'detached' });
+    await resolveUnknown(env, page, unknownRow, droppedTracking, () =>
+      page.screenshot({ path: screenshotPath('console-resolve-dialog') }),
+    );
 
     // the Timeline of the replayed delivery offers its stored label: Reprint prints it once more
     const printer = env.sims.printer;
