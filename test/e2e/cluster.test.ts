@@ -9,28 +9,13 @@
 import assert from 'node:assert/strict';
 import { createShipStationOrders, createX3Deliveries, stockShipStationSkus, x3Records } from '../../sim/activity';
 import { deployFlows, registerSimWebhooks } from '../../sim/example-wiring';
-import type { AllSims } from '../../sim/start-all';
 import { startNodeRedCluster, type NodeRedCluster } from '../support/cluster';
+import { DELIVERY_REF, batchQuotas, batchSims, labelsFor } from '../support/batch-run';
 import { runtimeProblems, waitFor } from '../support/e2e';
 import { PG_SKIP_MESSAGE, sharedPgCluster } from '../support/pg-cluster';
 
 const BATCH = 120;
-const DELIVERY_REF = 'SEED SDH';
 const LEASE_SECONDS = 2;
-
-function labelsFor(sims: AllSims, prefix: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const s of sims.fedex.state.shipments) {
-    if (s.status !== 'active') continue;
-    for (const r of s.references) {
-      if (r.type === 'CUSTOMER_REFERENCE' && r.value.startsWith(`${DELIVERY_REF} ${prefix}`)) {
-        const key = r.value.slice(DELIVERY_REF.length + 1);
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-    }
-  }
-  return counts;
-}
 
 describe('e2e: three Node-RED instances on one PostgreSQL', function () {
   this.timeout(15 * 60_000);
@@ -46,22 +31,14 @@ describe('e2e: three Node-RED instances on one PostgreSQL', function () {
       instances: 3,
       connection: await pg.database(`cluster_e2e_${process.pid}`),
       leaseSeconds: LEASE_SECONDS,
-      sims: {
-        fedex: { journeySeconds: 3600 },
-        shipstation: { rateWindowMs: 5000 },
-        x3: {
-          latencyMs: 10,
-          records: { customer: 10, product: 10, salesOrder: 20, salesDelivery: 0, purchaseOrder: 0 },
-        },
-      },
+      sims: batchSims(10),
       wiring: {
         only: ['01', '03', '05'],
         x3PollSeconds: 1,
         shipstationPollSeconds: 2,
         trackSeconds: 3,
         // 25 labels a second for the whole cluster: the batch lasts long enough to kill mid-way
-        fedexConfig: { transactionLimit: 25, transactionWindowSeconds: 1 },
-        shipstationConfig: { windowSeconds: 5 },
+        ...batchQuotas(),
       },
     });
     await stockShipStationSkus(cluster.sims.x3.url, ['NA011'], 10_000);

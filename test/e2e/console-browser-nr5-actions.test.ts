@@ -8,12 +8,17 @@
  */
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { x3Records } from '../../sim/activity';
 import { CONFIG_IDS } from '../../sim/example-wiring';
-import { adminToken, moduleDir, runtimeProblems, startE2E, waitFor, type E2E } from '../support/e2e';
+import { adminToken, moduleDir, runtimeProblems, startE2E, type E2E } from '../support/e2e';
 import { node22Binary, node22ModuleDir, nodeRed5RedJs } from '../support/nodered';
 import { USERS, launchChromium, openConsoleTab, openEditor, pages, screenshotPath } from '../support/browser';
-import { consoleE2EOptions, produceFailureAndUnknown, type ConsoleScenario } from '../support/console-scenario';
+import {
+  consoleE2EOptions,
+  produceFailureAndUnknown,
+  replayFailure,
+  resolveUnknown,
+  type ConsoleScenario,
+} from '../support/console-scenario';
 
 describe('browser: the operator console acting on Node-RED 5 (Node 22)', function () {
   this.timeout(25 * 60_000);
@@ -79,41 +84,9 @@ describe('browser: the operator console acting on Node-RED 5 (Node 22)', functio
     await unknownRow.waitFor();
     await page.screenshot({ path: screenshotPath('nr5-console-needs-attention') });
 
-    await row.locator('.sx3s-replay').click();
-    const confirm = page.locator('.sx3s-confirm');
-    if (await confirm.isVisible({ timeout: 2000 }).catch(() => false)) await confirm.click();
-    const written = await waitFor('the replayed write-back in X3', async () => {
-      const [doc] = (await x3Records(env.sims.x3.url, 'salesDelivery')).filter((d) => d.SDHNUM === s.failedKey);
-      return doc?.YTRACKNUM ? doc : undefined;
-    });
-    assert.ok(written.YTRACKNUM);
-    const writes = env.sims.x3.logs.writes.filter(
-      (w) => w.key === s.failedKey && w.operation === 'update' && w.fields.includes('YTRACKNUM'),
-    );
-    assert.equal(writes.length, 1, `X3 writes of ${s.failedKey}: ${JSON.stringify(writes)}`);
-    await waitFor('the entry marked replayed', async () => {
-      const entry = (await env.audit({ id: s.failedId })).entries[0];
-      return entry.status === 'replayed' || undefined;
-    });
-    await page.locator(`#sx3s-failed .sx3s-entry[data-entry-id="${s.failedId}"]`).waitFor({ state: 'detached' });
+    await replayFailure(env, page, row, s);
 
-    // read the key first: the row leaves the list once resolved
-    const key = await unknownRow.getAttribute('data-key');
-    await unknownRow.locator('.sx3s-resolve').click();
-    await page.selectOption('.sx3s-resolve-state', 'succeeded');
-    await page.fill('.sx3s-resolve-reason', 'found the label in FedEx Ship Manager');
-    await page.fill('.sx3s-resolve-result', JSON.stringify({ trackingNumber: s.droppedTracking }));
-    await page.click('.sx3s-resolve-ok');
-    await waitFor('the ledger entry resolved', async () => {
-      const res = await env.runtime.request<{ state: string }>(
-        'GET',
-        `/sage-x3-shipping/audit/${CONFIG_IDS.audit}/ledger?key=${encodeURIComponent(key ?? '')}`,
-        undefined,
-        env.adminHeaders,
-      );
-      return res.body.state === 'succeeded' || undefined;
-    });
-    await page.locator(`#sx3s-unknown .sx3s-ledger[data-key="${key}"]`).waitFor({ state: 'detached' });
+    await resolveUnknown(env, page, unknownRow, s.droppedTracking);
     await page.screenshot({ path: screenshotPath('nr5-console-resolved') });
     await page.context().close();
     assert.deepEqual(

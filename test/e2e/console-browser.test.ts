@@ -11,12 +11,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { createShipStationOrders, createX3Deliveries, x3Records } from '../../sim/activity';
+import { createShipStationOrders, x3Records } from '../../sim/activity';
 import { CONFIG_IDS, EXAMPLES_DIR } from '../../sim/example-wiring';
 import { adminToken, runtimeProblems, startE2E, waitFor, type AuditEntry, type E2E } from '../support/e2e';
 import { packageJson } from '../support/nodered';
 import {
-  ADMIN_AUTH_SETTINGS,
   USERS,
   launchChromium,
   openConsoleTab,
@@ -25,6 +24,12 @@ import {
   screenshotPath,
   type EditorRED,
 } from '../support/browser';
+import {
+  consoleE2EOptions,
+  produceFailureAndUnknown,
+  replayFailure,
+  resolveUnknown,
+} from '../support/console-scenario';
 
 declare const RED: EditorRED;
 
@@ -39,54 +44,9 @@ describe('browser: the operator console (X3 shipping tab)', function () {
   let droppedTracking: string;
 
   before(async function () {
-    env = await startE2E({
-      sims: {
-        fedex: { journeySeconds: 3600, exceptionRate: 0 },
-        x3: { records: { customer: 5, product: 5, salesOrder: 10, salesDelivery: 0, purchaseOrder: 0 } },
-      },
-      wiring: { only: ['01', '05', '08'], x3PollSeconds: 1, reconcileDelaySeconds: 1 },
-      webhooks: { fedex: false, shipstation: false },
-      settings: ADMIN_AUTH_SETTINGS,
-      login: { username: 'admin', password: USERS.admin.password },
-    });
+    env = await startE2E(consoleE2EOptions());
     browser = await launchChromium();
-
-    // a real failure: X3 refuses every SOAP call, so the tracking write-back fails
-    env.sims.x3.config.soapPoolBusyCount = 1_000_000;
-    [failedKey] = await createX3Deliveries(env.sims.x3.url, { prefix: 'SDC', start: 1, count: 1 });
-    const failed = await waitFor('the failed write-back in the audit trail', async () => {
-      const { entries } = await env.audit({ status: 'failed', operation: 'x3 delivery labels', x3Key: failedKey });
-      return entries[0];
-    });
-    failedId = failed.id;
-    env.sims.x3.config.soapPoolBusyCount = 0;
-
-    // a real unknown outcome: FedEx stores the label and drops the connection; every lookup that
-    // could prove it answers 5xx, so the ledger keeps the outcome unknown for an operator
-    const fedex = env.sims.fedex;
-    fedex.config.commitThenDropNext = 1;
-    [unknownKey] = await createX3Deliveries(env.sims.x3.url, { prefix: 'SDU', start: 1, count: 1 });
-    const dropped = await waitFor(
-      'the dropped create',
-      async () => fedex.state.shipments.find((s) => s.dropped),
-      120_000,
-      20,
-    );
-    fedex.config.error5xxRate = 1;
-    droppedTracking = dropped.masterTrackingNumber;
-    // the create failed as OUTCOME_UNKNOWN once the lookups of its reconcile window all failed
-    await waitFor('the outcome given up as unknown', async () => {
-      const { entries } = await env.audit({ status: 'failed', x3Key: unknownKey });
-      return entries.find((e) => e.error?.code === 'OUTCOME_UNKNOWN');
-    });
-    const attention = await env.runtime.request<{ counts: { unknown: number } }>(
-      'GET',
-      `/sage-x3-shipping/console/${CONFIG_IDS.audit}/attention`,
-      undefined,
-      env.adminHeaders,
-    );
-    assert.equal(attention.body.counts.unknown, 1, JSON.stringify(attention.body));
-    fedex.config.error5xxRate = 0;
+    ({ failedId, failedKey, unknownKey, droppedTracking } = await produceFailureAndUnknown(env));
   });
 
   after(async function () {
@@ -148,41 +108,11 @@ describe('browser: the operator console (X3 shipping tab)', function () {
     assert.match((await page.locator('.sx3s-nav .sx3s-badge').textContent()) ?? '', /^[1-9]/);
     await page.screenshot({ path: screenshotPath('console-needs-attention') });
 
-    await row.locator('.sx3s-replay').click();
-    const confirm = page.locator('.sx3s-confirm');
-    if (await confirm.isVisible({ timeout: 2000 }).catch(() => false)) await confirm.click();
-    const written = await waitFor('the replayed write-back in X3', async () => {
-      const [doc] = (await x3Records(env.sims.x3.url, 'salesDelivery')).filter((d) => d.SDHNUM === failedKey);
-      return doc?.YTRACKNUM ? doc : undefined;
-    });
-    assert.ok(written.YTRACKNUM);
-    const writes = env.sims.x3.logs.writes.filter(
-      (w) => w.key === failedKey && w.operation === 'update' && w.fields.includes('YTRACKNUM'),
-    );
-    assert.equal(writes.length, 1, `X3 writes of ${failedKey}: ${JSON.stringify(writes)}`);
-    await waitFor('the entry marked replayed', async () => {
-      const entry = (await env.audit({ id: failedId })).entries[0];
-      return entry.status === 'replayed' || undefined;
-    });
-    await page.locator(`#sx3s-failed .sx3s-entry[data-entry-id="${failedId}"]`).waitFor({ state: 'detached' });
+    await replayFailure(env, page, row, { failedId, failedKey });
 
-    const key = await unknownRow.getAttribute('data-key');
-    await unknownRow.locator('.sx3s-resolve').click();
-    await page.selectOption('.sx3s-resolve-state', 'succeeded');
-    await page.fill('.sx3s-resolve-reason', 'found the label in FedEx Ship Manager');
-    await page.fill('.sx3s-resolve-result', JSON.stringify({ trackingNumber: droppedTracking }));
-    await page.screenshot({ path: screenshotPath('console-resolve-dialog') });
-    await page.click('.sx3s-resolve-ok');
-    await waitFor('the ledger entry resolved', async () => {
-      const res = await env.runtime.request<{ state: string }>(
-        'GET',
-        `/sage-x3-shipping/audit/${CONFIG_IDS.audit}/ledger?key=${encodeURIComponent(key ?? '')}`,
-        undefined,
-        env.adminHeaders,
-      );
-      return res.body.state === 'succeeded' || undefined;
-    });
-    await page.locator(`#sx3s-unknown .sx3s-ledger[data-key="${key}"]`).waitFor({ state: 'detached' });
+    await resolveUnknown(env, page, unknownRow, droppedTracking, () =>
+      page.screenshot({ path: screenshotPath('console-resolve-dialog') }),
+    );
 
     // the Timeline of the replayed delivery offers its stored label: Reprint prints it once more
     const printer = env.sims.printer;

@@ -6,25 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { createShipStationOrders, createX3Deliveries, stockShipStationSkus, x3Records } from '../../sim/activity';
+import { DELIVERY_REF, batchQuotas, batchSims, labelsFor } from '../support/batch-run';
 import { runtimeProblems, startE2E, waitFor, type E2E } from '../support/e2e';
 
 const BATCH = 200;
-/** Example 01's reference: X3 folder, document type, delivery number. */
-const DELIVERY_REF = 'SEED SDH';
-
-function labelsFor(env: E2E, prefix: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const s of env.sims.fedex.state.shipments) {
-    if (s.status !== 'active') continue;
-    for (const r of s.references) {
-      if (r.type === 'CUSTOMER_REFERENCE' && r.value.startsWith(`${DELIVERY_REF} ${prefix}`)) {
-        const key = r.value.slice(DELIVERY_REF.length + 1);
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-    }
-  }
-  return counts;
-}
 
 describe('e2e: crash in the middle of a batch (SIGKILL, restart on the same user dir)', function () {
   this.timeout(10 * 60_000);
@@ -32,22 +17,14 @@ describe('e2e: crash in the middle of a batch (SIGKILL, restart on the same user
 
   before(async function () {
     env = await startE2E({
-      sims: {
-        fedex: { journeySeconds: 3600 },
-        shipstation: { rateWindowMs: 5000 },
-        // X3 answers in 15 ms: imports and write-backs are still running when the process dies
-        x3: {
-          latencyMs: 15,
-          records: { customer: 10, product: 10, salesOrder: 20, salesDelivery: 0, purchaseOrder: 0 },
-        },
-      },
+      // X3 answers in 15 ms: imports and write-backs are still running when the process dies
+      sims: batchSims(15),
       wiring: {
         only: ['01', '05', '08'],
         x3PollSeconds: 1,
         shipstationPollSeconds: 2,
         // a FedEx budget of 25 labels a second keeps the batch going for several seconds
-        fedexConfig: { transactionLimit: 25, transactionWindowSeconds: 1 },
-        shipstationConfig: { windowSeconds: 5 },
+        ...batchQuotas(),
       },
     });
     await stockShipStationSkus(env.sims.x3.url, ['NA011'], 10_000);
@@ -85,9 +62,9 @@ describe('e2e: crash in the middle of a batch (SIGKILL, restart on the same user
     // those labels plus the creates already on their way, which the 25-a-second budget bounds.
     // However slow the machine, the batch of 200 cannot be over before the kill.
     const keys = await createX3Deliveries(env.sims.x3.url, { prefix: 'SDC', start: 1, count: BATCH });
-    await waitFor('the first labels', async () => labelsFor(env, 'SDC').size >= 20 || undefined, 120_000, 20);
+    await waitFor('the first labels', async () => labelsFor(env.sims, 'SDC').size >= 20 || undefined, 120_000, 20);
     await env.runtime.kill();
-    const labelsAtKill = labelsFor(env, 'SDC').size;
+    const labelsAtKill = labelsFor(env.sims, 'SDC').size;
     const ordersAtKill = await importedNow();
     assert.ok(labelsAtKill < BATCH, `the batch was over before the kill (${labelsAtKill} labels)`);
 
@@ -101,7 +78,7 @@ describe('e2e: crash in the middle of a batch (SIGKILL, restart on the same user
       240_000,
       500,
     );
-    const labels = labelsFor(env, 'SDC');
+    const labels = labelsFor(env.sims, 'SDC');
     assert.equal(labels.size, BATCH, 'every delivery has a label');
     for (const [key, n] of labels) assert.equal(n, 1, `${key}: ${n} labels`);
     for (const d of done) {

@@ -3,41 +3,8 @@ import type { FedexSim } from '../../../sim/fedex/server';
 import { salesDelivery, x3Of } from '../../unit/fedex/fixtures';
 import { PRODUCTS, intlOrder, monterreyDelivery, torontoDelivery } from '../../unit/fedex/intl-fixtures';
 import { startSim } from '../../unit/fedex/sim';
-import {
-  AUDIT,
-  OUR_ADDRESS_FIELDS,
-  TAB,
-  catchNode,
-  collect,
-  configNode,
-  credentials,
-  helper,
-  modules,
-  positioned,
-  startStopServer,
-} from './harness';
-
-function flow(sim: FedexSim, ship: Record<string, unknown> = {}) {
-  return positioned([
-    TAB,
-    configNode(sim),
-    { ...AUDIT },
-    {
-      id: 'ship',
-      type: 'fedex-ship',
-      z: 'tab',
-      fedex: 'fx',
-      audit: 'audit',
-      reconcileDelaySeconds: '0',
-      ...OUR_ADDRESS_FIELDS,
-      wires: [['out']],
-      ...ship,
-    },
-    { id: 'out', type: 'helper', z: 'tab' },
-    { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
-    { id: 'caught', type: 'helper', z: 'tab' },
-  ]);
-}
+import { catchNode, collect, credentials, helper, modules, startStopServer } from './harness';
+import { shipFlow } from './ship-harness';
 
 const msgFor = (record: Record<string, unknown>, fedex: Record<string, unknown> = {}) => ({
   topic: 'salesDelivery',
@@ -60,7 +27,7 @@ describe('fedex-ship node: international deliveries (customs)', function () {
   });
 
   it('US -> CA and US -> MX deliveries of several lines: one shipment each with a commercial invoice, accepted by the sim', async () => {
-    await helper.load([...modules, catchNode], flow(sim), credentials());
+    await helper.load([...modules, catchNode], shipFlow(sim), credentials());
     const got = collect(helper.getNode('out'), 2);
     const caught = collect(helper.getNode('caught'), 1, 500).catch(() => []);
     helper.getNode('ship').receive(msgFor(torontoDelivery()));
@@ -86,7 +53,7 @@ describe('fedex-ship node: international deliveries (customs)', function () {
   });
 
   it('a delivery whose product has no customs code fails before any FedEx call, naming the X3 field', async () => {
-    await helper.load([...modules, catchNode], flow(sim), credentials());
+    await helper.load([...modules, catchNode], shipFlow(sim), credentials());
     const caught = collect(helper.getNode('caught'), 1);
     const products = { ...PRODUCTS, ITM000003: { ...PRODUCTS.ITM000003, CUSREF: '' } };
     helper.getNode('ship').receive(msgFor(torontoDelivery('SD00000201'), { products }));
@@ -108,7 +75,10 @@ describe('fedex-ship node: international deliveries (customs)', function () {
     );
     await helper.load(
       [...modules, catchNode],
-      flow(sim, { customsFields: '{"productHarmonizedCode": "ZHSCODE"}', customsServiceType: 'INTERNATIONAL_ECONOMY' }),
+      shipFlow(sim, {
+        customsFields: '{"productHarmonizedCode": "ZHSCODE"}',
+        customsServiceType: 'INTERNATIONAL_ECONOMY',
+      }),
       credentials(),
     );
     const got = collect(helper.getNode('out'), 1);
@@ -118,7 +88,7 @@ describe('fedex-ship node: international deliveries (customs)', function () {
   });
 
   it('a domestic delivery is unchanged: no customs, no documents, the node service', async () => {
-    await helper.load([...modules, catchNode], flow(sim), credentials());
+    await helper.load([...modules, catchNode], shipFlow(sim), credentials());
     const got = collect(helper.getNode('out'), 1);
     helper.getNode('ship').receive(msgFor(salesDelivery('SD00000401')));
     const [msg] = await got;

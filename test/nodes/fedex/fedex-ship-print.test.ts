@@ -10,51 +10,22 @@ import type { AuditConfigNode } from '../../../nodes/audit/config-api';
 import { printKey } from '../../../nodes/audit/label-print-service';
 import { holdOf } from '../../../nodes/audit/ledger-hold';
 import { useUserDir } from '../../support/node-helper';
-import { salesDelivery, x3Of } from '../../unit/fedex/fixtures';
 import { startSim } from '../../unit/fedex/sim';
-import {
-  OUR_ADDRESS_FIELDS,
-  TAB,
-  catchNode,
-  collect,
-  configNode,
-  credentials,
-  helper,
-  modules,
-  positioned,
-  startStopServer,
-} from './harness';
+import { catchNode, collect, credentials, helper, modules, startStopServer } from './harness';
+import { deliveryMsg, shipFlow } from './ship-harness';
 
 function flow(sim: FedexSim, printer: PrinterSim) {
-  return positioned([
-    TAB,
-    configNode(sim),
-    { id: 'audit', type: 'audit-config', path: 'audit.sqlite' },
+  return shipFlow(
+    sim,
     {
-      id: 'ship',
-      type: 'fedex-ship',
-      z: 'tab',
-      fedex: 'fx',
-      audit: 'audit',
-      reconcileDelaySeconds: '0',
       labelImageType: 'ZPLII',
       labelStockType: 'STOCK_4X6',
       printerHost: printer.host,
       printerPort: String(printer.port),
-      ...OUR_ADDRESS_FIELDS,
-      wires: [['out']],
     },
-    { id: 'out', type: 'helper', z: 'tab' },
-    { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
-    { id: 'caught', type: 'helper', z: 'tab' },
-  ]);
+    { audit: { id: 'audit', type: 'audit-config', path: 'audit.sqlite' } },
+  );
 }
-
-const msgFor = (doc: string) => ({
-  topic: 'salesDelivery',
-  payload: salesDelivery(doc),
-  x3: x3Of('salesDelivery', doc),
-});
 
 describe('fedex-ship node: printing labels on a raw TCP printer', function () {
   this.timeout(60_000);
@@ -74,7 +45,7 @@ describe('fedex-ship node: printing labels on a raw TCP printer', function () {
   it('one complete ZPL job per package, in package order; the same document again prints nothing', async () => {
     await helper.load([...modules, catchNode], flow(sim, printer), credentials());
     let got = collect(helper.getNode('out'), 1);
-    helper.getNode('ship').receive(msgFor('SD00000042'));
+    helper.getNode('ship').receive(deliveryMsg('SD00000042'));
     const [msg] = await got;
     const payload = msg.payload as { trackingNumbers: string[] };
     assert.equal(payload.trackingNumbers.length, 2);
@@ -86,7 +57,7 @@ describe('fedex-ship node: printing labels on a raw TCP printer', function () {
     payload.trackingNumbers.forEach((tn, i) => assert.ok(jobs[i].text.includes(tn), `job ${i} is package ${i + 1}`));
 
     got = collect(helper.getNode('out'), 1);
-    helper.getNode('ship').receive(msgFor('SD00000042'));
+    helper.getNode('ship').receive(deliveryMsg('SD00000042'));
     const [again] = await got;
     assert.equal((again.fedex as Record<string, unknown>).outcome, 'stored');
     assert.deepEqual((again.fedex as { print: { printed: string[] } }).print.printed, []);
@@ -96,7 +67,7 @@ describe('fedex-ship node: printing labels on a raw TCP printer', function () {
   it('a full redeploy while the first label is printing: both packages print once, nothing twice after', async () => {
     await helper.load([...modules, catchNode], flow(sim, printer), credentials());
     await printer.config({ hold: true });
-    helper.getNode('ship').receive(msgFor('SD00000043'));
+    helper.getNode('ship').receive(deliveryMsg('SD00000043'));
     await printer.nextConnection();
 
     const redeploy = helper.setFlows(flow(sim, printer), 'full', credentials());
@@ -107,7 +78,7 @@ describe('fedex-ship node: printing labels on a raw TCP printer', function () {
     assert.equal(printer.jobs().length, 2, 'no job lost, none doubled');
     assert.ok(printer.jobs().every((j) => j.complete));
     const got = collect(helper.getNode('out'), 1);
-    helper.getNode('ship').receive(msgFor('SD00000043'));
+    helper.getNode('ship').receive(deliveryMsg('SD00000043'));
     const [msg] = await got;
     const tns = (msg.payload as { trackingNumbers: string[] }).trackingNumbers;
     const store = (helper.getNode('audit') as unknown as AuditConfigNode).getStore();
@@ -121,7 +92,7 @@ describe('fedex-ship node: printing labels on a raw TCP printer', function () {
   it('admin routes: download the stored label, reprint it once more (audited), list adopted shipments, report', async () => {
     await helper.load([...modules, catchNode], flow(sim, printer), credentials());
     const got = collect(helper.getNode('out'), 1);
-    helper.getNode('ship').receive(msgFor('SD00000044'));
+    helper.getNode('ship').receive(deliveryMsg('SD00000044'));
     const [msg] = await got;
     const key = String((msg.fedex as Record<string, unknown>).idempotencyKey);
     const [tn1, tn2] = (msg.payload as { trackingNumbers: string[] }).trackingNumbers;
@@ -188,7 +159,7 @@ describe('fedex-ship node: printing labels on a raw TCP printer', function () {
     await helper.load([...modules, catchNode], flow(sim, printer), credentials());
     sim.config.commitThenDropNext = 1;
     let got = collect(helper.getNode('out'), 1);
-    helper.getNode('ship').receive(msgFor('SD00000045'));
+    helper.getNode('ship').receive(deliveryMsg('SD00000045'));
     const [msg] = await got;
     assert.equal((msg.fedex as Record<string, unknown>).outcome, 'adopted');
     assert.equal(printer.jobs().length, 0, 'FedEx gave no label bytes: nothing to print');
@@ -209,7 +180,7 @@ describe('fedex-ship node: printing labels on a raw TCP printer', function () {
 
     // the document's next msg answers from the new generation
     got = collect(helper.getNode('out'), 1);
-    helper.getNode('ship').receive(msgFor('SD00000045'));
+    helper.getNode('ship').receive(deliveryMsg('SD00000045'));
     const [again] = await got;
     assert.equal((again.fedex as Record<string, unknown>).outcome, 'stored');
     assert.equal((again.fedex as Record<string, unknown>).idempotencyKey, r.body.reship.shipped.key);

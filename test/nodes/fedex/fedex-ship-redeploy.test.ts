@@ -11,49 +11,16 @@ import { ShipService } from '../../../nodes/fedex/ship-service';
 import { useUserDir } from '../../support/node-helper';
 import { salesDelivery, x3Of } from '../../unit/fedex/fixtures';
 import { startSim } from '../../unit/fedex/sim';
-import {
-  OUR_ADDRESS_FIELDS,
-  TAB,
-  catchNode,
-  collect,
-  configNode,
-  credentials,
-  helper,
-  modules,
-  positioned,
-  startStopServer,
-} from './harness';
+import { catchNode, collect, credentials, helper, modules, startStopServer } from './harness';
+import { deliveryMsg, shipFlow } from './ship-harness';
 
 const DOC = 'SD00000042';
 const CREATE_PATH = '/ship/v1/shipments';
 
 function flow(sim: FedexSim) {
-  return positioned([
-    TAB,
-    configNode(sim),
-    // a file in the user dir: the redeployed audit-config opens the same ledger
-    { id: 'audit', type: 'audit-config', path: 'audit.sqlite' },
-    {
-      id: 'ship',
-      type: 'fedex-ship',
-      z: 'tab',
-      fedex: 'fx',
-      audit: 'audit',
-      reconcileDelaySeconds: '0',
-      ...OUR_ADDRESS_FIELDS,
-      wires: [['out']],
-    },
-    { id: 'out', type: 'helper', z: 'tab' },
-    { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
-    { id: 'caught', type: 'helper', z: 'tab' },
-  ]);
+  // a file in the user dir: the redeployed audit-config opens the same ledger
+  return shipFlow(sim, {}, { audit: { id: 'audit', type: 'audit-config', path: 'audit.sqlite' } });
 }
-
-const msgFor = (doc: string) => ({
-  topic: 'salesDelivery',
-  payload: salesDelivery(doc),
-  x3: x3Of('salesDelivery', doc),
-});
 
 /** The document's ledger key as the deployed fedex-config (environment, account) makes it. */
 function ledgerKey(doc: string): string {
@@ -80,7 +47,7 @@ describe('fedex-ship node: redeploy while a label is being bought', function () 
 
   it('a full redeploy 0.5 s into a 3 s create: the ledger holds succeeded with the label, one shipment', async () => {
     await helper.load([...modules, catchNode], flow(sim), credentials());
-    helper.getNode('ship').receive(msgFor(DOC));
+    helper.getNode('ship').receive(deliveryMsg(DOC));
     await new Promise((r) => setTimeout(r, 500));
 
     await helper.setFlows(flow(sim), 'full', credentials());
@@ -95,7 +62,7 @@ describe('fedex-ship node: redeploy while a label is being bought', function () 
 
     // the next run for the document answers from the ledger: still one shipment
     const got = collect(helper.getNode('out'), 1);
-    helper.getNode('ship').receive(msgFor(DOC));
+    helper.getNode('ship').receive(deliveryMsg(DOC));
     const [msg] = await got;
     assert.equal((msg.fedex as Record<string, unknown>).outcome, 'stored');
     assert.equal(sim.state.shipments.length, 1);
@@ -117,7 +84,7 @@ describe('fedex-ship node: redeploy while a create outlasts the drain budget', f
 
   it('the create is aborted and the entry is marked unknown before the store closes, never left claimed', async () => {
     await helper.load([...modules, catchNode], flow(sim), credentials());
-    helper.getNode('ship').receive(msgFor(DOC));
+    helper.getNode('ship').receive(deliveryMsg(DOC));
     await new Promise((r) => setTimeout(r, 500));
 
     await helper.setFlows(flow(sim), 'full', credentials());

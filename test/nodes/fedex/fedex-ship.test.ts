@@ -3,12 +3,9 @@ import type { FedexSim } from '../../../sim/fedex/server';
 import { salesDelivery, x3Of } from '../../unit/fedex/fixtures';
 import { SIM_CLIENT_ID, SIM_CLIENT_SECRET, startSim } from '../../unit/fedex/sim';
 import {
-  AUDIT,
-  OUR_ADDRESS_FIELDS,
   TAB,
   catchNode,
   collect,
-  configNode,
   credentials,
   during,
   eventually,
@@ -18,38 +15,10 @@ import {
   startStopServer,
   statusTexts,
 } from './harness';
+import { deliveryMsg, shipFlow } from './ship-harness';
 
 const DOC = 'SD00000001';
 const KEY = `fedex.ship:custom:740561073:SEED:salesDelivery:${DOC}`;
-
-function flow(sim: FedexSim, ship: Record<string, unknown> = {}, config: Record<string, unknown> = {}) {
-  return positioned([
-    TAB,
-    configNode(sim, config),
-    { ...AUDIT },
-    {
-      id: 'ship',
-      type: 'fedex-ship',
-      z: 'tab',
-      fedex: 'fx',
-      audit: 'audit',
-      reconcileDelaySeconds: '0',
-      ...OUR_ADDRESS_FIELDS,
-      wires: [['out']],
-      ...ship,
-    },
-    { id: 'out', type: 'helper', z: 'tab' },
-    { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
-    { id: 'caught', type: 'helper', z: 'tab' },
-  ]);
-}
-
-const msgFor = (doc: string, extra: Record<string, unknown> = {}) => ({
-  topic: 'salesDelivery',
-  payload: salesDelivery(doc),
-  x3: x3Of('salesDelivery', doc),
-  ...extra,
-});
 
 describe('fedex-ship node', function () {
   this.timeout(30_000);
@@ -63,9 +32,9 @@ describe('fedex-ship node', function () {
   });
 
   it('ships an X3 delivery: label, tracking numbers, msg.x3 kept, msg.fedex per the contract', async () => {
-    await helper.load([...modules, catchNode], flow(sim), credentials());
+    await helper.load([...modules, catchNode], shipFlow(sim), credentials());
     const got = collect(helper.getNode('out'), 1);
-    helper.getNode('ship').receive(msgFor(DOC));
+    helper.getNode('ship').receive(deliveryMsg(DOC));
     const [msg] = await got;
     const payload = msg.payload as Record<string, unknown>;
     assert.match(String(payload.trackingNumber), /^\d{12}$/);
@@ -89,11 +58,11 @@ describe('fedex-ship node', function () {
   });
 
   it('1,000 concurrent msgs through one config: 1,000 labels and exactly one token request', async () => {
-    await helper.load([...modules, catchNode], flow(sim), credentials());
+    await helper.load([...modules, catchNode], shipFlow(sim), credentials());
     const n = 1000;
     const got = collect(helper.getNode('out'), n, 60_000);
     const ship = helper.getNode('ship');
-    for (let i = 0; i < n; i++) ship.receive(msgFor(`SD${String(i).padStart(8, '0')}`));
+    for (let i = 0; i < n; i++) ship.receive(deliveryMsg(`SD${String(i).padStart(8, '0')}`));
     const out = await got;
     assert.equal(new Set(out.map((m) => (m.payload as { trackingNumber: string }).trackingNumber)).size, n);
     assert.equal(sim.state.shipments.length, n);
@@ -101,11 +70,11 @@ describe('fedex-ship node', function () {
   });
 
   it('the same X3 document twice and a replay of it yield exactly one shipment', async () => {
-    await helper.load([...modules, catchNode], flow(sim), credentials());
+    await helper.load([...modules, catchNode], shipFlow(sim), credentials());
     const got = collect(helper.getNode('out'), 3);
     const ship = helper.getNode('ship');
-    ship.receive(msgFor(DOC));
-    ship.receive(msgFor(DOC));
+    ship.receive(deliveryMsg(DOC));
+    ship.receive(deliveryMsg(DOC));
     // what audit-sink emits when the ship.create entry is replayed
     ship.receive({
       payload: {},
@@ -122,10 +91,10 @@ describe('fedex-ship node', function () {
   });
 
   it('"commit then drop": the shipment is looked up and adopted, one shipment in FedEx', async () => {
-    await helper.load([...modules, catchNode], flow(sim), credentials());
+    await helper.load([...modules, catchNode], shipFlow(sim), credentials());
     sim.config.commitThenDropNext = 1;
     const got = collect(helper.getNode('out'), 1);
-    helper.getNode('ship').receive(msgFor(DOC));
+    helper.getNode('ship').receive(deliveryMsg(DOC));
     const [msg] = await got;
     assert.equal((msg.fedex as { outcome: string }).outcome, 'adopted');
     assert.equal((msg.fedex as { adopted: boolean }).adopted, true);
@@ -134,12 +103,12 @@ describe('fedex-ship node', function () {
   });
 
   it('pre-flight validation: the error names the X3 field, reaches Catch, and nothing is sent', async () => {
-    await helper.load([...modules, catchNode], flow(sim), credentials());
+    await helper.load([...modules, catchNode], shipFlow(sim), credentials());
     const caught = collect(helper.getNode('caught'), 1);
     const nothing = during(helper.getNode('out'), 200);
     helper
       .getNode('ship')
-      .receive(msgFor(DOC, { payload: salesDelivery(DOC, { BPDCTY: 'C'.repeat(40), BPDTEL: '' }) }));
+      .receive(deliveryMsg(DOC, { payload: salesDelivery(DOC, { BPDCTY: 'C'.repeat(40), BPDTEL: '' }) }));
     const [msg] = await caught;
     const err = (msg._error ?? msg.error) as Record<string, unknown>;
     const ours = (msg._error as Record<string, unknown> | undefined) ?? err;
@@ -175,10 +144,14 @@ describe('fedex-ship node', function () {
     sim.config.tokenRateRules = rules;
     sim.config.burst429 = 8;
     sim.config.retryAfterSec = 0;
-    await helper.load([...modules, catchNode], flow(sim, {}, { lockoutMinutes: String(1600 / 60_000) }), credentials());
+    await helper.load(
+      [...modules, catchNode],
+      shipFlow(sim, {}, { config: { lockoutMinutes: String(1600 / 60_000) } }),
+      credentials(),
+    );
     const n = 10;
     const got = collect(helper.getNode('out'), n);
-    for (let i = 0; i < n; i++) helper.getNode('ship').receive(msgFor(`SD${i}`));
+    for (let i = 0; i < n; i++) helper.getNode('ship').receive(deliveryMsg(`SD${i}`));
     const out = await got;
     assert.equal(out.length, n);
     assert.equal(sim.state.shipments.length, n);
@@ -192,12 +165,12 @@ describe('fedex-ship node', function () {
   });
 
   it("cancel voids the document's shipment", async () => {
-    await helper.load([...modules, catchNode], flow(sim), credentials());
+    await helper.load([...modules, catchNode], shipFlow(sim), credentials());
     const got = collect(helper.getNode('out'), 2);
     const ship = helper.getNode('ship');
-    ship.receive(msgFor(DOC));
+    ship.receive(deliveryMsg(DOC));
     await new Promise((r) => setTimeout(r, 50));
-    ship.receive(msgFor(DOC, { fedex: { operation: 'cancel' } }));
+    ship.receive(deliveryMsg(DOC, { fedex: { operation: 'cancel' } }));
     const [created, cancelled] = await got;
     const tn = (created.payload as { trackingNumber: string }).trackingNumber;
     assert.deepEqual(cancelled.payload, {
@@ -229,20 +202,20 @@ describe('fedex-ship node', function () {
       ]),
     );
     const caught = collect(helper.getNode('caught'), 1);
-    helper.getNode('ship').receive(msgFor(DOC));
+    helper.getNode('ship').receive(deliveryMsg(DOC));
     const [msg] = await caught;
     const ours = (msg._error ?? msg.error) as Record<string, unknown>;
     assert.match(String(ours.message), /select a fedex-config/);
   });
 
   it('works without an audit-config (in-memory ledger, with a warning)', async () => {
-    const f = flow(sim, { audit: '' }).filter((n) => n.id !== 'audit');
+    const f = shipFlow(sim, { audit: '' }).filter((n) => n.id !== 'audit');
     await helper.load([...modules, catchNode], f, credentials());
     const node = helper.getNode('ship');
     assert.ok(node.warn.getCalls().some((c) => /no audit-config selected/.test(String(c.args[0]))));
     const got = collect(helper.getNode('out'), 2);
-    node.receive(msgFor(DOC));
-    node.receive(msgFor(DOC));
+    node.receive(deliveryMsg(DOC));
+    node.receive(deliveryMsg(DOC));
     const out = await got;
     assert.deepEqual(
       out.map((m) => (m.fedex as { outcome: string }).outcome),

@@ -1,45 +1,23 @@
 import assert from 'node:assert/strict';
-import { openPgStore, type PgAuditStore } from '../../../nodes/audit/pg-store';
 import type { FedexSim } from '../../../sim/fedex/server';
 import { startSim } from '../../unit/fedex/sim';
+import { useSharedPgStore, until } from '../../support/cluster-node';
 import { recorder } from '../../support/node-helper';
-import { PG_SKIP_MESSAGE, isolatedSchema, sharedPgCluster, type PgCluster } from '../../support/pg-cluster';
 import { TAB, configNode, credentials, helper, modules, positioned, startStopServer, statusTexts } from './harness';
 
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
 describe('fedex-track on a shared (PostgreSQL) audit store', function () {
-  let cluster: PgCluster | undefined;
   let sim: FedexSim | undefined;
-  let other: PgAuditStore | undefined;
-  before(async function () {
-    this.timeout(180_000);
-    cluster = await sharedPgCluster();
-    if (!cluster) {
-      console.log(`      ${PG_SKIP_MESSAGE}`);
-      this.skip();
-    }
-  });
+  const pg = useSharedPgStore();
   startStopServer();
   afterEach(async () => {
     await helper.unload();
     await sim?.close();
-    await other?.close();
+    await pg.closeOther();
     sim = undefined;
-    other = undefined;
   });
 
   it('open-shipment runs are made by the lease holder only: a standby forwards the msg, the holder runs it after the takeover', async () => {
-    const schema = isolatedSchema('fxtrack');
-    const url = (cluster as PgCluster).url;
-    other = openPgStore({ connection: url, schema });
-    const held = await other.acquireLease('fedex-track:track', 'other-instance', 3_600_000);
+    const { store: other, held, auditNode } = await pg.otherInstanceHolding('fxtrack', 'fedex-track:track');
     assert.ok(held);
     await other.trackShipment('794900000001');
     await other.trackShipment('794900000002');
@@ -49,7 +27,7 @@ describe('fedex-track on a shared (PostgreSQL) audit store', function () {
       positioned([
         TAB,
         configNode(sim),
-        { id: 'audit', type: 'audit-config', backend: 'postgres', connection: url, schema, leaseSeconds: 0.3 },
+        auditNode,
         { id: 'track', type: 'fedex-track', z: 'tab', fedex: 'fx', audit: 'audit', wires: [['updates'], ['errors']] },
         { id: 'updates', type: 'helper', z: 'tab' },
         { id: 'errors', type: 'helper', z: 'tab' },
@@ -60,7 +38,7 @@ describe('fedex-track on a shared (PostgreSQL) audit store', function () {
     const errors = recorder(helper.getNode('errors'));
     await until(() => statusTexts(node).some((t) => t.startsWith('standby')), 'standby');
     node.receive({ payload: Date.now() });
-    await until(async () => (await other!.readState('fedex-track:track:request')) !== undefined, 'forwarded');
+    await until(async () => (await other.readState('fedex-track:track:request')) !== undefined, 'forwarded');
     assert.equal(sim.state.trackCalls.length, 0, 'a standby calls Track for no open shipment');
 
     await other.releaseLease('fedex-track:track', 'other-instance', held.epoch);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { openPgStore, type PgAuditStore } from '../../../nodes/audit/pg-store';
 import { startShipStationSim, type ShipStationSim } from '../../../sim/shipstation/server';
-import { PG_SKIP_MESSAGE, isolatedSchema, sharedPgCluster, type PgCluster } from '../../support/pg-cluster';
+import { useSharedPgStore, until } from '../../support/cluster-node';
 import {
   TAB,
   configNode,
@@ -15,41 +14,20 @@ import {
   useUserDir,
 } from './harness';
 
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
 describe('shipstation-fetch on a shared (PostgreSQL) audit store', function () {
-  let cluster: PgCluster | undefined;
   let sim: ShipStationSim | undefined;
-  let other: PgAuditStore | undefined;
-  before(async function () {
-    this.timeout(180_000);
-    cluster = await sharedPgCluster();
-    if (!cluster) {
-      console.log(`      ${PG_SKIP_MESSAGE}`);
-      this.skip();
-    }
-  });
+  const pg = useSharedPgStore();
   useUserDir();
   startStopServer();
   afterEach(async () => {
     await helper.unload();
     await sim?.close();
-    await other?.close();
+    await pg.closeOther();
     sim = undefined;
-    other = undefined;
   });
 
   it('the timed poll runs on the lease holder only; a standby forwards a poll msg, the holder serves it after the takeover', async () => {
-    const schema = isolatedSchema('ssfetch');
-    const url = (cluster as PgCluster).url;
-    other = openPgStore({ connection: url, schema });
-    const held = await other.acquireLease('shipstation-fetch:f', 'other-instance', 3_600_000);
+    const { store: other, held, auditNode } = await pg.otherInstanceHolding('ssfetch', 'shipstation-fetch:f');
     assert.ok(held);
     sim = await startShipStationSim({ orders: 7 });
     await helper.load(
@@ -57,7 +35,7 @@ describe('shipstation-fetch on a shared (PostgreSQL) audit store', function () {
       positioned([
         TAB,
         configNode(sim),
-        { id: 'audit', type: 'audit-config', backend: 'postgres', connection: url, schema, leaseSeconds: 0.3 },
+        auditNode,
         {
           id: 'f',
           type: 'shipstation-fetch',
@@ -80,7 +58,7 @@ describe('shipstation-fetch on a shared (PostgreSQL) audit store', function () {
     await until(() => statusTexts(node).some((t) => t.startsWith('standby')), 'standby');
     const ordersRead = (): number => sim!.state.requests.filter((r) => /\/orders/.test(r.path)).length;
     node.receive({ payload: {} });
-    await until(async () => (await other!.readState('shipstation-fetch:f:request')) !== undefined, 'forwarded');
+    await until(async () => (await other.readState('shipstation-fetch:f:request')) !== undefined, 'forwarded');
     assert.equal(ordersRead(), 0, 'a standby reads no orders');
     assert.equal(out.length, 0);
 

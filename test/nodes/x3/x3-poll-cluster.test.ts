@@ -5,40 +5,26 @@ import auditConfigNode = require('../../../nodes/audit/audit-config');
 import configNode = require('../../../nodes/x3/x3-config');
 import pollNode = require('../../../nodes/x3/x3-poll');
 import { STATE_DIR_NAME } from '../../../nodes/core/state-file';
-import { openPgStore, type PgAuditStore } from '../../../nodes/audit/pg-store';
 import { startX3Sim, type X3Sim } from '../../../sim/x3/server';
-import { PG_SKIP_MESSAGE, isolatedSchema, sharedPgCluster, type PgCluster } from '../../support/pg-cluster';
+import { useSharedPgStore } from '../../support/cluster-node';
 import { helper, positioned, recorder, startStopServer, statusTexts, useUserDir, waitFor } from './harness';
 
 const BASIC = { username: 'admin', password: 'admin-password' };
 
 describe('x3-poll on a shared (PostgreSQL) audit store', function () {
-  let cluster: PgCluster | undefined;
   let sim: X3Sim | undefined;
-  let other: PgAuditStore | undefined;
-  before(async function () {
-    this.timeout(180_000);
-    cluster = await sharedPgCluster();
-    if (!cluster) {
-      console.log(`      ${PG_SKIP_MESSAGE}`);
-      this.skip();
-    }
-  });
+  const pg = useSharedPgStore();
   const userDir = useUserDir({ x3ConfigRetry: { baseDelayMs: 1, maxDelayMs: 2 } });
   startStopServer();
   afterEach(async () => {
     await sim?.close();
-    await other?.close();
+    await pg.closeOther();
     sim = undefined;
-    other = undefined;
   });
 
   it('stands by while another instance holds its lease; a msg is forwarded; once the lease is free it polls and keeps its watermark in the store', async () => {
-    const schema = isolatedSchema('x3poll');
-    const url = (cluster as PgCluster).url;
     // "another instance" of the same flow: it holds the lease of this x3-poll node
-    other = openPgStore({ connection: url, schema });
-    const held = await other.acquireLease('x3-poll:poll', 'other-instance', 3_600_000);
+    const { store: other, held, auditNode } = await pg.otherInstanceHolding('x3poll', 'x3-poll:poll');
     assert.ok(held);
 
     sim = await startX3Sim({ port: 0, host: '127.0.0.1', records: { customer: 2, product: 2, salesDelivery: 5 } });
@@ -46,7 +32,7 @@ describe('x3-poll on a shared (PostgreSQL) audit store', function () {
       [auditConfigNode, configNode, pollNode],
       positioned([
         { id: 'tab', type: 'tab', label: 'x3' },
-        { id: 'audit', type: 'audit-config', backend: 'postgres', connection: url, schema, leaseSeconds: 0.3 },
+        auditNode,
         { id: 'cfg', type: 'x3-config', url: sim.url, folder: 'SEED', api: 'rest', auth: 'basic' },
         {
           id: 'poll',
