@@ -1,13 +1,13 @@
 /**
- * The sliding window a fixed budget is held in: a job may start only when fewer than `max`
- * started within the last `windowMs`, at any moment, not only in windows aligned to a timer; in
- * held mode (begin/end, the local limiter) a job counts from its start until `windowMs` after
- * it ended, so the server's own windows, counted on arrival, hold the budget too.
+ * The sliding window a fixed budget is held in: a job may start only when fewer than `max` jobs
+ * ran within the last `windowMs`, at any moment, not only in windows aligned to a timer. A job
+ * counts from its start until `windowMs` after it ended, so the server's own windows, counted on
+ * arrival, hold the budget too.
  */
 
 /**
- * Start times of the jobs of the last `windowMs`, oldest first, in a ring that grows when needed:
- * O(1) per start however large `max` is (a budget of 10^9 keeps only the starts of one window).
+ * End times of the jobs of the last `windowMs`, oldest first, in a ring that grows when needed:
+ * O(1) per job however large `max` is (a budget of 10^9 keeps only the ends of one window).
  */
 class StartLog {
   private buf: number[] = new Array<number>(16);
@@ -36,26 +36,19 @@ class StartLog {
 }
 
 /**
- * Start times of the last `max` jobs: a job may start only when fewer than `max` started within
- * the last `windowMs`, i.e. in every sliding window, not only in windows aligned to our timer.
+ * Jobs running and jobs ended within the last `windowMs`: a job may start only when fewer than
+ * `max` of them are, i.e. in every sliding window, not only in windows aligned to our timer.
  * A fixed window alone lets up to 2 x max through around a window boundary (max just before it,
  * max just after), which at the FedEx token endpoint means a 10-minute lockout.
  */
 export class SlidingWindow {
   private readonly starts = new StartLog();
-  /** Jobs begun and not ended (held mode): each counts in every window until it ends. */
+  /** Jobs begun and not ended: each counts in every window until it ends. */
   private open = 0;
   constructor(
     private readonly max: number,
     private readonly windowMs: number,
   ) {}
-
-  /** 0 when a job may start at `t` (and records it), else ms until the oldest start leaves the window. */
-  tryStart(t: number): number {
-    const wait = this.waitAt(t);
-    if (wait === 0) this.starts.push(t);
-    return wait;
-  }
 
   /**
    * 0 when a job may start at `t`, else ms until the oldest entry leaves the window; Infinity when
@@ -69,7 +62,7 @@ export class SlidingWindow {
   }
 
   /**
-   * Held mode: a job holds its slot from begin() until `windowMs` after end(). The server counts
+   * A job holds its slot from begin() until `windowMs` after end(). The server counts
    * a request when it arrives, somewhere between our start and the answer; counting from the
    * start alone lets a request delayed on its way (a busy event loop, a slow network) land in the
    * same server window as one started `windowMs` after it: a 429 we paced for. Counting until
@@ -82,10 +75,6 @@ export class SlidingWindow {
 
   end(t: number): void {
     this.open -= 1;
-    this.starts.push(t);
-  }
-
-  record(t: number): void {
     this.starts.push(t);
   }
 }
