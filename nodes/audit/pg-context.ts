@@ -19,8 +19,6 @@ import {
 import { storeView, type StoreView, type StoreViewOptions } from './store-view';
 import type { AuditEntryInput } from './types';
 
-export { numberedParams };
-
 export interface PgStoreContext extends StoreView {
   readonly database: PgAuditDatabase;
   /** One statement (its own transaction); refused once the view is closed. */

@@ -7,7 +7,8 @@ import { requireStatus } from './entry-input';
 import type { PgStoreContext } from './pg-context';
 import type { PgQuery } from './pg-database';
 import { entryFromRow, entryRowValues, type EntryRow } from './sqlite-rows';
-import { distinctEntities, nextEntitySql, PG_DIALECT, trailQuerySql } from './trail-query';
+import { POSTGRES_DIALECT } from './sql-dialect';
+import { distinctEntities, nextEntitySql, trailQuerySql } from './trail-query';
 import { trailRecorder } from './trail-recorder';
 import type { AuditEntry, AuditEntryInput, AuditPage, AuditStore } from './types';
 
@@ -74,7 +75,7 @@ export function pgTrail(ctx: PgStoreContext): PgTrail {
     },
 
     async query(q) {
-      const { count, page } = trailQuerySql(q, PG_DIALECT);
+      const { count, page } = trailQuerySql(q, POSTGRES_DIALECT);
       const total = await ctx.query<{ n: string }>(count.sql, count.params);
       const rows = page ? (await ctx.query<EntryRow>(page.sql, page.params)).rows : [];
       const result: AuditPage = { entries: rows.map(entryFromRow), total: Number(total.rows[0].n) };
@@ -82,7 +83,7 @@ export function pgTrail(ctx: PgStoreContext): PgTrail {
     },
 
     listX3Entities() {
-      const sql = nextEntitySql(PG_DIALECT);
+      const sql = nextEntitySql(POSTGRES_DIALECT);
       return distinctEntities(async (after) => (await ctx.query<{ v: string | null }>(sql, [after])).rows[0]?.v);
     },
 

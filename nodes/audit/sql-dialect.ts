@@ -100,6 +100,15 @@ export interface SqlDialect {
   readonly forShare: string;
   /** A JSON object text with `patch`'s top-level keys set over `target`'s (both text expressions). */
   mergeJson(target: string, patch: string): string;
+  /** The n-th (1-based) bound parameter, for SQL run as written (the trail's queries). */
+  param(n: number): string;
+  /**
+   * A column the planner must not seek on. SQLite plans without statistics: given status and an
+   * entity or flow, it may walk the status index and read every row of a common status; its
+   * `+column` keeps the status check inside the entity or node index (which carries status).
+   * PostgreSQL's planner has statistics.
+   */
+  notSeeked(column: string): string;
 }
 
 export const SQLITE_DIALECT: SqlDialect = {
@@ -110,6 +119,8 @@ export const SQLITE_DIALECT: SqlDialect = {
   // RFC 7396 merge; a correlation holds only strings and arrays of strings, so this is a
   // top-level merge that keeps the target's key order, as a spread would
   mergeJson: (target, patch) => `json_patch(${target}, ${patch})`,
+  param: () => '?',
+  notSeeked: (column) => `+${column}`,
 };
 
 export const POSTGRES_DIALECT: SqlDialect = {
@@ -118,6 +129,8 @@ export const POSTGRES_DIALECT: SqlDialect = {
   lock: (keySql, ...params) => ({ sql: `SELECT pg_advisory_xact_lock(hashtext(${keySql}))`, params }),
   forShare: ' FOR SHARE',
   mergeJson: (target, patch) => `(${target}::jsonb || ${patch}::jsonb)::text`,
+  param: (n) => `$${n}`,
+  notSeeked: (column) => column,
 };
 
 /** `?, ?, ?` for a list of `n` parameters (`IN (…)`). */

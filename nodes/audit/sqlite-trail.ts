@@ -6,7 +6,8 @@
 import { requireStatus } from './entry-input';
 import { closedError, type SqliteStoreContext } from './sqlite-context';
 import { entryFromRow, type EntryRow, entryRowValues } from './sqlite-rows';
-import { distinctEntities, nextEntitySql, SQLITE_DIALECT, trailQuerySql } from './trail-query';
+import { SQLITE_DIALECT } from './sql-dialect';
+import { distinctEntities, nextEntitySql, trailQuerySql } from './trail-query';
 import { trailRecorder } from './trail-recorder';
 import type { AuditEntry, AuditEntryInput, AuditPage, AuditStore } from './types';
 

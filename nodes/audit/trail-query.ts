@@ -1,28 +1,16 @@
 /**
  * An AuditQuery as SQL over the trail (audit_entries aliased `e`), written once for both
- * backends: the dialect only says how a parameter is written (`?` in SQLite, `$n` in
+ * backends: the dialect (sql-dialect.ts) says how a parameter is written (`?` in SQLite, `$n` in
  * PostgreSQL). Every value is bound, never spliced in; the page size is bounded.
  */
 import { requireStatus, requireSystem, toIso } from './entry-input';
+import type { SqlDialect } from './sql-dialect';
 import type { AuditQuery } from './types';
 
 export const DEFAULT_QUERY_LIMIT = 100;
 export const MAX_QUERY_LIMIT = 10_000;
 /** The most node ids one query takes (the nodes of one flow): a longer list is refused, not cut. */
 export const MAX_QUERY_NODE_IDS = 500;
-
-/** How a backend writes the n-th (1-based) bound parameter, and a column its planner must not seek. */
-export interface SqlDialect {
-  param(n: number): string;
-  /**
-   * SQLite plans without statistics: given status and an entity or flow, it may walk the status
-   * index and read every row of a common status. Its `+column` keeps the status check inside
-   * the entity or node index (which carries status). PostgreSQL's planner has statistics.
-   */
-  notSeeked(column: string): string;
-}
-export const SQLITE_DIALECT: SqlDialect = { param: () => '?', notSeeked: (column) => `+${column}` };
-export const PG_DIALECT: SqlDialect = { param: (n) => `$${n}`, notSeeked: (column) => column };
 
 export interface BoundSql {
   sql: string;

@@ -8,7 +8,8 @@ import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import { migrate } from '../../../nodes/audit/migrations';
 import { openPgStore } from '../../../nodes/audit/pg-store';
-import { PG_DIALECT, SQLITE_DIALECT, trailQuerySql, type BoundSql } from '../../../nodes/audit/trail-query';
+import { POSTGRES_DIALECT as PG_DIALECT, SQLITE_DIALECT } from '../../../nodes/audit/sql-dialect';
+import { trailQuerySql, type BoundSql } from '../../../nodes/audit/trail-query';
 import type { AuditQuery } from '../../../nodes/audit/types';
 import { PG_SKIP_MESSAGE, isolatedSchema, sharedPgCluster, type PgCluster } from '../../support/pg-cluster';
 
