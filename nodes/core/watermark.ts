@@ -77,12 +77,15 @@ export class Watermark {
    * Settles an initial 'source' position: the newest stamp the source holds (undefined when it
    * holds nothing yet: then every record that appears is new), and the records read with it,
    * which existed before the start and are not emitted (their exact versions: a later change of
-   * one is still new). Persists.
+   * one is still new). Persists. Ignored once the start is settled: a reset to a date (a "catch
+   * up" msg) that arrived while the poller was asking the source keeps its position, else the
+   * records made meanwhile would count as existing before the start and never be emitted.
    */
   startAt(
     stamp: string | number | undefined,
     existing: ReadonlyArray<{ key: string; stamp: string | number; version?: string }> = [],
   ): void {
+    if (!this.awaiting) return;
     this.position = stamp === undefined ? undefined : msOf(stamp);
     this.seen.clear();
     this.pendingMax = undefined;

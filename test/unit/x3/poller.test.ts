@@ -164,6 +164,30 @@ describe('x3 poller (watermark, same-second records, paging) against the simulat
     assert.equal(empty.current(), undefined, 'from the beginning');
   });
 
+  it('a reset asked for while the first poll asks X3 where "now" is wins: records made meanwhile are emitted', async () => {
+    conn = connect(sim, {}, JWT_CREDS, { now: () => t });
+    const def = conn.entity('salesDelivery');
+    const real = conn.clientFor(def, 'read');
+    addDeliveries(1); // made before the start
+    t += 60_000;
+    const watermark = new Watermark({ store: memoryStore(), overlapMs: 0, initial: 'source', now: () => t });
+    let made: string[] = [];
+    // x3-poll's "Catch up at start" (a reset to 24 h back) arrives while the start query is in
+    // flight, and the documents a user enters meanwhile are in that query's answer
+    const client = Object.create(real) as typeof real;
+    client.queryPages = (d, query) => {
+      if (query.newestFirst && made.length === 0) {
+        watermark.reset(new Date(t - 86_400_000).toISOString());
+        made = addDeliveries(2);
+      }
+      return real.queryPages(d, query);
+    };
+    const out: string[] = [];
+    await pollOnce({ client, def, watermark, pageSize: 10, emit: (r) => void out.push(...r.map((x) => x.key)) });
+    assert.equal(made.length, 2);
+    for (const key of made) assert.ok(out.includes(key), `${key} emitted (got ${out.join(', ')})`);
+  });
+
   it('a signal stops the poll at once: no further page is read, nothing more is emitted or committed', async () => {
     conn = connect(sim, {}, JWT_CREDS, { now: () => t });
     const def = conn.entity('salesDelivery');
