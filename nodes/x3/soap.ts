@@ -7,6 +7,7 @@
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { ApiError, ValidationError } from '../core/errors';
 import { isObj, type Obj } from '../core/plain-object';
+import { scanXml, type XmlElement } from './xml-scan';
 import { linesOf, soapGroupOf, trimDim, type EntityDefinition, type FieldMapping, type X3Record } from './entities';
 
 export type SoapOperation = 'read' | 'query' | 'save' | 'modify' | 'delete' | 'run' | 'getDescription';
@@ -284,7 +285,90 @@ export function isPoolBusy(status: number, body: unknown): boolean {
   return status >= 500 && typeof body === 'string' && /No Web services? accepted/i.test(body);
 }
 
+/** The one child element named `name`; undefined when absent, null when there are several. */
+function onlyChild(el: XmlElement, name: string): XmlElement | undefined | null {
+  let found: XmlElement | undefined;
+  for (const c of el.children) {
+    if (c.name !== name) continue;
+    if (found) return null;
+    found = c;
+  }
+  return found;
+}
+
+/** Text of a leaf element; null when it has child elements (the general reader decides those). */
+function leafText(el: XmlElement | undefined | null): string | null {
+  if (el === null) return null;
+  if (!el) return '';
+  return el.children.length ? null : el.text;
+}
+
+const SPACE_ONLY = /^[ \t\r\n]*$/;
+
+/** Element names the general reader always turns into lists (PARSER_OPTIONS.isArray). */
+const LIST_NAMES = new Set(['GRP', 'FLD', 'LST', 'ITM', 'TAB', 'LIN']);
+
+/**
+ * An element the general reader would see as a plain object of children, with only blanks as
+ * text and a first child it would find under its own name (not in a list).
+ */
+function structural(el: XmlElement | undefined | null): el is XmlElement {
+  return !!el && el.children.length > 0 && SPACE_ONLY.test(el.text) && !LIST_NAMES.has(el.name);
+}
+
+/**
+ * The answer read from the scanned tree, exactly as parseSoapAnswer's general reader reads it;
+ * undefined for anything beyond the ordinary shape (faults, repeated or mixed elements, an
+ * unwrapped message), which the general reader handles as it always did.
+ */
+function answerFromTree(root: XmlElement): SoapAnswer | undefined {
+  if (root.name !== 'Envelope' || !SPACE_ONLY.test(root.text)) return undefined;
+  const body = onlyChild(root, 'Body');
+  if (!structural(body) || onlyChild(body, 'Fault') !== undefined) return undefined;
+  const response = body.children[0];
+  if (!structural(response) || onlyChild(body, response.name) !== response) return undefined;
+  const ret = response.children[0];
+  if (!structural(ret) || onlyChild(response, ret.name) !== ret) return undefined;
+  const messages: SoapMessage[] = [];
+  const list = onlyChild(ret, 'messages');
+  if (list === null) return undefined;
+  if (list) {
+    if (!SPACE_ONLY.test(list.text)) return undefined;
+    const itemName = list.children[0]?.name;
+    for (const item of list.children) {
+      if (item.name !== itemName || item.name === 'message' || item.name === 'type') return undefined;
+      if (LIST_NAMES.has(item.name) || !SPACE_ONLY.test(item.text)) return undefined;
+      const type = leafText(onlyChild(item, 'type'));
+      const message = leafText(onlyChild(item, 'message'));
+      if (type === null || message === null || !onlyChild(item, 'type') || !onlyChild(item, 'message'))
+        return undefined;
+      messages.push({ type: MESSAGE_TYPES[type.trim()] ?? 'information', text: message.trim() });
+    }
+  }
+  const status = leafText(onlyChild(ret, 'status'));
+  const result = leafText(onlyChild(ret, 'resultXml'));
+  if (status === null || result === null) return undefined;
+  const statusText = status.trim();
+  return { status: statusText === '' ? 0 : Number(statusText), messages, result };
+}
+
+/**
+ * Status, messages and resultXml of an answer. The ordinary answer is read by the strict scan of
+ * xml-scan.ts (the envelope's fast-xml-parser parse was most of the X3 path's CPU per document);
+ * faults, malformed and unusual answers by the general reader, as before.
+ */
 export function parseSoapAnswer(body: string): SoapAnswer {
+  return scanSoapAnswer(body) ?? parseSoapAnswerGeneral(body);
+}
+
+/** The answer when the strict scan can read it (the ordinary answer), else undefined. */
+export function scanSoapAnswer(body: string): SoapAnswer | undefined {
+  const root = scanXml(body);
+  return root && answerFromTree(root);
+}
+
+/** The general reader of an answer (fast-xml-parser): every answer the scan leaves. */
+export function parseSoapAnswerGeneral(body: string): SoapAnswer {
   let doc: Obj;
   try {
     doc = envelopeParser.parse(body) as Obj;
