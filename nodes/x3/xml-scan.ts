@@ -83,7 +83,9 @@ interface Open {
 }
 
 /** The document's root element, or undefined when the document is not plain XML (see above). */
-export function scanXml(xml: string): XmlElement | undefined {
+export function scanXml(document: string): XmlElement | undefined {
+  // line ends normalised first, as XML (and the general parser) read them: \r\n and \r are \n
+  const xml = document.includes('\r') ? document.replace(/\r\n?/g, '\n') : document;
   let pos = 0;
   let root: XmlElement | undefined;
   const stack: Open[] = [];
