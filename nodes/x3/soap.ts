@@ -1,12 +1,13 @@
 /**
  * X3 classic SOAP web services (CAdxWebServiceXmlCC, reference 1, 6 and 7): the SOAP 1.1
  * envelope, the PARAM document carried in objectXml/inputXml, and the answer (status flag,
- * typed messages, resultXml as XML or JSON). Every document is built with fast-xml-parser's
- * builder, which escapes every value: nothing from user data is concatenated into XML.
+ * typed messages, resultXml as XML or JSON). Requests are written from templates in which every
+ * value and attribute from user data goes through escapeXml: nothing reaches the XML unescaped.
  */
-import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+import { XMLParser } from 'fast-xml-parser';
 import { ApiError, ValidationError } from '../core/errors';
 import { isObj, type Obj } from '../core/plain-object';
+import { scanXml, type XmlElement } from './xml-scan';
 import { linesOf, soapGroupOf, trimDim, type EntityDefinition, type FieldMapping, type X3Record } from './entities';
 
 export type SoapOperation = 'read' | 'query' | 'save' | 'modify' | 'delete' | 'run' | 'getDescription';
@@ -52,14 +53,6 @@ const NS_SOAPENV = 'http://schemas.xmlsoap.org/soap/envelope/';
 const NS_WSS = 'http://www.adonix.com/WSS';
 const ENCODING = 'http://schemas.xmlsoap.org/soap/encoding/';
 
-const builder = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  textNodeName: '#text',
-  suppressEmptyNode: false,
-  processEntities: true,
-});
-
 const PARSER_OPTIONS = {
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
@@ -86,49 +79,46 @@ const envelopeParser = new XMLParser({ ...PARSER_OPTIONS, stopNodes: ['*.technic
 // eslint-disable-next-line no-control-regex
 const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
-const typed = (type: string, value: string | number): Record<string, unknown> => ({
-  '@_xsi:type': type,
-  '#text': typeof value === 'string' ? value.replace(INVALID_XML_CHARS, '') : value,
-});
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
+/** Text or an attribute value escaped as fast-xml-parser's builder escaped it (the five entities). */
+function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
+}
+
+function typed(name: string, type: string, value: string | number): string {
+  const text = typeof value === 'string' ? escapeXml(value.replace(INVALID_XML_CHARS, '')) : String(value);
+  return `<${name} xsi:type="${type}">${text}</${name}>`;
+}
+
+const ENVELOPE_HEAD =
+  `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="${NS_SOAPENV}" xmlns:wss="${NS_WSS}" ` +
+  `xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ` +
+  `xmlns:soapenc="${ENCODING}"><soapenv:Header></soapenv:Header><soapenv:Body>`;
+
+/**
+ * The request envelope, written from a template (a builder per call cost more than the HTTP
+ * request around it); every value is escaped, and control characters XML cannot carry dropped.
+ */
 export function buildSoapEnvelope(req: SoapRequest): string {
-  const op: Record<string, unknown> = {
-    '@_soapenv:encodingStyle': ENCODING,
-    callContext: {
-      '@_xsi:type': 'wss:CAdxCallContext',
-      codeLang: typed('xsd:string', req.context.codeLang),
-      poolAlias: typed('xsd:string', req.context.poolAlias),
-      poolId: typed('xsd:string', req.context.poolId ?? ''),
-      requestConfig: typed('xsd:string', req.context.requestConfig ?? ''),
-    },
-    publicName: typed('xsd:string', req.publicName),
-  };
+  const { context } = req;
+  let xml =
+    `${ENVELOPE_HEAD}<wss:${req.operation} soapenv:encodingStyle="${ENCODING}">` +
+    `<callContext xsi:type="wss:CAdxCallContext">${typed('codeLang', 'xsd:string', context.codeLang)}` +
+    `${typed('poolAlias', 'xsd:string', context.poolAlias)}${typed('poolId', 'xsd:string', context.poolId ?? '')}` +
+    `${typed('requestConfig', 'xsd:string', context.requestConfig ?? '')}</callContext>` +
+    typed('publicName', 'xsd:string', req.publicName);
   if (req.keys) {
-    op.objectKeys = {
-      '@_xsi:type': 'wss:ArrayOfCAdxParamKeyValue',
-      '@_soapenc:arrayType': `wss:CAdxParamKeyValue[${req.keys.length}]`,
-      CAdxParamKeyValue: req.keys.map((k) => ({
-        '@_xsi:type': 'wss:CAdxParamKeyValue',
-        key: typed('xsd:string', k.key),
-        value: typed('xsd:string', k.value),
-      })),
-    };
+    xml += `<objectKeys xsi:type="wss:ArrayOfCAdxParamKeyValue" soapenc:arrayType="wss:CAdxParamKeyValue[${req.keys.length}]">`;
+    for (const k of req.keys) {
+      xml += `<CAdxParamKeyValue xsi:type="wss:CAdxParamKeyValue">${typed('key', 'xsd:string', k.key)}${typed('value', 'xsd:string', k.value)}</CAdxParamKeyValue>`;
+    }
+    xml += '</objectKeys>';
   }
-  if (req.objectXml !== undefined) op.objectXml = typed('xsd:string', req.objectXml);
-  if (req.inputXml !== undefined) op.inputXml = typed('xsd:string', req.inputXml);
-  if (req.listSize !== undefined) op.listSize = typed('xsd:int', req.listSize);
-  const doc = {
-    'soapenv:Envelope': {
-      '@_xmlns:soapenv': NS_SOAPENV,
-      '@_xmlns:wss': NS_WSS,
-      '@_xmlns:xsd': 'http://www.w3.org/2001/XMLSchema',
-      '@_xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance',
-      '@_xmlns:soapenc': ENCODING,
-      'soapenv:Header': '',
-      'soapenv:Body': { [`wss:${req.operation}`]: op },
-    },
-  };
-  return `<?xml version="1.0" encoding="UTF-8"?>${builder.build(doc) as string}`;
+  if (req.objectXml !== undefined) xml += typed('objectXml', 'xsd:string', req.objectXml);
+  if (req.inputXml !== undefined) xml += typed('inputXml', 'xsd:string', req.inputXml);
+  if (req.listSize !== undefined) xml += typed('listSize', 'xsd:int', req.listSize);
+  return `${xml}</wss:${req.operation}></soapenv:Body></soapenv:Envelope>`;
 }
 
 /* ---------- PARAM documents ---------- */
@@ -171,19 +161,24 @@ function soapText(value: unknown, field: string): string {
   );
 }
 
-function fieldNodes(rec: Obj, where: string): { FLD: Obj[]; LST: Obj[] } {
-  const FLD: Obj[] = [];
-  const LST: Obj[] = [];
+/** The FLD elements, then the LST elements, of a group or a line. */
+function fieldsXml(rec: Obj, where: string): string {
+  let fld = '';
+  let lst = '';
   for (const [name, value] of Object.entries(rec)) {
     if (name.startsWith('$')) continue;
     const path = where ? `${where}.${name}` : name;
     if (Array.isArray(value)) {
-      LST.push({ '@_NAME': name, ITM: value.map((v, i) => ({ '#text': soapText(v, `${path}[${i}]`) })) });
+      lst += `<LST NAME="${escapeXml(name)}">`;
+      value.forEach((v, i) => {
+        lst += `<ITM>${escapeXml(soapText(v, `${path}[${i}]`))}</ITM>`;
+      });
+      lst += '</LST>';
     } else {
-      FLD.push({ '@_NAME': name, '#text': soapText(value, path) });
+      fld += `<FLD NAME="${escapeXml(name)}">${escapeXml(soapText(value, path))}</FLD>`;
     }
   }
-  return { FLD, LST };
+  return fld + lst;
 }
 
 /**
@@ -209,29 +204,24 @@ export function buildParamXml(def: EntityDefinition, record: X3Record): string {
     g[name] = value;
     groups.set(id, g);
   }
-  const param: Obj = {
-    GRP: [...groups].map(([id, fields]) => ({ '@_ID': id, ...fieldNodes(fields, '') })),
-  };
+  let xml = '<PARAM>';
+  for (const [id, fields] of groups) xml += `<GRP ID="${escapeXml(id)}">${fieldsXml(fields, '')}</GRP>`;
   if (lines) {
     if (!def.lines) throw new ValidationError('x3', 'lines', `${def.name} has no lines`);
-    const tab = def.lines.soapTab;
-    param.TAB = [
-      {
-        '@_ID': tab,
-        LIN: lines.map((line, i) => {
-          if (!isObj(line))
-            throw new ValidationError('x3', `${def.lines!.x3}[${i}]`, `line ${i + 1} must be an object of X3 fields`);
-          return { '@_NUM': String(i + 1), ...fieldNodes(line, `${def.lines!.x3}[${i}]`) };
-        }),
-      },
-    ];
+    xml += `<TAB ID="${escapeXml(def.lines.soapTab)}">`;
+    lines.forEach((line, i) => {
+      if (!isObj(line))
+        throw new ValidationError('x3', `${def.lines!.x3}[${i}]`, `line ${i + 1} must be an object of X3 fields`);
+      xml += `<LIN NUM="${i + 1}">${fieldsXml(line, `${def.lines!.x3}[${i}]`)}</LIN>`;
+    });
+    xml += '</TAB>';
   }
-  return builder.build({ PARAM: param }) as string;
+  return `${xml}</PARAM>`;
 }
 
 /** `<PARAM><GRP ID=group>` of plain fields, the input of a published subprogram (run). */
 export function buildRunInputXml(groupId: string, fields: Record<string, unknown>): string {
-  return builder.build({ PARAM: { GRP: [{ '@_ID': groupId, ...fieldNodes(fields, '') }] } }) as string;
+  return `<PARAM><GRP ID="${escapeXml(groupId)}">${fieldsXml(fields, '')}</GRP></PARAM>`;
 }
 
 /* ---------- answers ---------- */
@@ -284,7 +274,90 @@ export function isPoolBusy(status: number, body: unknown): boolean {
   return status >= 500 && typeof body === 'string' && /No Web services? accepted/i.test(body);
 }
 
+/** The one child element named `name`; undefined when absent, null when there are several. */
+function onlyChild(el: XmlElement, name: string): XmlElement | undefined | null {
+  let found: XmlElement | undefined;
+  for (const c of el.children) {
+    if (c.name !== name) continue;
+    if (found) return null;
+    found = c;
+  }
+  return found;
+}
+
+/** Text of a leaf element; null when it has child elements (the general reader decides those). */
+function leafText(el: XmlElement | undefined | null): string | null {
+  if (el === null) return null;
+  if (!el) return '';
+  return el.children.length ? null : el.text;
+}
+
+const SPACE_ONLY = /^[ \t\r\n]*$/;
+
+/** Element names the general reader always turns into lists (PARSER_OPTIONS.isArray). */
+const LIST_NAMES = new Set(['GRP', 'FLD', 'LST', 'ITM', 'TAB', 'LIN']);
+
+/**
+ * An element the general reader would see as a plain object of children, with only blanks as
+ * text and a first child it would find under its own name (not in a list).
+ */
+function structural(el: XmlElement | undefined | null): el is XmlElement {
+  return !!el && el.children.length > 0 && SPACE_ONLY.test(el.text) && !LIST_NAMES.has(el.name);
+}
+
+/**
+ * The answer read from the scanned tree, exactly as parseSoapAnswer's general reader reads it;
+ * undefined for anything beyond the ordinary shape (faults, repeated or mixed elements, an
+ * unwrapped message), which the general reader handles as it always did.
+ */
+function answerFromTree(root: XmlElement): SoapAnswer | undefined {
+  if (root.name !== 'Envelope' || !SPACE_ONLY.test(root.text)) return undefined;
+  const body = onlyChild(root, 'Body');
+  if (!structural(body) || onlyChild(body, 'Fault') !== undefined) return undefined;
+  const response = body.children[0];
+  if (!structural(response) || onlyChild(body, response.name) !== response) return undefined;
+  const ret = response.children[0];
+  if (!structural(ret) || onlyChild(response, ret.name) !== ret) return undefined;
+  const messages: SoapMessage[] = [];
+  const list = onlyChild(ret, 'messages');
+  if (list === null) return undefined;
+  if (list) {
+    if (!SPACE_ONLY.test(list.text)) return undefined;
+    const itemName = list.children[0]?.name;
+    for (const item of list.children) {
+      if (item.name !== itemName || item.name === 'message' || item.name === 'type') return undefined;
+      if (LIST_NAMES.has(item.name) || !SPACE_ONLY.test(item.text)) return undefined;
+      const type = leafText(onlyChild(item, 'type'));
+      const message = leafText(onlyChild(item, 'message'));
+      if (type === null || message === null || !onlyChild(item, 'type') || !onlyChild(item, 'message'))
+        return undefined;
+      messages.push({ type: MESSAGE_TYPES[type.trim()] ?? 'information', text: message.trim() });
+    }
+  }
+  const status = leafText(onlyChild(ret, 'status'));
+  const result = leafText(onlyChild(ret, 'resultXml'));
+  if (status === null || result === null) return undefined;
+  const statusText = status.trim();
+  return { status: statusText === '' ? 0 : Number(statusText), messages, result };
+}
+
+/**
+ * Status, messages and resultXml of an answer. The ordinary answer is read by the strict scan of
+ * xml-scan.ts (the envelope's fast-xml-parser parse was most of the X3 path's CPU per document);
+ * faults, malformed and unusual answers by the general reader, as before.
+ */
 export function parseSoapAnswer(body: string): SoapAnswer {
+  return scanSoapAnswer(body) ?? parseSoapAnswerGeneral(body);
+}
+
+/** The answer when the strict scan can read it (the ordinary answer), else undefined. */
+export function scanSoapAnswer(body: string): SoapAnswer | undefined {
+  const root = scanXml(body);
+  return root && answerFromTree(root);
+}
+
+/** The general reader of an answer (fast-xml-parser): every answer the scan leaves. */
+export function parseSoapAnswerGeneral(body: string): SoapAnswer {
   let doc: Obj;
   try {
     doc = envelopeParser.parse(body) as Obj;
