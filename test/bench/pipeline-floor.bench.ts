@@ -23,6 +23,10 @@
  *         fsynced and renamed, an fsynced append after the FedEx answer (complete + trail); one
  *         fsync each, no group commit, on the file system of the Node-RED user dir (where the
  *         plugin's audit SQLite lives).
+ *   d     c plus what example 01 also does per document: the label sent to the (simulated) label
+ *         printer as one raw TCP job (a connection per job, as fedex-ship prints), and one more
+ *         fsynced append once it is taken (the print record that keeps a re-poll from printing
+ *         it twice).
  *
  * Each one: a warm-up batch (BENCH_FLOOR_WARMUP X3 deliveries, default 200), 3 s idle (the
  * deployed flow polling X3 with nothing new), then BENCH_FLOOR_DOCS deliveries (default 1,000)
@@ -36,16 +40,17 @@
  *
  * Every variant really does the work: each measured delivery must have exactly one active FedEx
  * shipment carrying its reference, X3 must hold that shipment's tracking number and the label
- * path, variant c's journal must hold two lines and its label folder one file per document, and
- * a core variant asks FedEx for at most one token per deployment. Anything else fails the bench.
+ * path, variants c and d's journals must hold their lines (2, 3) and their label folders one file
+ * per document, the printer must have taken one complete job per document of variant d, and a
+ * core variant asks FedEx for at most one token per deployment. Anything else fails the bench.
  *
- * Not in the floor: example 01 also prints each label to the (simulated) printer over TCP,
- * keeps the audit trail and the ledger in SQLite, splits weights over packages, checks the
- * X3 fields and FedEx's answer against schemas; the core variants handle one-package domestic
- * deliveries from the simulator and read SOAP answers in the JSON form the example asks for.
+ * Not in the floor: example 01 also keeps the audit trail and the ledger in SQLite, splits
+ * weights over packages, checks the X3 fields and FedEx's answer against schemas, shows status;
+ * the core variants handle one-package domestic deliveries from the simulator and read SOAP
+ * answers in the JSON form the example asks for. Variants a-c do not print (example 01 does).
  *
  * Quick run: BENCH_FLOOR_DOCS=300 BENCH_FLOOR_ROUNDS=1 npx tsx test/bench/pipeline-floor.bench.ts
- * (after npm run build; `npm run bench pipeline-floor` runs it among the benchmarks).
+ * (`npm run bench -- pipeline-floor` runs it as one of the benchmarks).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -56,14 +61,19 @@ import { runtimeProblems, startE2E, type E2E } from '../support/e2e';
 import { envNumber, labelBatch, procSample, round, runStandalone, until } from './runtime-support';
 import type { BenchResult } from './types';
 
-type Variant = 'ex01' | 'a' | 'b' | 'c';
+type Variant = 'ex01' | 'a' | 'b' | 'c' | 'd';
+type LeanVariant = 'b' | 'c' | 'd';
 
 const VARIANT_NAMES: Record<Variant, string> = {
   ex01: 'example 01 (plugin nodes)',
   a: 'a: core nodes, http request node',
   b: 'b: core nodes, node:http in function nodes',
   c: 'c: b + fsynced journal and label file',
+  d: 'd: c + the label printed over TCP',
 };
+
+/** Variant c's and d's journal lines per document: claim, complete; d adds printed. */
+const JOURNAL_LINES: Record<'c' | 'd', number> = { c: 2, d: 3 };
 
 const X3_RECORDS = { customer: 10, product: 10, salesOrder: 20, salesDelivery: 0, purchaseOrder: 0 };
 const POLL_SECONDS = 1;
@@ -85,9 +95,11 @@ interface FloorConfig {
   account: string;
   concurrency: number;
   pollSeconds: number;
-  /** variant c: journal and labels go here */
+  /** variants c and d: journal and labels go here */
   dir: string;
   durable: boolean;
+  /** variant d: the raw (port 9100) label printer */
+  printer: { host: string; port: number } | null;
   shipper: Record<string, unknown>;
 }
 
@@ -105,7 +117,7 @@ const RUNTIME_ENV: Record<string, string> = {
 };
 
 /** Node's modules for the function nodes (functionGlobalContext: no install, no `libs`). */
-const SETTINGS = `functionGlobalContext: { http: require('node:http'), fs: require('node:fs'), crypto: require('node:crypto') },`;
+const SETTINGS = `functionGlobalContext: { http: require('node:http'), fs: require('node:fs'), crypto: require('node:crypto'), net: require('node:net') },`;
 
 /** The query x3-poll sends for example 01 (all fields of the delivery and its lines). */
 const POLL_QUERY =
@@ -254,6 +266,14 @@ const h = {
     return a >= 0 && b > a ? JSON.parse(text.slice(a + 9, b)) : null;
   },
   // x3-update writes the tracking number only where none is, or the same one is
+  // the http request node (got, no retry) answers a transport error with its code as msg.statusCode,
+  // e.g. ECONNRESET on a kept-alive socket the server closed: the request goes again, at most twice
+  again(msg) {
+    if (typeof msg.statusCode !== 'string' || !msg.req || msg.attempt >= 2) return null;
+    msg.attempt++;
+    msg.method = 'POST'; msg.url = msg.req.url; msg.headers = msg.req.headers; msg.payload = msg.req.body;
+    return msg;
+  },
   writable(record, key, trackingNumber) {
     const now = record && record.SDH2_1 ? record.SDH2_1.YTRACKNUM : undefined;
     if (now === undefined) throw new Error(key + ': X3 read has no SDH2_1.YTRACKNUM');
@@ -267,7 +287,9 @@ const h = {
 const LEAN_CLIENT = `
 const http = global.get('http');
 const agent = new http.Agent({ keepAlive: true });
-function post(req) {
+// a kept-alive socket the server closed as it was reused fails before any answer: sent again
+// (Node's documented pattern, request.reusedSocket), at most twice
+function post(req, attempt = 0) {
   return new Promise((resolve, reject) => {
     const r = http.request(req.url, { method: 'POST', agent,
       headers: Object.assign({ 'content-length': Buffer.byteLength(req.body) }, req.headers) }, (res) => {
@@ -276,7 +298,10 @@ function post(req) {
       res.on('error', reject);
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
     });
-    r.on('error', reject);
+    r.on('error', (err) => {
+      if (r.reusedSocket && attempt < 2 && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) resolve(post(req, attempt + 1));
+      else reject(err);
+    });
     r.end(req.body);
   });
 }
@@ -286,7 +311,7 @@ function post(req) {
 type NodeDef = Record<string, unknown> & { key: string; type: string };
 
 /** One tab of core nodes; ids are fixed per variant so a redeploy replaces the same nodes. */
-function tab(variant: 'a' | 'b' | 'c', label: string, nodes: Array<NodeDef>): FlowNode[] {
+function tab(variant: 'a' | LeanVariant, label: string, nodes: Array<NodeDef>): FlowNode[] {
   const tabId = `f1007${variant.charCodeAt(0).toString(16)}000000000`;
   const ids = new Map(nodes.map((n, i) => [n.key, `${tabId.slice(0, 8)}${String(i + 1).padStart(8, '0')}`]));
   const out: FlowNode[] = [{ id: tabId, type: 'tab', label, disabled: false, info: '' }];
@@ -339,7 +364,7 @@ function pollInject(key: string, wires: string[][]): NodeDef {
 }
 
 /** a request object of the helpers -> the http request node's msg properties */
-const AS_MSG = `msg.method = 'POST'; msg.url = req.url; msg.headers = req.headers; msg.payload = req.body;`;
+const AS_MSG = `msg.method = 'POST'; msg.url = req.url; msg.headers = req.headers; msg.payload = req.body; msg.req = req; msg.attempt = 0;`;
 
 /**
  * Variant a: every call through Node-RED's http request node (keep-alive on), the flow's logic
@@ -366,6 +391,8 @@ return msg;`,
       'page',
       'deliveries of the page',
       `const h = flow.get('h');
+const again = h.again(msg);
+if (again) return [null, again];
 let page;
 try {
   if (msg.statusCode !== 200) throw new Error('X3 GraphQL HTTP ' + msg.statusCode);
@@ -379,7 +406,7 @@ const docs = page.fresh.map((d) => ({ payload: d, key: d._id }));
 let next = null;
 if (page.next) {
   const req = h.pollRequest(page.next);
-  next = { method: 'POST', url: req.url, headers: req.headers, payload: req.body };
+  next = { method: 'POST', url: req.url, headers: req.headers, payload: req.body, req, attempt: 0 };
 } else h.polling = false;
 return [docs, next];`,
       '',
@@ -407,7 +434,7 @@ f.waiting.push(msg);
 if (f.pending) return null;
 f.pending = true;
 const req = h.fedexTokenRequest();
-return [null, { method: 'POST', url: req.url, headers: req.headers, payload: req.body }];`,
+return [null, { method: 'POST', url: req.url, headers: req.headers, payload: req.body, req, attempt: 0 }];`,
       '',
       [['ship'], ['tokenHttp']],
     ),
@@ -415,7 +442,9 @@ return [null, { method: 'POST', url: req.url, headers: req.headers, payload: req
     fn(
       'tokenKept',
       'token kept, waiting released',
-      `const f = flow.get('fedex');
+      `const again = flow.get('h').again(msg);
+if (again) return [null, null, again];
+const f = flow.get('fedex');
 f.pending = false;
 const waiting = f.waiting;
 f.waiting = [];
@@ -427,7 +456,7 @@ f.token = msg.payload.access_token;
 f.exp = Date.now() + msg.payload.expires_in * 1000;
 return [waiting, null];`,
       '',
-      [['ship'], ['gate']],
+      [['ship'], ['gate'], ['tokenHttp']],
     ),
     fn(
       'ship',
@@ -445,6 +474,8 @@ return msg;`,
       'read',
       'shipped -> X3 SOAP read',
       `const h = flow.get('h');
+const again = h.again(msg);
+if (again) return [null, null, again];
 try {
   msg.shipped = h.shipped(msg.statusCode, msg.payload, msg.key);
 } catch (err) {
@@ -455,13 +486,15 @@ const req = h.soapRequest('read', msg.key);
 ${AS_MSG}
 return [msg, null];`,
       '',
-      [['readHttp'], ['gate']],
+      [['readHttp'], ['gate'], ['shipHttp']],
     ),
     httpRequest('readHttp', 'txt', [['modify']]),
     fn(
       'modify',
       'read checked -> X3 SOAP modify',
       `const h = flow.get('h');
+const again = h.again(msg);
+if (again) return [null, null, again];
 try {
   h.keepCookie(msg.headers);
   const record = h.soapAnswer(msg.statusCode, msg.payload, msg.key + ' read');
@@ -474,22 +507,24 @@ const req = h.modifyRequest(msg.key, msg.shipped.trackingNumber);
 ${AS_MSG}
 return [msg, null];`,
       '',
-      [['modifyHttp'], ['gate']],
+      [['modifyHttp'], ['gate'], ['readHttp']],
     ),
     httpRequest('modifyHttp', 'txt', [['written']]),
     fn(
       'written',
       'written to X3',
       `const h = flow.get('h');
+const again = h.again(msg);
+if (again) return [null, again];
 try {
   h.keepCookie(msg.headers);
   h.soapAnswer(msg.statusCode, msg.payload, msg.key + ' modify');
 } catch (err) {
   node.error(err.message);
 }
-return { release: true };`,
+return [{ release: true }, null];`,
       '',
-      [['gate']],
+      [['gate'], ['modifyHttp']],
     ),
   ]);
 }
@@ -499,7 +534,7 @@ return { release: true };`,
  * each (at most CFG.concurrency at once), all calls through node:http with a keep-alive agent; c
  * adds the journal appends and the label file, each fsynced.
  */
-function leanFlow(variant: 'b' | 'c', cfg: FloorConfig): FlowNode[] {
+function leanFlow(variant: LeanVariant, cfg: FloorConfig): FlowNode[] {
   const pollInit = `${helpers(cfg)}${LEAN_CLIENT}\ncontext.set('h', h);\ncontext.set('post', post);\ncontext.set('agent', agent);`;
   const labelInit = `${helpers(cfg)}${LEAN_CLIENT}
 const fsp = global.get('fs').promises;
@@ -526,6 +561,16 @@ async function saveLabel(key, trackingNumber, encoded) {
   await fsp.rename(tmp, final);
   return final;
 }
+// one raw job per connection, done when the printer has taken it and closed its side
+function print(bytes) {
+  const net = global.get('net');
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(CFG.printer.port, CFG.printer.host);
+    socket.on('error', reject);
+    socket.on('connect', () => socket.end(bytes));
+    socket.on('close', (failed) => (failed ? reject(new Error('print failed')) : resolve()));
+  });
+}
 async function fedexToken() {
   if (state.token && state.tokenExp - Date.now() > 60000) return state.token;
   if (!state.tokenPending) {
@@ -549,6 +594,10 @@ async function label(d) {
     const file = await saveLabel(key, shipped.trackingNumber, shipped.label);
     await append({ op: 'complete', key, trackingNumber: shipped.trackingNumber, label: file, at: Date.now() });
   }
+  if (CFG.printer) {
+    await print(Buffer.from(shipped.label, 'base64'));
+    await append({ op: 'printed', key, trackingNumber: shipped.trackingNumber, at: Date.now() });
+  }
   const read = await post(h.soapRequest('read', key));
   h.keepCookie(read.headers);
   if (!h.writable(h.soapAnswer(read.status, read.text, key + ' read'), key, shipped.trackingNumber))
@@ -566,7 +615,7 @@ function pump() {
 }
 context.set('enqueue', (d) => { state.queue.push(d); pump(); });
 context.set('close', async () => { agent.destroy(); if (state.journal) await state.journal.close(); });`;
-  return tab(variant, `floor ${variant}: node:http${cfg.durable ? ' + fsync' : ''}`, [
+  return tab(variant, `floor ${variant}: node:http${cfg.durable ? ' + fsync' : ''}${cfg.printer ? ' + print' : ''}`, [
     pollInject('tick', [['poll']]),
     {
       ...fn(
@@ -611,6 +660,8 @@ interface Measured {
   wallMs: number;
   idleRate: number;
   tokenRequests: number;
+  /** complete jobs the printer got during the warm-up and the measured batch */
+  printed: number;
 }
 
 async function deploy(env: E2E, variant: Variant, cfg: FloorConfig): Promise<void> {
@@ -655,6 +706,7 @@ async function measure(
 ): Promise<Measured> {
   const pid = env.runtime.process.pid!;
   const tokens0 = env.sims.fedex.state.tokenRequests.length;
+  const printed0 = env.sims.printer.printed().length;
   const prefix = `F${variant === 'ex01' ? 'X' : variant.toUpperCase()}${round}`;
   const problems = (): string => runtimeProblems(env.runtime);
   const warm = await labelBatch(env.sims.x3, `${prefix}W`, sizes.warmup, 300_000, problems);
@@ -675,18 +727,18 @@ async function measure(
     wallMs: b.doneAt - b.startedAt,
     idleRate,
     tokenRequests: env.sims.fedex.state.tokenRequests.length - tokens0,
+    printed: env.sims.printer.printed().length - printed0,
   };
 }
 
-/** Variant c's files: two journal lines and one label per document it labelled. */
-function verifyDurable(dir: string, labelled: number): { lines: number; labels: number } {
+/** Variant c's and d's files: their journal lines and one label per document labelled. */
+function verifyDurable(variant: 'c' | 'd', dir: string, labelled: number): void {
   const journal = path.join(dir, 'journal.ndjson');
   const lines = fs.existsSync(journal) ? fs.readFileSync(journal, 'utf8').split('\n').filter(Boolean).length : 0;
   const labelDir = path.join(dir, 'labels');
   const labels = fs.existsSync(labelDir) ? fs.readdirSync(labelDir).filter((f) => f.endsWith('.zpl')).length : 0;
-  if (lines !== 2 * labelled || labels !== labelled)
-    throw new Error(`variant c: ${lines} journal lines and ${labels} label files for ${labelled} documents`);
-  return { lines, labels };
+  if (lines !== JOURNAL_LINES[variant] * labelled || labels !== labelled)
+    throw new Error(`variant ${variant}: ${lines} journal lines and ${labels} label files for ${labelled} documents`);
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -706,16 +758,17 @@ export async function run(): Promise<BenchResult[]> {
   try {
     env.sims.fedex.config.latencyMs = 0;
     env.sims.x3.config.latencyMs = 0;
-    const dir = path.join(env.userDir, 'floor');
-    const cfg = (durable: boolean): FloorConfig => ({
+    const dir = (v: Variant): string => path.join(env.userDir, 'floor', v);
+    const cfg = (v: Variant): FloorConfig => ({
       x3Url: env.endpoints.x3Url,
       fedexUrl: env.endpoints.fedexUrl,
       folder: SIM_CREDENTIALS.x3.folder,
       account: SIM_CREDENTIALS.fedex.accountNumber,
       concurrency,
       pollSeconds: POLL_SECONDS,
-      dir,
-      durable,
+      dir: dir(v),
+      durable: v === 'c' || v === 'd',
+      printer: v === 'd' ? { host: env.sims.printer.host, port: env.sims.printer.port } : null,
       shipper: {
         address: {
           streetLines: [DEMO_SHIPPER.street1],
@@ -732,26 +785,28 @@ export async function run(): Promise<BenchResult[]> {
         },
       },
     });
-    const order: Variant[] = ['ex01', 'a', 'b', 'c'];
-    let durableDocs = 0;
+    const order: Variant[] = ['ex01', 'a', 'b', 'c', 'd'];
+    const durableDocs = { c: 0, d: 0 };
     // example 01 is deployed by startE2E; its start-up injects have nothing to do
     let deployed: Variant | undefined = 'ex01';
     for (let round = 1; round <= rounds; round++) {
       for (const variant of round % 2 ? order : [...order].reverse()) {
-        if (deployed !== variant) await deploy(env, variant, cfg(variant === 'c'));
+        if (deployed !== variant) await deploy(env, variant, cfg(variant));
         deployed = variant;
         await new Promise((r) => setTimeout(r, 2500));
         const m = await measure(env, variant, round, { docs, warmup });
         if (variant !== 'ex01' && m.tokenRequests > 1)
           throw new Error(`variant ${variant}: ${m.tokenRequests} FedEx token requests in one deployment`);
-        if (variant === 'c') durableDocs += docs + warmup;
+        if (variant === 'c' || variant === 'd') durableDocs[variant] += docs + warmup;
+        if (variant === 'd' && m.printed !== docs + warmup)
+          throw new Error(`variant d: ${m.printed} complete print jobs for ${docs + warmup} documents`);
         measured.push(m);
         console.log(
-          `round ${round} ${variant}: ${(m.cpuMs / m.docs).toFixed(3)} ms CPU/doc, ${oneDecimal(m.docs / (m.wallMs / 1000))} docs/s, idle ${(m.idleRate * 1000).toFixed(1)} ms/s`,
+          `round ${round} ${variant}: ${(m.cpuMs / m.docs).toFixed(3)} ms CPU/doc, ${oneDecimal(m.docs / (m.wallMs / 1000))} docs/s, idle ${(m.idleRate * 1000).toFixed(1)} ms/s, ${m.printed} labels printed`,
         );
       }
     }
-    if (durableDocs) verifyDurable(dir, durableDocs);
+    for (const v of ['c', 'd'] as const) if (durableDocs[v]) verifyDurable(v, dir(v), durableDocs[v]);
   } finally {
     await env.stop();
   }
@@ -777,7 +832,7 @@ function report(
   };
   const ex01 = total('ex01');
   const rows: BenchResult[] = [];
-  for (const v of ['ex01', 'a', 'b', 'c'] as Variant[]) {
+  for (const v of ['ex01', 'a', 'b', 'c', 'd'] as Variant[]) {
     const t = total(v);
     const perRound = measured
       .filter((m) => m.variant === v)
