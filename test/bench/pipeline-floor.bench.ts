@@ -35,8 +35,10 @@
  * all threads, /proc) per document, also less the idle rate over the batch. At most
  * BENCH_FLOOR_CONCURRENCY documents (default 4, x3-config's maxConcurrent in the example) are in
  * flight in the core variants. BENCH_FLOOR_ROUNDS rounds (default 2; the second in reverse
- * order) and ratios to example 01, so the machine's load, which moves every figure, cancels out
- * of the comparison; the load average is reported before and after.
+ * order) and ratios to example 01, to take the machine's load, which moves every figure, out of
+ * the comparison; the load average is reported before and after. Under a changing load the
+ * ratios move too (the lean variants gain more than example 01 when the load falls): compare
+ * runs made under a similar load.
  *
  * Every variant really does the work: each measured delivery must have exactly one active FedEx
  * shipment carrying its reference, X3 must hold that shipment's tracking number and the label
