@@ -10,7 +10,7 @@ import path from 'node:path';
 import semver from 'semver';
 
 /** The runtime dependencies DESIGN.md allows, each for its job. */
-const ALLOWED_DEPENDENCIES = ['axios', 'bottleneck', 'luxon', 'ajv', 'mustache', 'better-sqlite3', 'fast-xml-parser'];
+const ALLOWED_DEPENDENCIES = ['undici', 'bottleneck', 'luxon', 'ajv', 'mustache', 'better-sqlite3', 'fast-xml-parser'];
 
 type Outcome = 'pass' | 'warn' | 'fail';
 interface Check {

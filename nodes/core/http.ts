@@ -1,17 +1,16 @@
 /**
- * The one HTTP client of every system client (X3, FedEx, ShipStation): axios with a base URL, the
- * credentials of a TokenProvider, the config's limiter, and the one retry policy (HttpClient
- * below says which failures are repeated); errors leave it as redacted ApiErrors.
+ * The one HTTP client of every system client (X3, FedEx, ShipStation): undici (http-transport.ts)
+ * with a base URL, the credentials of a TokenProvider, the config's limiter, and the one retry
+ * policy (HttpClient below says which failures are repeated); errors leave it as redacted ApiErrors.
  */
 import { setMaxListeners } from 'node:events';
-import http from 'node:http';
-import https from 'node:https';
-import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import type { Dispatcher } from 'undici';
 import { ApiError, redact, redactValue, type SystemName } from './errors';
 import type { RequestLimiter } from './limiter';
 import { incCounter } from './metrics';
 import { backoffDelay, parseRetryAfter, sleep, type BackoffPolicy } from './retry';
 import type { SessionCookies, SessionTicket } from './session-cookies';
+import { HttpTransport, WireError, type WireResponse } from './http-transport';
 import type { TokenProvider } from './token-cache';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -59,8 +58,8 @@ export interface HttpClientOptions {
   isRetryableResponse?: (status: number, body: unknown) => boolean;
   random?: () => number;
   now?: () => number;
-  /** For tests: an axios adapter. */
-  adapter?: AxiosRequestConfig['adapter'];
+  /** For tests: the undici Dispatcher requests go through instead of the client's own agent. */
+  dispatcher?: Dispatcher;
 }
 
 export interface HttpRequest {
@@ -106,12 +105,11 @@ const NOT_SENT_CODES = new Set([
  * ambiguous (it may have been applied).
  */
 export class HttpClient {
-  private readonly axios: AxiosInstance;
+  private readonly transport: HttpTransport;
   private readonly retry: RetryPolicy;
   private readonly now: () => number;
+  private readonly timeoutMs: number;
   private readonly aborter = new AbortController();
-  private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
 
   constructor(private readonly options: HttpClientOptions) {
     // Every request in flight (and every retry wait) listens on the client's signal: a busy
@@ -119,26 +117,15 @@ export class HttpClient {
     setMaxListeners(0, this.aborter.signal);
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.now = options.now ?? Date.now;
-    // Connections are kept and reused (Node 18's default agent opens one per request: a TCP and
-    // TLS handshake for every label). Idle ones are dropped after 4 s, before the usual 5 s idle
-    // timeout of servers, so a request is not sent on a socket the server is closing.
-    const agentOptions = { keepAlive: true, scheduling: 'lifo' as const, timeout: 4000 };
-    this.httpAgent = new http.Agent(agentOptions);
-    this.httpsAgent = new https.Agent(
-      options.rejectUnauthorized === false ? { ...agentOptions, rejectUnauthorized: false } : agentOptions,
-    );
-    this.axios = axios.create({
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    // Connections are kept and reused (a TCP and TLS handshake for every label otherwise), idle
+    // ones dropped before servers drop them; see http-transport.ts.
+    this.transport = new HttpTransport({
       baseURL: options.baseURL,
-      timeout: options.timeoutMs ?? 30_000,
       headers: options.headers,
-      validateStatus: () => true,
-      maxRedirects: 0,
-      adapter: options.adapter,
-      httpAgent: this.httpAgent,
-      httpsAgent: this.httpsAgent,
-      // axios looks the proxy variables up in the environment on every request; without any
-      // (the usual case) the answer is always "no proxy", so say so once
-      ...(proxyFromEnvironment() ? {} : { proxy: false as const }),
+      connectTimeoutMs: this.timeoutMs,
+      rejectUnauthorized: options.rejectUnauthorized,
+      dispatcher: options.dispatcher,
     });
   }
 
@@ -149,8 +136,7 @@ export class HttpClient {
   /** Abort everything in flight and refuse new calls (config node closing). */
   close(): void {
     this.aborter.abort(new Error('client closed'));
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.transport.close();
   }
 
   async request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
@@ -187,18 +173,18 @@ export class HttpClient {
           Object.assign(headers, ticket.headers);
           if (ticket.headers.Cookie) sentSecrets.push(ticket.headers.Cookie, ...this.options.session.secrets());
         }
-        const config: AxiosRequestConfig = {
+        const wire = {
           method: req.method,
           url: req.url,
           params: req.params,
           data: req.data,
           headers,
-          timeout: req.timeoutMs,
-          responseType: req.responseType === 'text' ? 'text' : 'json',
+          timeoutMs: req.timeoutMs ?? this.timeoutMs,
+          responseType: req.responseType === 'text' ? ('text' as const) : ('json' as const),
           signal,
         };
-        let response: AxiosResponse;
-        const send = () => this.axios.request(config);
+        let response: WireResponse;
+        const send = (): Promise<WireResponse> => this.transport.send(wire);
         try {
           response = this.options.limiter ? await this.options.limiter.schedule(send) : await send();
         } catch (err) {
@@ -212,8 +198,8 @@ export class HttpClient {
           throw failure;
         }
         const status = response.status;
-        ticket?.done(status, setCookies(response.headers));
-        const responseHeaders = flattenHeaders(response.headers);
+        ticket?.done(status, response.setCookies);
+        const responseHeaders = response.headers;
         this.options.limiter?.observe(responseHeaders, send);
         if (status >= 200 && status < 300) {
           return { status, data: response.data as T, headers: responseHeaders, attempts };
@@ -298,14 +284,21 @@ export class HttpClient {
   private networkFailure(err: unknown, req: HttpRequest, idempotent: boolean, sent: readonly string[] = []): ApiError {
     if (this.aborter.signal.aborted) return this.closedError();
     if (req.signal?.aborted) return this.canceledError(req);
-    const ax = err as AxiosError;
-    const code = ax?.code ?? 'NETWORK_ERROR';
+    const wire = err instanceof WireError ? err : undefined;
+    const code = wire?.code ?? (err as NodeJS.ErrnoException | undefined)?.code ?? 'NETWORK_ERROR';
+    // a request that never reached a socket (refused, unresolved, still connecting at the
+    // timeout) was not applied, whatever its method
     const notSent =
-      NOT_SENT_CODES.has(code) || NOT_SENT_CODES.has((ax?.cause as NodeJS.ErrnoException | undefined)?.code ?? '');
-    const timeout = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+      wire?.sent === false ||
+      NOT_SENT_CODES.has(code) ||
+      (wire?.causeCode !== undefined && NOT_SENT_CODES.has(wire.causeCode));
+    const timeout = wire?.timedOut === true;
     const ambiguous = !notSent && !idempotent;
     const what = timeout ? 'timed out' : `failed (${code})`;
-    const message = this.clean(`${req.method} ${req.url} ${what}: ${ax?.message ?? String(err)}`, sent);
+    const message = this.clean(
+      `${req.method} ${req.url} ${what}: ${err instanceof Error ? err.message : String(err)}`,
+      sent,
+    );
     return new ApiError({
       system: this.options.system,
       code: timeout ? 'TIMEOUT' : code,
@@ -333,29 +326,6 @@ export class HttpClient {
       retryable: false,
     });
   }
-}
-
-/** Whether any of the variables axios reads for a proxy (http_proxy, https_proxy, all_proxy; either case) is set. */
-function proxyFromEnvironment(): boolean {
-  return ['http_proxy', 'https_proxy', 'all_proxy'].some(
-    (k) => Boolean(process.env[k]) || Boolean(process.env[k.toUpperCase()]),
-  );
-}
-
-/** Set-Cookie lines of a response (axios keeps them as an array; flattening would join them). */
-function setCookies(headers: AxiosResponse['headers']): string[] | undefined {
-  const v: unknown = (headers as Record<string, unknown> | undefined)?.['set-cookie'];
-  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
-  return typeof v === 'string' ? [v] : undefined;
-}
-
-function flattenHeaders(headers: AxiosResponse['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) {
-    if (v === undefined || v === null) continue;
-    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
-  }
-  return out;
 }
 
 /** The header values themselves plus the bare credential inside "Basic"/"Bearer" and a Basic password. */

@@ -59,7 +59,7 @@ export interface ShipStationClientOptions {
   shared?: { store: BudgetBackend };
   now?: () => number;
   random?: () => number;
-  adapter?: HttpClientOptions['adapter'];
+  dispatcher?: HttpClientOptions['dispatcher'];
 }
 
 export interface ResourcePage {
@@ -225,7 +225,7 @@ export class ShipStationClient extends EventEmitter {
       secrets,
       now,
       random: options.random,
-      adapter: options.adapter,
+      dispatcher: options.dispatcher,
       headers: { Accept: 'application/json' },
     };
     this.http = {

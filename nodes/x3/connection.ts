@@ -42,7 +42,7 @@ export interface X3ConnectionOptions {
   retry?: Partial<RetryPolicy>;
   now?: () => number;
   random?: () => number;
-  adapter?: HttpClientOptions['adapter'];
+  dispatcher?: HttpClientOptions['dispatcher'];
   /** Schema discovery's warnings (an optional field X3 lacks), one per text per deploy. */
   warn?: (text: string) => void;
 }
@@ -239,7 +239,7 @@ export class X3Connection {
       retry: this.options.retry,
       random: this.options.random,
       now: this.options.now,
-      adapter: this.options.adapter,
+      dispatcher: this.options.dispatcher,
       describeError: describeX3Error,
       secrets: () => [
         credentials.clientSecret,

@@ -21,7 +21,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import axios from 'axios';
+import { Agent, request } from 'undici';
 import { openSqliteStore } from '../../nodes/audit/sqlite-store';
 import { FedexClient } from '../../nodes/fedex/client';
 import { buildShipment } from '../../nodes/fedex/mapping';
@@ -154,7 +154,7 @@ function setup(
 }
 
 /**
- * The same create requests sent by a bare axios client (one token, no ledger, no mapping), paced
+ * The same create requests sent by a bare undici client (one token, no ledger, no mapping), paced
  * exactly to the quota windows: what this machine and the simulator allow any client, the
  * baseline the plugin's figures are read against. Its windows are counted from its own start,
  * but FedEx's opens when the first request is processed: on a loaded machine that can be more
@@ -167,26 +167,31 @@ async function rawClient(
   quota: number,
   windowMs: number,
 ): Promise<{ ms: number; cpuMs: number; limited: number }> {
-  const token = (
-    await axios.post(
-      `${url}/oauth/token`,
-      new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: 'sim-fedex-client-id',
-        client_secret: 'sim-fedex-client-secret',
-      }).toString(),
-      { headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-    )
-  ).data.access_token as string;
-  const http = axios.create({
-    baseURL: url,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+  const agent = new Agent({ keepAliveTimeout: 4000, keepAliveMaxTimeout: 4000 });
+  const answer = await request(`${url}/oauth/token`, {
+    method: 'POST',
+    dispatcher: agent,
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: 'sim-fedex-client-id',
+      client_secret: 'sim-fedex-client-secret',
+    }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
+  const token = ((await answer.body.json()) as { access_token: string }).access_token;
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   let limited = 0;
   const create = async (body: unknown): Promise<void> => {
     for (;;) {
-      const res = await http.post('/ship/v1/shipments', body, { validateStatus: (s) => s < 400 || s === 429 });
-      if (res.status !== 429) return;
+      const res = await request(`${url}/ship/v1/shipments`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers,
+        body: JSON.stringify(body),
+      });
+      await res.body.json();
+      if (res.statusCode >= 400 && res.statusCode !== 429) throw new Error(`bare client: HTTP ${res.statusCode}`);
+      if (res.statusCode !== 429) return;
       limited += 1;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -212,6 +217,7 @@ async function rawClient(
   }
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  await agent.close();
   return { ms, cpuMs: (cpu.user + cpu.system) / 1000, limited };
 }
 
@@ -299,7 +305,7 @@ export async function run(): Promise<BenchResult[]> {
         target: '<= 1',
         pass: perDoc <= 1,
       },
-      { name: 'CPU per request of a bare axios client (same requests)', value: rawCpu.cpuMs / cpuDocs, unit: 'ms' },
+      { name: 'CPU per request of a bare undici client (same requests)', value: rawCpu.cpuMs / cpuDocs, unit: 'ms' },
       { name: 'throughput without quota', value: cpuDocs / (wall / 1000), unit: 'docs/s' },
     );
   } finally {

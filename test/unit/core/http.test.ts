@@ -3,16 +3,16 @@ import { getEventListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { inspect } from 'node:util';
-import { AxiosError, type AxiosAdapter, type InternalAxiosRequestConfig } from 'axios';
 import sinon from 'sinon';
 import { ApiError, toErrorInfo } from '../../../nodes/core/errors';
 import { HttpClient, type HttpClientOptions } from '../../../nodes/core/http';
 import { createHeaderBudgetLimiter, type LimiterSnapshot, type RequestLimiter } from '../../../nodes/core/limiter';
 import { SHIPSTATION_RATE_HEADERS } from '../../../nodes/shipstation/rate-headers';
 import { TokenCache } from '../../../nodes/core/token-cache';
+import { networkError, ScriptedDispatcher } from '../../support/scripted-dispatcher';
 
 // ---------------------------------------------------------------------------------------------
-// A scripted axios adapter: deterministic under fake timers (no sockets, only promises).
+// A scripted dispatcher: deterministic under fake timers (no sockets, only promises).
 
 type Step = { status: number; headers?: Record<string, string>; data?: unknown } | { error: string; message?: string };
 
@@ -23,27 +23,15 @@ interface AdapterCall {
   headers: Record<string, string>;
 }
 
-function scripted(steps: Step[]): { adapter: AxiosAdapter; calls: AdapterCall[] } {
+function scripted(steps: Step[]): { dispatcher: ScriptedDispatcher; calls: AdapterCall[] } {
   const calls: AdapterCall[] = [];
-  const adapter: AxiosAdapter = async (config: InternalAxiosRequestConfig) => {
-    calls.push({
-      at: Date.now(),
-      method: config.method?.toUpperCase(),
-      url: config.url,
-      headers: Object.fromEntries(Object.entries(config.headers.toJSON()).map(([k, v]) => [k, String(v)])),
-    });
+  const dispatcher = new ScriptedDispatcher((req) => {
+    calls.push({ at: Date.now(), method: req.method, url: req.url, headers: req.headers });
     const step = steps.shift() ?? { status: 200, data: { ok: true } };
-    if ('error' in step) throw new AxiosError(step.message ?? step.error, step.error, config);
-    return {
-      status: step.status,
-      statusText: '',
-      headers: step.headers ?? {},
-      data: step.data ?? '',
-      config,
-      request: {},
-    };
-  };
-  return { adapter, calls };
+    if ('error' in step) throw networkError(step.error, step.message ?? step.error);
+    return { status: step.status, headers: step.headers, body: step.data ?? '' };
+  });
+  return { dispatcher, calls };
 }
 
 /** A limiter that runs everything at once and records what the client tells it. */
@@ -152,7 +140,7 @@ describe('core/http HttpClient', () => {
     for (const c of clients.splice(0)) c.close();
   });
 
-  describe('waits (scripted adapter, fake timers)', () => {
+  describe('waits (scripted dispatcher, fake timers)', () => {
     let clock: sinon.SinonFakeTimers;
     beforeEach(() => {
       clock = sinon.useFakeTimers({ now: Date.parse('2026-03-01T10:00:00Z'), shouldAdvanceTime: false });
@@ -160,12 +148,12 @@ describe('core/http HttpClient', () => {
     afterEach(() => clock.restore());
 
     it('429 with Retry-After: 2 waits exactly 2 s (not retried at 1.9 s, retried at 2.0 s) and pauses the limiter', async () => {
-      const { adapter, calls } = scripted([
+      const { dispatcher, calls } = scripted([
         { status: 429, headers: { 'retry-after': '2' }, data: { errors: [{ code: 'RATE' }] } },
         { status: 200, data: { ok: 1 } },
       ]);
       const limiter = new RecordingLimiter();
-      const c = client({ baseURL: 'http://fedex.test', adapter, limiter, random: () => 0.99 });
+      const c = client({ baseURL: 'http://fedex.test', dispatcher, limiter, random: () => 0.99 });
       const t0 = Date.now();
       const p = c.request({ method: 'POST', url: '/ship/v1/shipments', data: { a: 1 } });
       await clock.tickAsync(0);
@@ -183,8 +171,8 @@ describe('core/http HttpClient', () => {
 
     it('429 with an HTTP-date Retry-After waits until that date', async () => {
       const at = new Date(Date.now() + 5000).toUTCString();
-      const { adapter, calls } = scripted([{ status: 429, headers: { 'retry-after': at } }, { status: 200 }]);
-      const c = client({ baseURL: 'http://fedex.test', adapter });
+      const { dispatcher, calls } = scripted([{ status: 429, headers: { 'retry-after': at } }, { status: 200 }]);
+      const c = client({ baseURL: 'http://fedex.test', dispatcher });
       const p = c.request({ method: 'GET', url: '/x' });
       await clock.tickAsync(4999);
       assert.equal(calls.length, 1);
@@ -202,14 +190,14 @@ describe('core/http HttpClient', () => {
         return r;
       };
       const retry = { maxRetries: 4, baseDelayMs: 1000, maxDelayMs: 5000, maxRetryAfterMs: 60_000 };
-      const { adapter, calls } = scripted([
+      const { dispatcher, calls } = scripted([
         { status: 429 },
         { status: 429 },
         { status: 429 },
         { status: 429 },
         { status: 200 },
       ]);
-      const c = client({ baseURL: 'http://fedex.test', adapter, random, retry });
+      const c = client({ baseURL: 'http://fedex.test', dispatcher, random, retry });
       const p = c.request({ method: 'GET', url: '/x' });
       await clock.tickAsync(60_000);
       const res = await p;
@@ -226,8 +214,12 @@ describe('core/http HttpClient', () => {
       const waits: number[] = [];
       await Promise.all(
         Array.from({ length: 200 }, async () => {
-          const { adapter, calls } = scripted([{ status: 429 }, { status: 200 }]);
-          const c = client({ baseURL: 'http://fedex.test', adapter, retry: { baseDelayMs: 1000, maxDelayMs: 1000 } });
+          const { dispatcher, calls } = scripted([{ status: 429 }, { status: 200 }]);
+          const c = client({
+            baseURL: 'http://fedex.test',
+            dispatcher,
+            retry: { baseDelayMs: 1000, maxDelayMs: 1000 },
+          });
           const p = c.request({ method: 'GET', url: '/x' });
           await clock.tickAsync(1000);
           await p;
@@ -239,8 +231,8 @@ describe('core/http HttpClient', () => {
     });
 
     it('a Retry-After longer than maxRetryAfterMs is reported at once with retryAfterMs', async () => {
-      const { adapter, calls } = scripted([{ status: 429, headers: { 'retry-after': '600' } }]);
-      const c = client({ baseURL: 'http://fedex.test', adapter, retry: { maxRetryAfterMs: 120_000 } });
+      const { dispatcher, calls } = scripted([{ status: 429, headers: { 'retry-after': '600' } }]);
+      const c = client({ baseURL: 'http://fedex.test', dispatcher, retry: { maxRetryAfterMs: 120_000 } });
       await assert.rejects(
         c.request({ method: 'GET', url: '/x' }),
         isApi((e) => {
@@ -254,10 +246,10 @@ describe('core/http HttpClient', () => {
     });
 
     it('503 on a read is retried and gives up after maxRetries with a retryable error', async () => {
-      const { adapter, calls } = scripted(Array.from({ length: 10 }, () => ({ status: 503 })));
+      const { dispatcher, calls } = scripted(Array.from({ length: 10 }, () => ({ status: 503 })));
       const c = client({
         baseURL: 'http://fedex.test',
-        adapter,
+        dispatcher,
         retry: { maxRetries: 3, baseDelayMs: 100, maxDelayMs: 100 },
       });
       const p = c.request({ method: 'GET', url: '/x' });
@@ -275,10 +267,10 @@ describe('core/http HttpClient', () => {
     });
 
     it('503 on a create (POST) is outcome unknown: ambiguous, not retried', async () => {
-      const { adapter, calls } = scripted(Array.from({ length: 10 }, () => ({ status: 503 })));
+      const { dispatcher, calls } = scripted(Array.from({ length: 10 }, () => ({ status: 503 })));
       const c = client({
         baseURL: 'http://fedex.test',
-        adapter,
+        dispatcher,
         retry: { maxRetries: 3, baseDelayMs: 100, maxDelayMs: 100 },
       });
       const p = c.request({ method: 'POST', url: '/x', data: {} });
@@ -296,8 +288,8 @@ describe('core/http HttpClient', () => {
     });
 
     it('429 on a create (POST) is still retried: the request was refused, not applied', async () => {
-      const { adapter, calls } = scripted([{ status: 429 }, { status: 201, data: { id: 1 } }]);
-      const c = client({ baseURL: 'http://fedex.test', adapter, retry: { baseDelayMs: 100, maxDelayMs: 100 } });
+      const { dispatcher, calls } = scripted([{ status: 429 }, { status: 201, data: { id: 1 } }]);
+      const c = client({ baseURL: 'http://fedex.test', dispatcher, retry: { baseDelayMs: 100, maxDelayMs: 100 } });
       const p = c.request({ method: 'POST', url: '/x', data: {} });
       await clock.tickAsync(100);
       assert.equal((await p).status, 201);
@@ -310,7 +302,7 @@ describe('core/http HttpClient', () => {
       let remaining = 40;
       let lowest = 40;
       let served = 0;
-      const adapter: AxiosAdapter = async (config) => {
+      const dispatcher = new ScriptedDispatcher(async () => {
         while (Date.now() >= windowStart + 60_000) {
           windowStart += 60_000;
           remaining = 40;
@@ -325,8 +317,8 @@ describe('core/http HttpClient', () => {
         };
         // Latency varies, so responses come back out of order.
         await new Promise((r) => setTimeout(r, 20 + ((served * 37) % 300)));
-        return { status: remaining < 0 ? 429 : 200, statusText: '', headers, data: {}, config, request: {} };
-      };
+        return { status: remaining < 0 ? 429 : 200, headers, body: {} };
+      });
       const limiter = createHeaderBudgetLimiter({
         defaultLimit: 40,
         windowMs: 60_000,
@@ -334,7 +326,7 @@ describe('core/http HttpClient', () => {
         headers: SHIPSTATION_RATE_HEADERS,
       });
       try {
-        const c = client({ baseURL: 'http://ss.test', adapter, limiter, system: 'shipstation' });
+        const c = client({ baseURL: 'http://ss.test', dispatcher, limiter, system: 'shipstation' });
         const all = Array.from({ length: 120 }, (_, i) => c.request({ method: 'GET', url: `/orders/${i}` }));
         await clock.tickAsync(5 * 60_000);
         const results = await Promise.all(all);
@@ -352,8 +344,8 @@ describe('core/http HttpClient', () => {
     });
 
     it('a network error while the request is not sent (ECONNREFUSED) on POST is retried', async () => {
-      const { adapter, calls } = scripted([{ error: 'ECONNREFUSED' }, { status: 201, data: { id: 1 } }]);
-      const c = client({ baseURL: 'http://fedex.test', adapter, retry: { baseDelayMs: 100, maxDelayMs: 100 } });
+      const { dispatcher, calls } = scripted([{ error: 'ECONNREFUSED' }, { status: 201, data: { id: 1 } }]);
+      const c = client({ baseURL: 'http://fedex.test', dispatcher, retry: { baseDelayMs: 100, maxDelayMs: 100 } });
       const p = c.request({ method: 'POST', url: '/x', data: {} });
       await clock.tickAsync(100);
       assert.equal((await p).status, 201);

@@ -84,7 +84,7 @@ describe('shipstation V1 budget: 5,000 orders at 40/min', function () {
     await startSim(1000);
     const one = newClient();
     const two = newClient();
-    const [a, b] = await driveVirtualTime(clock, Promise.all([pullWith(one, 50), pullWith(two, 50)]), inFlight);
+    const [a, b] = await driveVirtualTime(clock, Promise.all([pullWith(one, 200), pullWith(two, 200)]), inFlight);
     assert.equal(a, 1000);
     assert.equal(b, 1000, 'the 429s were retried after the reset');
     assert.ok(sim.state.counters.rateLimited429 > 0);

@@ -33,11 +33,23 @@ let listening = false;
 
 /**
  * HTTP client requests of this process in flight (request sent, response not fully read), from
- * Node's diagnostics channel: works whoever makes the request (a client inside a config node).
+ * the diagnostics channels of Node's http and of undici (core/http.ts): works whoever makes the
+ * request (a client inside a config node).
  */
 export function httpInFlight(): number {
   if (!listening) {
     listening = true;
+    const open = new WeakSet<object>();
+    diagnostics.subscribe('undici:request:create', (message) => {
+      open.add((message as { request: object }).request);
+      inFlight += 1;
+    });
+    const settle = (message: unknown): void => {
+      const req = (message as { request: object }).request;
+      if (open.delete(req)) inFlight -= 1;
+    };
+    diagnostics.subscribe('undici:request:trailers', settle);
+    diagnostics.subscribe('undici:request:error', settle);
     diagnostics.subscribe('http.client.request.start', (message) => {
       const req = (message as { request: ClientRequest }).request;
       inFlight += 1;
@@ -73,7 +85,7 @@ function earliestTimer(clock: FakeClock): number {
 
 /**
  * Runs `work` to completion under the fake clock. `busy()` says a request is in flight: the
- * clock must not jump then (an axios timeout would fire), but timers due within a millisecond
+ * clock must not jump then (a request timeout would fire), but timers due within a millisecond
  * still run — Bottleneck yields through 0 ms timers, which a fake clock schedules 1 ms ahead
  * when they are created during a tick. When nothing is in flight, the clock jumps to the next
  * timer.

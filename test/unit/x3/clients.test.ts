@@ -2,7 +2,6 @@ import { strict as assert } from 'assert';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import type { InternalAxiosRequestConfig } from 'axios';
 import { ApiError } from '../../../nodes/core/errors';
 import { HttpClient } from '../../../nodes/core/http';
 import { stateFile } from '../../../nodes/core/state-file';
@@ -14,6 +13,7 @@ import { RestX3Client } from '../../../nodes/x3/rest-client';
 import { fileRefreshTokenStore, type PersistedRefreshToken } from '../../../nodes/x3/oauth2';
 import { startX3Sim, type X3Sim } from '../../../sim/x3/server';
 import { BASIC_CREDS, comparable, connect, JWT_CREDS, OAUTH_CREDS } from './fixtures';
+import { ScriptedDispatcher } from '../../support/scripted-dispatcher';
 
 const NASTY = `O'Brien & <Söhne> "Ltd" 中文 ]]>`;
 
@@ -267,14 +267,7 @@ describe('x3 clients against the simulator', () => {
       new HttpClient({
         system: 'x3',
         baseURL: sim.url,
-        adapter: async (config: InternalAxiosRequestConfig) => ({
-          status: 200,
-          statusText: 'OK',
-          headers: {},
-          data,
-          config,
-          request: {},
-        }),
+        dispatcher: new ScriptedDispatcher(() => ({ status: 200, body: data })),
       });
     const graphql = new GraphqlX3Client(answering({ data: {} }), { path: '/xtrem/api', folder: 'SEED', prefix: 'x3' });
     await assert.rejects(

@@ -1,18 +1,18 @@
 import { strict as assert } from 'assert';
-import type { AxiosAdapter, InternalAxiosRequestConfig } from 'axios';
 import { ApiError } from '../../../nodes/core/errors';
 import { HttpClient } from '../../../nodes/core/http';
 import { builtinEntities } from '../../../nodes/x3/entities';
 import { GraphqlX3Client } from '../../../nodes/x3/graphql-client';
+import { ScriptedDispatcher } from '../../support/scripted-dispatcher';
 
 /** An X3 GraphQL endpoint that answers every request with `body` (HTTP 200). */
 function answering(body: unknown): { client: GraphqlX3Client; sent: unknown[] } {
   const sent: unknown[] = [];
-  const adapter: AxiosAdapter = async (config: InternalAxiosRequestConfig) => {
-    sent.push(config.data);
-    return { status: 200, statusText: 'OK', headers: {}, data: body, config, request: {} };
-  };
-  const http = new HttpClient({ system: 'x3', baseURL: 'http://x3.test', adapter, retry: { maxRetries: 0 } });
+  const dispatcher = new ScriptedDispatcher((req) => {
+    sent.push(req.body);
+    return { status: 200, body };
+  });
+  const http = new HttpClient({ system: 'x3', baseURL: 'http://x3.test', dispatcher, retry: { maxRetries: 0 } });
   return { client: new GraphqlX3Client(http, { path: '/xtrem/api', folder: 'SEED', prefix: 'x3' }), sent };
 }
 

@@ -5,13 +5,13 @@
  * as X3's would be.
  */
 import { strict as assert } from 'assert';
-import type { AxiosAdapter, InternalAxiosRequestConfig } from 'axios';
 import { buildSchema, graphql } from 'graphql';
 import { HttpClient } from '../../../nodes/core/http';
 import { builtinEntities } from '../../../nodes/x3/entities';
 import { resolveEntity } from '../../../nodes/x3/field-resolution';
 import { GraphqlX3Client } from '../../../nodes/x3/graphql-client';
 import { discoverGraphqlEntity, GraphqlIntrospection, type RunGraphql } from '../../../nodes/x3/schema-discovery';
+import { ScriptedDispatcher } from '../../support/scripted-dispatcher';
 
 // a customer node whose type is not named after the node, and whose input type is not `<Type>_Input`
 const SDL = `
@@ -37,12 +37,12 @@ const run: RunGraphql = async (query, variables) => {
 
 function answering(): { client: GraphqlX3Client; sent: Array<{ query: string }> } {
   const sent: Array<{ query: string }> = [];
-  const adapter: AxiosAdapter = async (config: InternalAxiosRequestConfig) => {
-    sent.push(JSON.parse(String(config.data)) as { query: string });
+  const dispatcher = new ScriptedDispatcher((req) => {
+    sent.push(JSON.parse(String(req.body)) as { query: string });
     const data = { x3MasterData: { customer: { create: { code: 'C1' }, update: { code: 'C1' } } } };
-    return { status: 200, statusText: 'OK', headers: {}, data: { data }, config, request: {} };
-  };
-  const http = new HttpClient({ system: 'x3', baseURL: 'http://x3.test', adapter, retry: { maxRetries: 0 } });
+    return { status: 200, body: { data } };
+  });
+  const http = new HttpClient({ system: 'x3', baseURL: 'http://x3.test', dispatcher, retry: { maxRetries: 0 } });
   return { client: new GraphqlX3Client(http, { path: '/xtrem/api', folder: 'SEED', prefix: 'x3' }), sent };
 }
 
