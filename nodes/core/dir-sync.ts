@@ -67,7 +67,7 @@ export class DirSync {
   private settle(dir: string, state: DirState, err: NodeJS.ErrnoException | null | undefined): void {
     const batch = state.batch;
     for (const w of batch) {
-      if (err) w.reject(new Error(`could not make ${dir} durable (fsync: ${err.message})`, { cause: err }));
+      if (err) w.reject(new Error(`could not make ${dir} durable: ${err.message}`, { cause: err }));
       else w.resolve();
     }
     if (state.next.length === 0) {
