@@ -8,8 +8,9 @@
  * original, so two keys never share a file.
  */
 import { createHash, randomBytes } from 'crypto';
-import { promises as fsp } from 'fs';
+import fs, { promises as fsp } from 'fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'path';
+import { DirSync, fsCall, type FsyncFn } from '../core/dir-sync';
 
 /** What the ledger and the audit trail keep of a stored file. */
 export interface LabelRef {
@@ -52,6 +53,8 @@ export interface LabelStoreOptions {
   dir: string;
   /** file times are set from this clock, so retention follows simulated time in tests */
   now?: () => number;
+  /** For tests: the fsync that makes files and directories durable. */
+  fsync?: FsyncFn;
 }
 
 const MAX_SEGMENT = 80;
@@ -79,12 +82,21 @@ export function extensionOf(format: string | undefined): string {
 
 export class LabelStore {
   readonly dir: string;
+  /** the store's own clock, when not the system's (which stamps a written file by itself) */
+  private readonly clock: (() => number) | undefined;
   private readonly now: () => number;
+  private readonly sync: FsyncFn;
+  private readonly dirSync: DirSync;
+  /** folders made by a put whose entries in their parents are not durable yet */
+  private readonly newFolders = new Map<string, Promise<void>>();
 
   constructor(options: LabelStoreOptions) {
     if (!isAbsolute(options.dir)) throw new Error(`label store directory must be absolute: ${options.dir}`);
     this.dir = resolve(options.dir);
+    this.clock = options.now;
     this.now = options.now ?? Date.now;
+    this.sync = options.fsync ?? ((fd, cb) => fs.fsync(fd, cb));
+    this.dirSync = new DirSync(this.sync);
   }
 
   /** The relative path a file gets (safe segments only). */
@@ -98,33 +110,107 @@ export class LabelStore {
   }
 
   /**
-   * Writes the bytes once, atomically (temp file, fsync, rename): a crash leaves either no file
-   * or the whole file. The same bytes again reuse the file; other bytes under the same name
-   * (never expected) get a name of their own instead of replacing it.
+   * Writes the bytes once, atomically (temp file, fsync, rename, folder fsync): a crash leaves
+   * either no file or the whole file, and a put resolves only once the file, its name and every
+   * folder made for it are on stable storage. The same bytes again reuse the file; other bytes
+   * under the same name (never expected) get a name of their own instead of replacing it.
    */
   async put(file: LabelFile, data: Buffer): Promise<LabelRef> {
     // hashed from the bytes in hand; a stored file is read back only when it may hold the same bytes
     const sha256 = createHash('sha256').update(data).digest('hex');
     let rel = this.relativePath(file);
-    const same = await this.holds(rel, data.length, sha256);
-    if (same === false) rel = rel.replace(/(\.[^./]+)$/, `-${sha256.slice(0, 12)}$1`);
+    const folder = dirname(this.absolute(rel));
+    const made = await this.makeFolder(folder);
+    // a folder this put made holds no file yet: there is no name to look up
+    let same: boolean | undefined;
+    if (!made.includes(folder)) {
+      same = await this.holds(rel, data.length, sha256);
+      if (same === false) rel = rel.replace(/(\.[^./]+)$/, `-${sha256.slice(0, 12)}$1`);
+    }
     const ref: LabelRef = { path: rel, contentType: file.contentType, size: data.length, sha256 };
     if (same === true || (same === false && (await this.holds(rel, data.length, sha256)) === true)) return ref;
-    const target = this.absolute(rel);
-    await fsp.mkdir(dirname(target), { recursive: true });
-    const tmp = join(dirname(target), `.tmp-${randomBytes(6).toString('hex')}`);
-    const handle = await fsp.open(tmp, 'wx', 0o640);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    const t = this.now() / 1000;
-    await fsp.utimes(tmp, t, t);
-    await fsp.rename(tmp, target);
-    await syncDir(dirname(target));
+    const tmp = join(folder, `.tmp-${randomBytes(6).toString('hex')}`);
+    await this.writeDurably(tmp, data);
+    await fsCall((cb) => fs.rename(tmp, this.absolute(rel), cb));
+    // the rename is durable with its folder's fsync, shared by the files renamed there meanwhile;
+    // the folders on the way may have been made just now, by this put or another one
+    await Promise.all([this.dirSync.flush(folder), ...this.foldersBeingMade(folder)]);
     return ref;
+  }
+
+  /**
+   * Makes the folder (and its parents) when missing; returns the folders made, top down. Each
+   * made folder's entry in its parent is synced at once, beside the file's write.
+   */
+  private async makeFolder(folder: string): Promise<string[]> {
+    const made: string[] = [];
+    try {
+      await fsCall((cb) => fs.mkdir(folder, cb));
+      made.push(folder);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST' && code !== 'ENOENT') throw err;
+      if (code === 'ENOENT') {
+        const first = await fsp.mkdir(dirname(folder), { recursive: true });
+        for (let d = dirname(folder); first !== undefined; d = dirname(d)) {
+          made.unshift(d);
+          if (d === first || dirname(d) === d) break;
+        }
+        try {
+          await fsCall((cb) => fs.mkdir(folder, cb));
+          made.push(folder);
+        } catch (again) {
+          if ((again as NodeJS.ErrnoException).code !== 'EEXIST') throw again;
+        }
+      }
+    }
+    if (made.length > 0) {
+      const parents = [...new Set(made.map((d) => dirname(d)))];
+      const durable = Promise.all(parents.map((p) => this.dirSync.flush(p))).then(() => undefined);
+      // awaited by the puts into these folders; settled here so a failure is never unhandled
+      durable.catch(() => undefined);
+      for (const d of made) this.newFolders.set(d, durable);
+      void durable
+        .finally(() => {
+          for (const d of made) if (this.newFolders.get(d) === durable) this.newFolders.delete(d);
+        })
+        .catch(() => undefined);
+    }
+    return made;
+  }
+
+  /** The syncs still running for `folder` and the folders above it, made by some put. */
+  private foldersBeingMade(folder: string): Array<Promise<void>> {
+    const waits: Array<Promise<void>> = [];
+    if (this.newFolders.size === 0) return waits;
+    for (let d = folder; ; d = dirname(d)) {
+      const w = this.newFolders.get(d);
+      if (w) waits.push(w);
+      if (d === this.dir || dirname(d) === d) return waits;
+    }
+  }
+
+  /** One open, the bytes, their fsync, one close; a temp file left by a failure is removed. */
+  private async writeDurably(tmp: string, data: Buffer): Promise<void> {
+    const fd = await fsCall<number>((cb) => fs.open(tmp, 'wx', 0o640, cb));
+    let written = false;
+    try {
+      for (let at = 0; at < data.length;) {
+        at += await fsCall<number>((cb) => fs.write(fd, data, at, data.length - at, null, cb));
+      }
+      // a store clock of its own (simulated time): the file's time is set from it, before the sync
+      if (this.clock) {
+        const t = this.clock() / 1000;
+        await fsCall((cb) => fs.futimes(fd, t, t, cb));
+      }
+      await fsCall((cb) => this.sync(fd, cb));
+      written = true;
+    } finally {
+      await fsCall((cb) => fs.close(fd, cb)).catch((err: unknown) => {
+        if (written) throw err;
+      });
+      if (!written) await fsp.unlink(tmp).catch(() => undefined);
+    }
   }
 
   /** The stored bytes, or undefined when the file is gone (retention) or no longer matches. */
@@ -253,18 +339,5 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** Makes a rename durable (the directory entry); not supported on every platform. */
-async function syncDir(dir: string): Promise<void> {
-  let handle;
-  try {
-    handle = await fsp.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Windows cannot open a directory: the rename is as durable as the platform makes it
-  } finally {
-    await handle?.close();
   }
 }

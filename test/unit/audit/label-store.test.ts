@@ -1,7 +1,16 @@
 import { strict as assert } from 'assert';
-import { existsSync, mkdtempSync, promises as fsp, readdirSync, readFileSync, rmSync } from 'fs';
+import fs, {
+  existsSync,
+  fstatSync,
+  mkdtempSync,
+  promises as fsp,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'fs';
 import { tmpdir } from 'os';
-import { join, resolve, sep } from 'path';
+import { dirname, join, resolve, sep } from 'path';
 import sinon from 'sinon';
 import { LabelStore, extensionOf, safeSegment } from '../../../nodes/audit/label-store';
 import { manualClock } from './store-contract';
@@ -63,6 +72,134 @@ describe('label store', () => {
     } finally {
       reads.restore();
     }
+  });
+
+  it('a label in a folder the put made: no name looked up, and no time set when the clock is the system one', async () => {
+    const system = new LabelStore({ dir });
+    // every way a file's name can be looked up or its time set, through either fs API
+    const handle = await fsp.open(join(root, 'probe'), 'w');
+    const fileHandle = Object.getPrototypeOf(handle) as { utimes: () => unknown; stat: () => unknown };
+    await handle.close();
+    const lookups = [
+      sinon.spy(fs, 'stat'),
+      sinon.spy(fs, 'lstat'),
+      sinon.spy(fsp, 'stat'),
+      sinon.spy(fsp, 'lstat'),
+      sinon.spy(fsp, 'access'),
+      sinon.spy(fs, 'access'),
+    ];
+    const stamps = [
+      sinon.spy(fs, 'utimes'),
+      sinon.spy(fs, 'futimes'),
+      sinon.spy(fsp, 'utimes'),
+      sinon.spy(fileHandle, 'utimes'),
+    ];
+    const count = (spies: sinon.SinonSpy[]): number => spies.reduce((n, s) => n + s.callCount, 0);
+    try {
+      const before = Date.now();
+      const ref = await system.put(file('SDT001'), pdf(11));
+      assert.equal(count(lookups), 0, 'a new folder holds no file to compare with');
+      assert.equal(count(stamps), 0, 'the system clock already stamped the file');
+      // retention still sees the write time
+      const mtime = statSync(join(dir, ...ref.path.split('/'))).mtimeMs;
+      assert.ok(mtime >= before - 1000 && mtime <= Date.now() + 1000, `mtime ${mtime}`);
+      // a folder that was there already: the name is looked up (write once, never replace)
+      lookups.forEach((s) => s.resetHistory());
+      await system.put(file('SDT001', '794600000002'), pdf(12));
+      assert.ok(count(lookups) >= 1);
+      assert.equal(count(stamps), 0);
+    } finally {
+      [...lookups, ...stamps].forEach((s) => s.restore());
+    }
+    // a clock of the store's own still stamps the file with its time (simulated retention)
+    const ref = await store.put(file('SDT002'), pdf(13));
+    assert.equal(statSync(join(dir, ...ref.path.split('/'))).mtimeMs, clock.now());
+  });
+
+  describe('durability: file, name and folders synced before a put resolves', () => {
+    if (process.platform === 'win32') return; // directories cannot be synced there
+    /** fsyncs of directories are held until released; files' go through */
+    const heldSyncs = () => {
+      const synced: Array<{ ino: number; dir: boolean }> = [];
+      const held: Array<() => void> = [];
+      let fail: NodeJS.ErrnoException | undefined;
+      const fsync = (fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void => {
+        const st = fstatSync(fd);
+        if (!st.isDirectory()) return fs.fsync(fd, cb);
+        held.push(() => {
+          synced.push({ ino: st.ino, dir: true });
+          if (fail) cb(fail);
+          else fs.fsync(fd, cb);
+        });
+      };
+      return {
+        fsync,
+        synced,
+        held,
+        failWith(err: NodeJS.ErrnoException) {
+          fail = err;
+        },
+        releaseAll() {
+          held.splice(0).forEach((go) => go());
+        },
+      };
+    };
+    /** waits for what the thread pool does (no bound of its own: mocha's timeout is the bound) */
+    const until = async (done: () => boolean, step = () => undefined as void) => {
+      while (!done()) {
+        step();
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    };
+
+    it('labels renamed into one folder together share its fsync; none resolves before it, nor before the folders made for it', async () => {
+      const syncs = heldSyncs();
+      const held = new LabelStore({ dir, now: clock.now, fsync: syncs.fsync });
+      const names = ['794600000011', '794600000012', '794600000013'];
+      const settled: string[] = [];
+      const puts = Promise.all(
+        names.map((n, i) => held.put(file('SDG001', n), pdf(20 + i)).then((ref) => (settled.push(n), ref))),
+      );
+      const folder = join(dir, 'SEED', 'salesDelivery', 'SDG001');
+      const targets = names.map((n) => join(folder, `${n}.pdf`));
+      // every file renamed into place and the folder's fsync asked for: still no put resolved
+      await until(() => targets.every((t) => existsSync(t)) && syncs.held.length > 0);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(settled, [], 'no put resolves before its folder is synced');
+      await until(
+        () => settled.length === names.length,
+        () => syncs.releaseAll(),
+      );
+      const refs = await puts;
+      assert.deepEqual(
+        refs.map((r) => r.path),
+        names.map((n) => `SEED/salesDelivery/SDG001/${n}.pdf`),
+      );
+      const inodeSyncs = (path: string) => syncs.synced.filter((s) => s.ino === statSync(path).ino).length;
+      assert.ok(inodeSyncs(folder) >= 1 && inodeSyncs(folder) < names.length, `${inodeSyncs(folder)} folder fsyncs`);
+      // each folder made on the way is durable in its parent
+      for (const made of [folder, dirname(folder), dirname(dirname(folder)), dir]) {
+        assert.ok(inodeSyncs(dirname(made)) >= 1, `${dirname(made)} synced`);
+      }
+    });
+
+    it('a folder that cannot be synced fails the put: the label is not reported stored', async () => {
+      const syncs = heldSyncs();
+      syncs.failWith(Object.assign(new Error('I/O error'), { code: 'EIO' }));
+      const failing = new LabelStore({ dir, now: clock.now, fsync: syncs.fsync });
+      const put = failing.put(file('SDF001'), pdf(30));
+      let outcome: unknown;
+      put.then(
+        () => (outcome = 'stored'),
+        (err: Error) => (outcome = err),
+      );
+      await until(
+        () => outcome !== undefined,
+        () => syncs.releaseAll(),
+      );
+      assert.ok(outcome instanceof Error, `put ${String(outcome)}`);
+      assert.match(outcome.message, /durable|I\/O error/);
+    });
   });
 
   it('no key can leave the directory: ../, slashes, absolute paths, unicode, empty', async () => {
