@@ -193,7 +193,7 @@ export function sanitiseMsg(msg: Record<string, unknown>, options: SanitiseOptio
   const state = { masked: false, seen: new WeakSet<object>() };
   const out: Record<string, unknown> = {};
   state.seen.add(msg);
-  const addressLike = isAddressLike(msg);
+  const addressLike = isAddressLike(msg, options);
   for (const [key, value] of Object.entries(msg)) {
     if (UNSTORED_MSG_KEYS.includes(key)) continue;
     copyProperty(out, key, value, options, state, 1, addressLike);
@@ -219,7 +219,9 @@ interface WalkState {
   seen: WeakSet<object>;
 }
 
-function isAddressLike(obj: object): boolean {
+/** Whether `obj` is an address or contact: only asked with masking on (it decides what is masked). */
+function isAddressLike(obj: object, options: SanitiseOptions): boolean {
+  if (!options.maskPersonalData) return false;
   return Object.keys(obj).some((k) => classifyKey(k).addressContext);
 }
 
@@ -296,7 +298,7 @@ function copyValue(value: unknown, options: SanitiseOptions, state: WalkState, d
     if (obj instanceof Set) return copyValue([...obj], options, state, depth);
     if (obj instanceof Error) return errorToPlain(obj, options, state, depth);
     const out: Record<string, unknown> = {};
-    const addressLike = isAddressLike(obj);
+    const addressLike = isAddressLike(obj, options);
     for (const [k, v] of Object.entries(obj)) {
       copyProperty(out, k, v, options, state, depth + 1, addressLike);
     }
