@@ -217,6 +217,40 @@ describe('fedex/tracking', () => {
       assert.equal(s?.closed, true);
       assert.deepEqual(await store.listOpenShipments(10), []);
     });
+
+    it('a poll result and a webhook event applied at the same time never reopen a delivered shipment', async () => {
+      // fedex-track and fedex-webhook each have a processor on the one store
+      const poll = new TrackingProcessor(store);
+      const webhook = new TrackingProcessor(store);
+      await store.trackShipment('794953535000');
+      await poll.apply(update('in_transit', 'AR', '2025-03-16T12:00:00.000Z'));
+      const [delivered, older] = await Promise.all([
+        webhook.apply(update('delivered', 'DL', '2025-03-16T21:02:00.000Z')),
+        poll.apply(update('out_for_delivery', 'OD', '2025-03-16T15:00:00.000Z')),
+      ]);
+      assert.equal(delivered.changed, true);
+      const s = await store.getShipment('794953535000');
+      assert.equal(s?.status, 'delivered', 'the store stays on the newest event');
+      assert.equal(s?.closed, true);
+      assert.deepEqual(await store.listOpenShipments(10), [], 'not polled again: delivered is never emitted twice');
+      // whichever ran second saw the other's write: out_for_delivery is emitted only if it came first
+      if (older.changed) assert.equal(older.update.status, 'out_for_delivery');
+      else assert.equal(older.update.status, 'delivered');
+    });
+
+    it('a followed shipment FedEx could not report on is touched without undoing a concurrent delivery', async () => {
+      const poll = new TrackingProcessor(store);
+      const webhook = new TrackingProcessor(store);
+      await store.trackShipment('794953535000');
+      await poll.apply(update('in_transit', 'AR', '2025-03-16T12:00:00.000Z'));
+      await Promise.all([
+        webhook.apply(update('delivered', 'DL', '2025-03-16T21:02:00.000Z')),
+        poll.touch('794953535000'),
+      ]);
+      const s = await store.getShipment('794953535000');
+      assert.equal(s?.status, 'delivered');
+      assert.equal(s?.closed, true);
+    });
   });
 
   describe('webhook signature', () => {
