@@ -6,6 +6,7 @@
  * delivered, and terminal shipments are closed (no longer polled).
  */
 import { toUtcIso } from '../core/time';
+import { isShipmentStatus } from '../audit/vocabulary';
 import { asObject as obj, asObjectList as list } from './json-shape';
 import type { AuditCorrelation, AuditStore, ShipmentStatus, TrackedShipment } from '../audit/types';
 
@@ -345,6 +346,34 @@ export class TrackingProcessor {
       s ? { status: s.status, statusCode: s.statusCode, lastEventAt: s.lastEventAt, closed: s.closed } : undefined,
     );
   }
+}
+
+/**
+ * The status a tracking msg carries (payload: trackingNumber, status, statusCode, occurredAt, as
+ * fedex-track and fedex-webhook emit it) when it is behind the shipment's stored state, which
+ * both nodes apply monotonically: returns the stored, newer status, or undefined (not behind, not
+ * a tracking msg, or a shipment nobody follows). x3-update asks this right before it writes a
+ * status, so a msg delayed behind a newer one (another flow, a resumed emit) never takes X3 back.
+ */
+export async function newerStoredStatus(
+  store: Pick<AuditStore, 'getShipment'>,
+  payload: unknown,
+): Promise<ShipmentStatus | undefined> {
+  const p = obj(payload);
+  const trackingNumber = str(p?.trackingNumber);
+  const status = str(p?.status);
+  if (!p || !trackingNumber || !isShipmentStatus(status)) return undefined;
+  const stored = await store.getShipment(trackingNumber);
+  if (!stored) return undefined;
+  const d = decide(stored, {
+    trackingNumber,
+    status,
+    statusCode: str(p.statusCode) ?? '',
+    occurredAt: utc(p.occurredAt),
+    delivered: status === 'delivered',
+    events: [],
+  });
+  return !d.apply && d.status !== status ? d.status : undefined;
 }
 
 /** msg.x3 from a tracked shipment's correlation (fedex-ship registered it). */

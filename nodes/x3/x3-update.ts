@@ -31,6 +31,7 @@ import {
   type UpdateSettings,
 } from './update-ops';
 import { fileLastWrittenStore, sharedLastWrittenStore } from './write-back';
+import { newerStoredStatus } from '../fedex/tracking';
 import { ReadBatcher } from './read-batch';
 
 interface UpdateDef extends NodeDef {
@@ -218,6 +219,8 @@ export = function (RED: NodeAPI): void {
             getProperty: (m, path) => RED.util.getMessageProperty(m, path),
             replayKey,
             signal: closing.signal,
+            // the tracked shipments of this audit store order the statuses fedex-track and fedex-webhook emit
+            newerStatus: sharedStore ? (view) => newerStoredStatus(sharedStore, view.payload) : undefined,
           },
           msg,
         );
@@ -238,6 +241,7 @@ export = function (RED: NodeAPI): void {
             key: item.key,
             changed: item.changed,
             ...(item.created !== undefined ? { created: item.created } : {}),
+            ...(item.newerStatus ? { newerStatus: item.newerStatus } : {}),
             ...(messages.length ? { messages } : {}),
           };
         }

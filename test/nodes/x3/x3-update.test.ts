@@ -129,6 +129,47 @@ describe('x3-update node', () => {
     assert.equal(ok.total, 2);
   });
 
+  it('never writes a tracking status older than the one the tracked shipments already hold (poll and webhook flows)', async () => {
+    // examples 03 and 04 deployed together: two x3-update nodes, nothing orders their writes,
+    // and the poll's out_for_delivery reaches X3 after the webhook's delivered
+    const { out, caught } = await load({ statusField: 'YTRKSTA' });
+    const key = openDelivery();
+    const tn = '794600000101';
+    const store = audit().getStore();
+    await store.trackShipment(tn, { x3Entity: 'salesDelivery', x3Key: key });
+    await store.updateShipment(tn, {
+      status: 'delivered',
+      statusCode: 'DL',
+      lastEventAt: '2025-03-16T21:02:00.000Z',
+      closed: true,
+    });
+    const upd = helper.getNode('upd');
+    const event = (status: string, statusCode: string, occurredAt: string, number = tn) => ({
+      payload: {
+        trackingNumber: number,
+        status,
+        statusCode,
+        occurredAt,
+        delivered: status === 'delivered',
+        events: [],
+      },
+      x3: { entity: 'salesDelivery', key },
+    });
+    upd.receive(event('delivered', 'DL', '2025-03-16T21:02:00.000Z'));
+    await waitFor(() => out.length === 1, 'delivered written');
+    assert.equal(sim.store.get('salesDelivery', key)?.values.YTRKSTA, 'delivered');
+    upd.receive(event('out_for_delivery', 'OD', '2025-03-16T15:00:00.000Z'));
+    await waitFor(() => out.length === 2, 'the late msg passes');
+    assert.equal(sim.store.get('salesDelivery', key)?.values.YTRKSTA, 'delivered', 'X3 keeps the newer status');
+    assert.deepEqual((out[1].x3 as Msg).changed, []);
+    assert.equal((out[1].x3 as Msg).newerStatus, 'delivered');
+    assert.deepEqual(caught, []);
+    // a msg about a shipment the store does not follow is written as before
+    upd.receive(event('in_transit', 'AR', '2025-03-17T10:00:00.000Z', '794600000199'));
+    await waitFor(() => out.length === 3, 'unfollowed shipment');
+    assert.equal(sim.store.get('salesDelivery', key)?.values.YTRKSTA, 'in_transit');
+  });
+
   it('appends the numbers of a multi-package shipment', async () => {
     const { out } = await load({ trackingField: 'YTRACKNUM', trackingMode: 'append', separator: ' ' });
     const key = openDelivery();

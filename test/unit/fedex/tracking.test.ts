@@ -8,6 +8,7 @@ import {
   parseTrackResult,
   readEvents,
   statusOf,
+  newerStoredStatus,
   TrackingProcessor,
   type TrackingUpdate,
 } from '../../../nodes/fedex/tracking';
@@ -236,6 +237,35 @@ describe('fedex/tracking', () => {
       // whichever ran second saw the other's write: out_for_delivery is emitted only if it came first
       if (older.changed) assert.equal(older.update.status, 'out_for_delivery');
       else assert.equal(older.update.status, 'delivered');
+    });
+
+    it('newerStoredStatus: a tracking msg behind the stored state is told the newer status; a newer or equal one is not', async () => {
+      const p = new TrackingProcessor(store);
+      await p.apply(update('out_for_delivery', 'OD', '2025-03-16T15:00:00.000Z'));
+      const msg = (status: string, statusCode: string, occurredAt?: string) => ({
+        ...update(status as TrackingUpdate['status'], statusCode, occurredAt),
+      });
+      assert.equal(
+        await newerStoredStatus(store, msg('in_transit', 'AR', '2025-03-16T12:00:00.000Z')),
+        'out_for_delivery',
+      );
+      assert.equal(
+        await newerStoredStatus(store, msg('out_for_delivery', 'OD', '2025-03-16T15:00:00.000Z')),
+        undefined,
+      );
+      // an exception after out_for_delivery is newer, though a lower step
+      assert.equal(await newerStoredStatus(store, msg('exception', 'DE', '2025-03-16T18:00:00.000Z')), undefined);
+      // times with an offset are compared as instants
+      assert.equal(
+        await newerStoredStatus(store, msg('in_transit', 'AR', '2025-03-16T07:59:00-07:00')),
+        'out_for_delivery',
+      );
+      await p.apply(update('delivered', 'DL', '2025-03-16T21:02:00.000Z'));
+      assert.equal(await newerStoredStatus(store, msg('exception', 'DE', '2025-03-17T08:00:00.000Z')), 'delivered');
+      // not a tracking msg, or a shipment nobody follows
+      assert.equal(await newerStoredStatus(store, { trackingNumber: '794953535000', status: 'toString' }), undefined);
+      assert.equal(await newerStoredStatus(store, 'in_transit'), undefined);
+      assert.equal(await newerStoredStatus(store, { ...msg('in_transit', 'AR'), trackingNumber: '1' }), undefined);
     });
 
     it('a followed shipment FedEx could not report on is touched without undoing a concurrent delivery', async () => {
