@@ -10,9 +10,36 @@ import { sql, type SqlBackend } from './sql-dialect';
 import { shipmentFromRow, type ShipmentRow } from './sqlite-rows';
 import { MAX_QUERY_LIMIT } from './trail-query';
 import { SHIPMENT_STATUSES } from './vocabulary';
-import type { AuditStore } from './types';
+import type { AuditStore, ShipmentWrite } from './types';
 
-export type SqlTracked = Pick<AuditStore, 'trackShipment' | 'getShipment' | 'listOpenShipments' | 'updateShipment'>;
+export type SqlTracked = Pick<
+  AuditStore,
+  'trackShipment' | 'getShipment' | 'listOpenShipments' | 'updateShipment' | 'applyShipment'
+>;
+
+function requireStatus(update: ShipmentWrite): void {
+  if (!SHIPMENT_STATUSES.includes(update.status)) {
+    throw new Error(`unknown shipment status "${String(update.status)}"`);
+  }
+}
+
+/** The upsert of a shipment's state; an event for one nobody asked to follow (a webhook) starts following it. */
+function* writeShipment(tn: string, update: ShipmentWrite, t: string) {
+  yield* sql(
+    `INSERT INTO tracked_shipments (tracking_number, status, status_code, last_event_at, closed, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (tracking_number) DO UPDATE SET status = excluded.status,
+       status_code = excluded.status_code, last_event_at = excluded.last_event_at,
+       closed = excluded.closed, updated_at = excluded.updated_at`,
+    tn,
+    update.status,
+    update.statusCode ?? null,
+    update.lastEventAt ?? null,
+    update.closed ? 1 : 0,
+    t,
+    t,
+  );
+}
 
 function requireTrackingNumber(tn: string): string {
   const v = typeof tn === 'string' ? tn.trim() : '';
@@ -62,27 +89,32 @@ export function sqlTracked(db: SqlBackend): SqlTracked {
 
     async updateShipment(trackingNumber, update) {
       const tn = requireTrackingNumber(trackingNumber);
-      if (!SHIPMENT_STATUSES.includes(update.status)) {
-        throw new Error(`unknown shipment status "${String(update.status)}"`);
-      }
+      requireStatus(update);
       const t = db.isoNow();
-      // an event for a shipment nobody asked to follow (e.g. a webhook) starts following it
       await db.write(function* () {
-        yield* sql(
-          `INSERT INTO tracked_shipments (tracking_number, status, status_code, last_event_at, closed, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (tracking_number) DO UPDATE SET status = excluded.status,
-             status_code = excluded.status_code, last_event_at = excluded.last_event_at,
-             closed = excluded.closed, updated_at = excluded.updated_at`,
-          tn,
-          update.status,
-          update.statusCode ?? null,
-          update.lastEventAt ?? null,
-          update.closed ? 1 : 0,
-          t,
-          t,
-        );
+        yield* writeShipment(tn, update, t);
       });
+    },
+
+    async applyShipment(trackingNumber, next) {
+      const tn = requireTrackingNumber(trackingNumber);
+      // SQLite runs the whole operation inside one synchronous commit; PostgreSQL in one
+      // transaction behind a lock on the tracking number (the row may not exist yet, so no FOR UPDATE)
+      return db.write(
+        function* () {
+          const lock = db.dialect.lock("'sage-x3-shipping.tracked:' || ?", tn);
+          if (lock) yield* sql(lock.sql, ...lock.params);
+          const r = yield* sql<ShipmentRow>('SELECT * FROM tracked_shipments WHERE tracking_number = ?', tn);
+          const stored = r.rows[0] ? shipmentFromRow(r.rows[0]) : undefined;
+          const update = next(stored);
+          if (update) {
+            requireStatus(update);
+            yield* writeShipment(tn, update, db.isoNow());
+          }
+          return stored;
+        },
+        { atomic: true },
+      );
     },
   };
 }

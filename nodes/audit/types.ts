@@ -156,6 +156,9 @@ export interface TrackedShipment {
   updatedAt: string;
 }
 
+/** What a tracking event changes of a followed shipment. */
+export type ShipmentWrite = Pick<TrackedShipment, 'status' | 'statusCode' | 'lastEventAt' | 'closed'>;
+
 /** A webhook event to store before its sender is answered (webhook-inbox.ts). */
 export interface InboxEventInput {
   /** The sender's event identity: a redelivery carries the same id and is not stored again. */
@@ -257,6 +260,16 @@ export interface AuditStore {
     trackingNumber: string,
     update: Pick<TrackedShipment, 'status' | 'statusCode' | 'lastEventAt' | 'closed'>,
   ): Promise<void>;
+  /**
+   * Reads the shipment and writes what `next` makes of it as one step that no other write of
+   * this shipment (another node, another instance) comes between, so a decision taken on the
+   * state read is never written over a newer one. `next` runs once, synchronously, and must not
+   * touch the store; undefined writes nothing. Resolves the state `next` was given.
+   */
+  applyShipment(
+    trackingNumber: string,
+    next: (stored: TrackedShipment | undefined) => ShipmentWrite | undefined,
+  ): Promise<TrackedShipment | undefined>;
 
   /** Durable de-duplication: true the first time (scope, id) is seen, false afterwards. */
   markSeen(scope: string, id: string): Promise<boolean>;

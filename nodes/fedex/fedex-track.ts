@@ -41,6 +41,14 @@ export = function (RED: NodeAPI): void {
         openLimit: Math.floor(number(def.openLimit, 300, { above: 0 })),
         record: (e) => audit.record(e),
         nodeId: node.id,
+        scope: `fedex-track:${node.id}`,
+        emitResumed: ({ update, correlation }) => {
+          const out: NodeMessage & Record<string, unknown> = { payload: update, topic: update.trackingNumber };
+          const x3 = x3FromCorrelation(correlation);
+          if (x3) out.x3 = x3;
+          node.send([out, null]);
+        },
+        onError: (err) => node.error(RED._('fedex-track.errors.resumed', { error: (err as Error).message })),
       });
     } catch (err) {
       ctx.board.set({ fill: 'red', shape: 'ring', text: RED._('fedex-track.status.auditUnavailable') });
@@ -136,11 +144,21 @@ export = function (RED: NodeAPI): void {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      void Promise.all([election.close(), ctx.release()]).then(() => {
+      // first: a run still in flight keeps what it records for the next start instead of sending it
+      const stopped = service.close().catch(() => undefined);
+      void Promise.all([stopped, election.close(), ctx.release()]).then(() => {
         ctx.board.clear();
         done();
       });
     });
+
+    // statuses a run recorded while the previous deploy was stopping
+    service.recover().then(
+      (n) => {
+        if (n > 0) node.log(RED._('fedex-track.log.pending', { count: n }));
+      },
+      (err: unknown) => node.warn(RED._('fedex-track.warn.pending', { error: (err as Error).message })),
+    );
   }
 
   registerNode(RED, 'fedex-track', setup);

@@ -1,7 +1,9 @@
 /**
  * fedex-track's work, Node-RED-free: which numbers to track (given, or the audit store's open
  * shipments), Track calls of at most 30 numbers, per-number errors kept per number, and each
- * result applied through the shared tracking rules (tracking.ts).
+ * result applied through the shared tracking rules (tracking.ts). A run that ends while the node
+ * is closing sends nothing into the stopping flow: its new statuses, already recorded, are kept
+ * in the inbox and emitted at the next start (tracking-inbox.ts, as fedex-webhook's events).
  */
 import { ApiError, toErrorInfo, type ErrorInfo } from '../core/errors';
 import type { AuditCorrelation, AuditEntryInput, AuditStore } from '../audit/types';
@@ -9,6 +11,7 @@ import type { FedexCallOptions } from './client';
 import type { HttpResponse } from '../core/http';
 import { LIMITS } from './vocabulary';
 import { parseTrackOutput, TrackingProcessor, type TrackError, type TrackingUpdate } from './tracking';
+import { TrackingInbox, type InboxUpdate } from './tracking-inbox';
 
 export interface TrackClient {
   trackByNumbers(
@@ -36,6 +39,8 @@ export interface TrackRun {
   failures: TrackFailure[];
   /** Track calls that failed as a whole (their numbers are in failures too). */
   failedCalls: number;
+  /** New statuses recorded while the node was closing: kept for the next start, not in updates. */
+  deferred: number;
   lastError?: unknown;
 }
 
@@ -47,6 +52,13 @@ export interface TrackServiceOptions {
   openLimit?: number;
   record?: (entry: AuditEntryInput) => Promise<unknown>;
   nodeId?: string;
+  /** Inbox scope (the node) of the statuses kept for the next start. */
+  scope: string;
+  /** Emits a status a previous run recorded while its node was closing. */
+  emitResumed: (u: InboxUpdate) => void;
+  onError?: (err: unknown) => void;
+  /** Waits between attempts to emit a kept status the store refused (tests). */
+  retry?: { baseDelayMs: number; maxDelayMs: number };
 }
 
 function clean(v: unknown): string | undefined {
@@ -86,9 +98,33 @@ export function chunk<T>(items: T[], size: number): T[][] {
 
 export class TrackService {
   private readonly processor: TrackingProcessor;
+  private readonly inbox: TrackingInbox;
 
   constructor(private readonly options: TrackServiceOptions) {
     this.processor = new TrackingProcessor(options.store);
+    this.inbox = new TrackingInbox({
+      store: options.store,
+      scope: options.scope,
+      stoppingMessage: 'fedex-track is stopping: the status is emitted at the next start',
+      emit: options.emitResumed,
+      onError: options.onError,
+      retry: options.retry,
+    });
+  }
+
+  /** Emits the statuses an earlier run kept for this start; resolves how many there are. */
+  recover(): Promise<number> {
+    return this.inbox.recover();
+  }
+
+  /** Resolves when the kept statuses queued so far are emitted. */
+  idle(): Promise<void> {
+    return this.inbox.idle();
+  }
+
+  /** From now on a run sends nothing: what it records is kept for the next start. */
+  close(): Promise<void> {
+    return this.inbox.close();
   }
 
   async run(given: string[], signal?: AbortSignal): Promise<TrackRun> {
@@ -100,7 +136,14 @@ export class TrackService {
       numbers = open.map((s) => s.trackingNumber);
       for (const s of open) correlations.set(s.trackingNumber, s.correlation);
     }
-    const run: TrackRun = { requested: numbers.length, calls: 0, updates: [], failures: [], failedCalls: 0 };
+    const run: TrackRun = {
+      requested: numbers.length,
+      calls: 0,
+      updates: [],
+      failures: [],
+      failedCalls: 0,
+      deferred: 0,
+    };
     const batches = chunk(numbers, LIMITS.trackingNumbersPerRequest);
     // The config's limiter paces the calls; results are applied in request order.
     const answers = await Promise.allSettled(
@@ -154,6 +197,15 @@ export class TrackService {
     }
     for (const f of run.failures) await this.processor.touch(f.trackingNumber);
     await this.audit(run);
+    // Node-RED drops msgs sent into a stopping flow, and the store already holds these statuses
+    // (the next run sees no change): keep them for the next start. Nothing is awaited between
+    // this check and the caller's send but this store write.
+    if (this.inbox.closing) {
+      const changed = run.updates.filter((u) => u.changed).map((u) => u.update);
+      if (changed.length) await this.inbox.add(changed);
+      run.deferred = changed.length;
+      run.updates = [];
+    }
     return run;
   }
 

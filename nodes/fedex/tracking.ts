@@ -6,6 +6,7 @@
  * delivered, and terminal shipments are closed (no longer polled).
  */
 import { toUtcIso } from '../core/time';
+import { isShipmentStatus } from '../audit/vocabulary';
 import { asObject as obj, asObjectList as list } from './json-shape';
 import type { AuditCorrelation, AuditStore, ShipmentStatus, TrackedShipment } from '../audit/types';
 
@@ -310,44 +311,69 @@ export interface ApplyOutcome {
   correlation?: AuditCorrelation;
 }
 
-/** Applies updates to the audit store's tracked shipments. */
+/**
+ * Applies updates to the audit store's tracked shipments. Each read-decide-write is one
+ * applyShipment step: fedex-track and fedex-webhook (and other instances) apply events to the
+ * same shipment at once, and a decision written over a newer state would reopen a delivered one.
+ */
 export class TrackingProcessor {
   constructor(private readonly store: AuditStore) {}
 
   async apply(incoming: TrackingUpdate): Promise<ApplyOutcome> {
-    const stored = await this.store.getShipment(incoming.trackingNumber);
-    const d = decide(stored, incoming);
-    // Written even when nothing changed: the write moves the shipment to the back of the
-    // open-shipment poll order, so a run of N never keeps polling the same N forever.
-    await this.store.updateShipment(incoming.trackingNumber, {
-      status: d.status,
-      statusCode: d.statusCode,
-      lastEventAt: d.lastEventAt,
-      closed: d.closed,
+    let d: Decision | undefined;
+    const stored = await this.store.applyShipment(incoming.trackingNumber, (s) => {
+      d = decide(s, incoming);
+      // Written even when nothing changed: the write moves the shipment to the back of the
+      // open-shipment poll order, so a run of N never keeps polling the same N forever.
+      return { status: d.status, statusCode: d.statusCode, lastEventAt: d.lastEventAt, closed: d.closed };
     });
-    const update: TrackingUpdate = d.apply
+    const decision = d as Decision;
+    const update: TrackingUpdate = decision.apply
       ? incoming
       : {
           ...incoming,
-          status: d.status,
-          statusCode: d.statusCode ?? incoming.statusCode,
-          delivered: d.status === 'delivered',
-          ...(d.lastEventAt ? { occurredAt: d.lastEventAt } : {}),
+          status: decision.status,
+          statusCode: decision.statusCode ?? incoming.statusCode,
+          delivered: decision.status === 'delivered',
+          ...(decision.lastEventAt ? { occurredAt: decision.lastEventAt } : {}),
         };
-    return { update, changed: d.changed, closed: d.closed, correlation: stored?.correlation };
+    return { update, changed: decision.changed, closed: decision.closed, correlation: stored?.correlation };
   }
 
   /** A followed shipment FedEx could not report on goes to the back of the poll order too. */
   async touch(trackingNumber: string): Promise<void> {
-    const s = await this.store.getShipment(trackingNumber);
-    if (!s) return;
-    await this.store.updateShipment(trackingNumber, {
-      status: s.status,
-      statusCode: s.statusCode,
-      lastEventAt: s.lastEventAt,
-      closed: s.closed,
-    });
+    await this.store.applyShipment(trackingNumber, (s) =>
+      s ? { status: s.status, statusCode: s.statusCode, lastEventAt: s.lastEventAt, closed: s.closed } : undefined,
+    );
   }
+}
+
+/**
+ * The status a tracking msg carries (payload: trackingNumber, status, statusCode, occurredAt, as
+ * fedex-track and fedex-webhook emit it) when it is behind the shipment's stored state, which
+ * both nodes apply monotonically: returns the stored, newer status, or undefined (not behind, not
+ * a tracking msg, or a shipment nobody follows). x3-update asks this right before it writes a
+ * status, so a msg delayed behind a newer one (another flow, a resumed emit) never takes X3 back.
+ */
+export async function newerStoredStatus(
+  store: Pick<AuditStore, 'getShipment'>,
+  payload: unknown,
+): Promise<ShipmentStatus | undefined> {
+  const p = obj(payload);
+  const trackingNumber = str(p?.trackingNumber);
+  const status = str(p?.status);
+  if (!p || !trackingNumber || !isShipmentStatus(status)) return undefined;
+  const stored = await store.getShipment(trackingNumber);
+  if (!stored) return undefined;
+  const d = decide(stored, {
+    trackingNumber,
+    status,
+    statusCode: str(p.statusCode) ?? '',
+    occurredAt: utc(p.occurredAt),
+    delivered: status === 'delivered',
+    events: [],
+  });
+  return !d.apply && d.status !== status ? d.status : undefined;
 }
 
 /** msg.x3 from a tracked shipment's correlation (fedex-ship registered it). */

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { ApiError, ValidationError } from '../core/errors';
 import { HttpClient, type HttpClientOptions, type RetryPolicy } from '../core/http';
+import { KeyedQueue } from '../core/keyed-queue';
 import { createRateLimiter, type RequestLimiter } from '../core/limiter';
 import { SessionCookies } from '../core/session-cookies';
 import { TokenCache, type TokenStatus } from '../core/token-cache';
@@ -95,6 +96,11 @@ export class X3Connection {
   readonly schema: SchemaCache;
   /** Unobserved: the report's probes must not count as schema mismatches. */
   private readonly graphqlProbe: GraphqlX3Client;
+  /**
+   * The writes of every x3-update on this X3, one document after another: a guarded write-back
+   * re-reads then writes, and two nodes write the same fields (examples 03 and 04 the status).
+   */
+  readonly documents = new KeyedQueue();
 
   constructor(private readonly options: X3ConnectionOptions) {
     const { settings, credentials } = options;

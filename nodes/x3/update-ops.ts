@@ -115,6 +115,11 @@ export interface UpdateContext {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Aborts that wait (the node is closing). */
   signal?: AbortSignal;
+  /**
+   * The newer status already known for the tracking event a msg (its view) carries, when the
+   * msg's is behind it (fedex/tracking.ts newerStoredStatus): the status field is then left alone.
+   */
+  newerStatus?: (view: Obj) => Promise<string | undefined>;
 }
 
 export interface ItemOutcome {
@@ -124,6 +129,8 @@ export interface ItemOutcome {
   created?: boolean;
   /** Fields sent to X3 (empty when nothing had to change). */
   changed: string[];
+  /** The status field was not written: the msg's status is behind this one (a delayed msg). */
+  newerStatus?: string;
   messages: SoapMessage[];
   idempotencyKey?: string;
 }
@@ -276,9 +283,13 @@ async function updateItem(ctx: UpdateContext, key: string, item: Item): Promise<
       if (decision.value === value) await ctx.lastWritten.set(id, decision.value);
     }
   }
+  let newerStatus: string | undefined;
   if (settings.status?.field) {
     const value = renderTemplate(settings.status.template, item.view).trim();
-    if (value) desired[settings.status.field] = value;
+    // asked after the re-read, right before the write: two flows (polling and webhook) write the
+    // same field through different nodes, and a msg held up behind a newer one must not win
+    newerStatus = value ? await ctx.newerStatus?.(item.view) : undefined;
+    if (value && !newerStatus) desired[settings.status.field] = value;
   }
   // the label reference: same guard as the tracking number (replace mode), its own last-written
   const label = settings.label ? labelReferenceOf(item.view, settings.label.pathPrefix) : undefined;
@@ -310,7 +321,7 @@ async function updateItem(ctx: UpdateContext, key: string, item: Item): Promise<
   const changes = changedFields(current, desired);
   if (Object.keys(changes).length === 0) {
     const messages = label && labelView ? await attachLabel(ctx, key, labelView) : [];
-    return { key, record: current, changed: [], messages };
+    return { key, record: current, changed: [], messages, ...(newerStatus ? { newerStatus } : {}) };
   }
   // With a tracking subprogram, the tracking/status fields go through `run`, the rest as usual.
   const viaRun: X3Record = {};
@@ -340,7 +351,13 @@ async function updateItem(ctx: UpdateContext, key: string, item: Item): Promise<
   if (tracked) await ctx.lastWritten.set(tracked.id, tracked.value);
   if (labelTracked) await ctx.lastWritten.set(labelTracked.id, labelTracked.value);
   if (label && labelView) messages.push(...(await attachLabel(ctx, key, labelView)));
-  return { key, record, changed: [...Object.keys(viaRun), ...Object.keys(changes)], messages };
+  return {
+    key,
+    record,
+    changed: [...Object.keys(viaRun), ...Object.keys(changes)],
+    messages,
+    ...(newerStatus ? { newerStatus } : {}),
+  };
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ApiError, toErrorInfo, ValidationError } from '../core/errors';
-import { KeyedQueue, Semaphore } from '../core/keyed-queue';
+import { Semaphore } from '../core/keyed-queue';
 import { stateFile } from '../core/state-file';
 import { parseMapping } from '../core/template';
 import { correlationFromMsg } from '../audit/correlation';
@@ -31,6 +31,7 @@ import {
   type UpdateSettings,
 } from './update-ops';
 import { fileLastWrittenStore, sharedLastWrittenStore } from './write-back';
+import { newerStoredStatus } from '../fedex/tracking';
 import { ReadBatcher } from './read-batch';
 
 interface UpdateDef extends NodeDef {
@@ -157,9 +158,10 @@ export = function (RED: NodeAPI): void {
     // ends a msg waiting out another process's claim (update-ops takeover grace) when closing
     const closing = new AbortController();
     // Msgs for one document one after another (the guarded write-back re-reads then writes, and
-    // X3 has no optimistic locking), different documents in parallel, at most the x3-config's
-    // maxConcurrent at once: a burst waits here, in arrival order, not in the HTTP layer.
-    const documents = new KeyedQueue();
+    // X3 has no optimistic locking), also those of the other x3-update nodes on this X3,
+    // different documents in parallel, at most the x3-config's maxConcurrent at once: a burst
+    // waits here, in arrival order, not in the HTTP layer.
+    const documents = conn.documents;
     const slots = new Semaphore(conn.settings.maxConcurrent);
     // the re-reads of the documents started together go to X3 as one query (read-batch.ts)
     const reads = new ReadBatcher();
@@ -218,6 +220,8 @@ export = function (RED: NodeAPI): void {
             getProperty: (m, path) => RED.util.getMessageProperty(m, path),
             replayKey,
             signal: closing.signal,
+            // the tracked shipments of this audit store order the statuses fedex-track and fedex-webhook emit
+            newerStatus: sharedStore ? (view) => newerStoredStatus(sharedStore, view.payload) : undefined,
           },
           msg,
         );
@@ -238,6 +242,7 @@ export = function (RED: NodeAPI): void {
             key: item.key,
             changed: item.changed,
             ...(item.created !== undefined ? { created: item.created } : {}),
+            ...(item.newerStatus ? { newerStatus: item.newerStatus } : {}),
             ...(messages.length ? { messages } : {}),
           };
         }

@@ -1,4 +1,9 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import sinon from 'sinon';
+import type { AuditConfigNode } from '../../../nodes/audit/config-api';
+import type { AuditStore } from '../../../nodes/audit/types';
+import { useUserDir } from '../../support/node-helper';
 import type { FedexSim } from '../../../sim/fedex/server';
 import { salesDelivery, x3Of } from '../../unit/fedex/fixtures';
 import { SIM_CLIENT_ID, startSim } from '../../unit/fedex/sim';
@@ -18,6 +23,12 @@ import {
   startStopServer,
   statusTexts,
 } from './harness';
+
+/** The flow with `audit` (a file-backed store) as its audit-config. */
+const auditAt =
+  (audit: Record<string, unknown>) =>
+  (n: Record<string, unknown>): Record<string, unknown> =>
+    n.id === 'audit' ? { ...n, ...audit } : n;
 
 function flow(sim: FedexSim, track: Record<string, unknown> = {}, withAudit = true) {
   const audit = withAudit ? 'audit' : '';
@@ -135,5 +146,68 @@ describe('fedex-track node', function () {
     assert.equal(((msg._error ?? msg.error) as { status?: number }).status, 401);
     assert.equal((err.payload as { error: { code: string } }).error.code, 'NOT.AUTHORIZED.ERROR');
     assert.ok(sim.state.tokenRequests.every((t) => t.clientId === SIM_CLIENT_ID));
+  });
+});
+
+describe('fedex-track node: a redeploy during a run', function () {
+  this.timeout(30_000);
+  let sim: FedexSim;
+  startStopServer();
+  const userDir = useUserDir({ prefix: 'sx3s-fxtrack-' });
+  beforeEach(async () => {
+    sim = await startSim();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
+
+  const auditStore = (): AuditStore => (helper.getNode('audit') as unknown as AuditConfigNode).getStore();
+
+  it('a status recorded while the flow stops is emitted after the restart, once, with its X3 document', async () => {
+    const audit = { ...AUDIT, path: path.join(userDir.dir(), 'audit.db') };
+    const load = () => helper.load([...modules, catchNode], flow(sim, {}, true).map(auditAt(audit)), credentials());
+    await load();
+    const [tn] = await shipDocs(1);
+    await fetch(`${sim.url}/__sim/advance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ trackingNumber: tn, to: 'DL' }),
+    });
+    // hold the run at its store write until the stop has begun: the store then holds "delivered"
+    // while the flow it would be sent into is stopping
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let reached!: () => void;
+    const writing = new Promise<void>((r) => (reached = r));
+    const store = auditStore();
+    const applyShipment = store.applyShipment.bind(store);
+    sinon.stub(store, 'applyShipment').callsFake(async (...args) => {
+      reached();
+      await gate;
+      return applyShipment(...args);
+    });
+    let stopping = false;
+    helper.getNode('track').on('close', () => {
+      stopping = true;
+    });
+    helper.getNode('track').receive({ payload: Date.now() });
+    await writing;
+    const unloaded = helper.unload();
+    await eventually(() => stopping);
+    release();
+    await unloaded;
+
+    await load();
+    const [msg] = await collect(helper.getNode('updates'), 1);
+    const payload = msg.payload as Record<string, unknown>;
+    assert.equal(payload.trackingNumber, tn);
+    assert.equal(payload.status, 'delivered');
+    assert.equal((msg.x3 as Record<string, unknown>).key, 'SD00000000');
+    // emitted once: the next run finds nothing new and nothing is left pending
+    const quiet = during(helper.getNode('updates'), 300);
+    const calls = sim.state.trackCalls.length;
+    helper.getNode('track').receive({ payload: tn });
+    await eventually(() => sim.state.trackCalls.length === calls + 1);
+    assert.deepEqual(await quiet, []);
   });
 });

@@ -331,7 +331,7 @@ describe('fedex-webhook node: events are stored before the 200', function () {
     const audit = { ...AUDIT, path: path.join(userDir.dir(), 'audit.db') };
     await load(audit);
     // the store refuses the apply step (a disk error, a locked file): the events must not be lost
-    const failing = sinon.stub(auditStore(), 'getShipment').rejects(new Error('SQLITE_IOERR: disk I/O error'));
+    const failing = sinon.stub(auditStore(), 'applyShipment').rejects(new Error('SQLITE_IOERR: disk I/O error'));
     const tns = ['794900000101', '794900000102', '794900000103'];
     for (const tn of tns) assert.equal((await post(push(tn))).status, 200);
     await eventually(() => failing.callCount >= tns.length);
@@ -353,7 +353,7 @@ describe('fedex-webhook node: events are stored before the 200', function () {
 
   it('an event whose apply fails is kept and applied when the store works again', async () => {
     await load({ ...AUDIT });
-    const failing = sinon.stub(auditStore(), 'getShipment').onFirstCall().rejects(new Error('SQLITE_BUSY'));
+    const failing = sinon.stub(auditStore(), 'applyShipment').onFirstCall().rejects(new Error('SQLITE_BUSY'));
     failing.callThrough();
     const got = collect(helper.getNode('events'), 1);
     assert.equal((await post(push('794900000201'))).status, 200);

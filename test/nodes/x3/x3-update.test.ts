@@ -1,6 +1,8 @@
 import { strict as assert } from 'assert';
+import sinon from 'sinon';
 import auditConfigNode = require('../../../nodes/audit/audit-config');
 import type { AuditConfigNode } from '../../../nodes/audit/config-api';
+import { KeyedQueue } from '../../../nodes/core/keyed-queue';
 import configNode = require('../../../nodes/x3/x3-config');
 import updateNode = require('../../../nodes/x3/x3-update');
 import type { X3Connection } from '../../../nodes/x3/connection';
@@ -26,10 +28,14 @@ describe('x3-update node', () => {
   startStopServer();
   let sim: X3Sim;
   let reader: X3Connection;
+  /** What the sim's latency waits for (set with its latencyMs knob); default none. */
+  let simWait: (() => Promise<void>) | undefined;
   beforeEach(async () => {
+    simWait = undefined;
     sim = await startX3Sim({
       port: 0,
       host: '127.0.0.1',
+      sleep: () => simWait?.() ?? Promise.resolve(),
       records: { customer: 3, product: 4, salesOrder: 3, salesDelivery: 8 },
     });
     reader = connect(sim);
@@ -127,6 +133,138 @@ describe('x3-update node', () => {
     assert.equal(failed.entries[0].correlation?.x3Key, key);
     const ok = await audit().getStore().query({ status: 'succeeded', operation: 'x3.update' });
     assert.equal(ok.total, 2);
+  });
+
+  it('never writes a tracking status older than the one the tracked shipments already hold (poll and webhook flows)', async () => {
+    // examples 03 and 04 deployed together: two x3-update nodes, nothing orders their writes,
+    // and the poll's out_for_delivery reaches X3 after the webhook's delivered
+    const { out, caught } = await load({ statusField: 'YTRKSTA' });
+    const key = openDelivery();
+    const tn = '794600000101';
+    const store = audit().getStore();
+    await store.trackShipment(tn, { x3Entity: 'salesDelivery', x3Key: key });
+    await store.updateShipment(tn, {
+      status: 'delivered',
+      statusCode: 'DL',
+      lastEventAt: '2025-03-16T21:02:00.000Z',
+      closed: true,
+    });
+    const upd = helper.getNode('upd');
+    const event = (status: string, statusCode: string, occurredAt: string, number = tn) => ({
+      payload: {
+        trackingNumber: number,
+        status,
+        statusCode,
+        occurredAt,
+        delivered: status === 'delivered',
+        events: [],
+      },
+      x3: { entity: 'salesDelivery', key },
+    });
+    upd.receive(event('delivered', 'DL', '2025-03-16T21:02:00.000Z'));
+    await waitFor(() => out.length === 1, 'delivered written');
+    assert.equal(sim.store.get('salesDelivery', key)?.values.YTRKSTA, 'delivered');
+    upd.receive(event('out_for_delivery', 'OD', '2025-03-16T15:00:00.000Z'));
+    await waitFor(() => out.length === 2, 'the late msg passes');
+    assert.equal(sim.store.get('salesDelivery', key)?.values.YTRKSTA, 'delivered', 'X3 keeps the newer status');
+    assert.deepEqual((out[1].x3 as Msg).changed, []);
+    assert.equal((out[1].x3 as Msg).newerStatus, 'delivered');
+    assert.deepEqual(caught, []);
+    // a msg about a shipment the store does not follow is written as before
+    upd.receive(event('in_transit', 'AR', '2025-03-17T10:00:00.000Z', '794600000199'));
+    await waitFor(() => out.length === 3, 'unfollowed shipment');
+    assert.equal(sim.store.get('salesDelivery', key)?.values.YTRKSTA, 'in_transit');
+  });
+
+  it('two x3-update nodes on one X3 write a document one after another: a status checked before a newer one was applied lands first', async () => {
+    // example 03's and example 04's x3-update: B's newer status must not be overtaken by A's
+    // older one whose guard looked at the store just before the newer event was applied
+    await helper.load(
+      [configNode, updateNode, auditConfigNode],
+      positioned([
+        TAB,
+        {
+          id: 'cfg',
+          type: 'x3-config',
+          url: sim.url,
+          folder: 'SEED',
+          api: 'graphql',
+          auth: 'connected-app',
+        },
+        { id: 'audit', type: 'audit-config', path: 'audit.db' },
+        ...['A', 'B'].map((n) => ({
+          id: `upd${n}`,
+          type: 'x3-update',
+          z: 'tab',
+          server: 'cfg',
+          audit: 'audit',
+          entity: 'salesDelivery',
+          operation: 'update',
+          statusField: 'YTRKSTA',
+          wires: [[`out${n}`]],
+        })),
+        { id: 'outA', type: 'helper', z: 'tab' },
+        { id: 'outB', type: 'helper', z: 'tab' },
+      ]),
+      { cfg: CREDS },
+    );
+    const outA = recorder(helper.getNode('outA'));
+    const outB = recorder(helper.getNode('outB'));
+    const key = openDelivery();
+    const tn = '794600000102';
+    const store = audit().getStore();
+    await store.trackShipment(tn, { x3Entity: 'salesDelivery', x3Key: key });
+    await store.updateShipment(tn, {
+      status: 'out_for_delivery',
+      statusCode: 'OD',
+      lastEventAt: '2025-03-16T15:00:00.000Z',
+      closed: false,
+    });
+    const event = (status: string, statusCode: string, occurredAt: string) => ({
+      payload: { trackingNumber: tn, status, statusCode, occurredAt, delivered: status === 'delivered', events: [] },
+      x3: { entity: 'salesDelivery', key },
+    });
+    // A's write is held in X3 right after its guard read the store
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let held = false;
+    const getShipment = store.getShipment.bind(store);
+    const guard = sinon.stub(store, 'getShipment').callsFake(async (n) => {
+      const s = await getShipment(n);
+      if (guard.callCount === 1) {
+        sim.config.latencyMs = 1;
+        simWait = () => {
+          simWait = undefined;
+          sim.config.latencyMs = 0;
+          held = true;
+          return released;
+        };
+      }
+      return s;
+    });
+    const queued = sinon.spy(KeyedQueue.prototype, 'runAll');
+    try {
+      helper.getNode('updA').receive(event('out_for_delivery', 'OD', '2025-03-16T15:00:00.000Z'));
+      await waitFor(() => held, "A's write held");
+      await store.updateShipment(tn, {
+        status: 'delivered',
+        statusCode: 'DL',
+        lastEventAt: '2025-03-16T21:02:00.000Z',
+        closed: true,
+      });
+      helper.getNode('updB').receive(event('delivered', 'DL', '2025-03-16T21:02:00.000Z'));
+      // B either waits behind A for this document, or (each node on its own) writes at once
+      await waitFor(
+        () => outB.length === 1 || (queued.callCount === 2 && queued.thisValues[0] === queued.thisValues[1]),
+        'B written or queued behind A',
+      );
+      release();
+      await waitFor(() => outA.length === 1 && outB.length === 1, 'both msgs passed');
+    } finally {
+      queued.restore();
+      guard.restore();
+    }
+    assert.equal(sim.store.get('salesDelivery', key)?.values.YTRKSTA, 'delivered');
   });
 
   it('appends the numbers of a multi-package shipment', async () => {

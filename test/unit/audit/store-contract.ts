@@ -539,6 +539,35 @@ export function describeAuditStoreContract(name: string, harness: StoreHarness):
         assert.equal((await store.getShipment('NEW'))?.status, 'picked_up');
         await assert.rejects(store.updateShipment('X', { status: 'lost' as never, closed: false }), /status/);
       });
+
+      it('applyShipment reads, decides and writes in one step: concurrent ones from two handles lose nothing', async () => {
+        // two instances (or fedex-track and fedex-webhook) applying events to one shipment at once
+        const a = await openStore();
+        const b = await openStore();
+        await a.trackShipment('794');
+        const step = (s: { statusCode?: string } | undefined) => ({
+          status: 'in_transit' as const,
+          statusCode: `${s?.statusCode ?? ''}x`,
+          closed: false,
+        });
+        const befores = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).applyShipment('794', step)),
+        );
+        assert.equal((await a.getShipment('794'))?.statusCode, 'x'.repeat(12));
+        // each saw the state the one before it wrote
+        assert.deepEqual(
+          befores.map((s) => (s?.statusCode ?? '').length).sort((x, y) => x - y),
+          Array.from({ length: 12 }, (_, i) => i),
+        );
+        // undefined from the decision: nothing written, nothing started
+        assert.equal(await a.applyShipment('NONE', () => undefined), undefined);
+        assert.equal(await a.getShipment('NONE'), undefined);
+        await assert.rejects(
+          a.applyShipment('794', () => ({ status: 'lost' as never, closed: false })),
+          /status/,
+        );
+        assert.equal((await a.getShipment('794'))?.statusCode, 'x'.repeat(12));
+      });
     });
 
     describe('markSeen', () => {

@@ -4,6 +4,7 @@ import type { AuditStore } from '../../../nodes/audit/types';
 import type { FedexClient } from '../../../nodes/fedex/client';
 import { ShipService } from '../../../nodes/fedex/ship-service';
 import { numbersOf, TrackService } from '../../../nodes/fedex/track-service';
+import type { InboxUpdate } from '../../../nodes/fedex/tracking-inbox';
 import { parseTrackOutput, TrackingProcessor } from '../../../nodes/fedex/tracking';
 import type { FedexSim } from '../../../sim/fedex/server';
 import { salesDelivery, settings, x3Of } from './fixtures';
@@ -17,6 +18,9 @@ async function advance(sim: FedexSim, trackingNumber: string, body: Record<strin
   });
   assert.equal(res.status, 200, await res.text());
 }
+
+/** Tests that stop no service: nothing is kept for a next start. */
+const EMITS = { scope: 'fedex-track:t', emitResumed: (): void => undefined };
 
 describe('fedex/track-service against the FedEx simulator', function () {
   this.timeout(20_000);
@@ -58,7 +62,7 @@ describe('fedex/track-service against the FedEx simulator', function () {
   it('N tracking numbers take ceil(N/30) Track calls; unknown numbers are reported per number', async () => {
     const shipped = await shipMany(65);
     const unknown = ['794900000000', 'NOT-A-NUMBER!'];
-    const svc = new TrackService({ client, store });
+    const svc = new TrackService({ client, store, ...EMITS });
     const run = await svc.run([...shipped, ...unknown]);
     assert.equal(run.requested, 67);
     assert.equal(run.calls, 3);
@@ -83,7 +87,7 @@ describe('fedex/track-service against the FedEx simulator', function () {
 
   it('with no numbers it tracks the open shipments, with their X3 correlation, and stops polling delivered ones', async () => {
     const [a, b] = await shipMany(2);
-    const svc = new TrackService({ client, store });
+    const svc = new TrackService({ client, store, ...EMITS });
     const first = await svc.run([]);
     assert.deepEqual(first.updates.map((u) => u.update.trackingNumber).sort(), [a, b].sort());
     assert.equal(first.updates.find((u) => u.update.trackingNumber === a)?.correlation?.x3Entity, 'salesDelivery');
@@ -113,7 +117,7 @@ describe('fedex/track-service against the FedEx simulator', function () {
   it('polls open shipments in rotation, so a limit never starves the others (unchanged or not found)', async () => {
     const shipped = await shipMany(3);
     await store.trackShipment('794900000000', { x3Key: 'GONE' }); // FedEx will say NOTFOUND
-    const svc = new TrackService({ client, store, openLimit: 2 });
+    const svc = new TrackService({ client, store, openLimit: 2, ...EMITS });
     const polled: string[][] = [];
     for (let i = 0; i < 4; i++) {
       const before = sim.state.trackCalls.length;
@@ -137,7 +141,7 @@ describe('fedex/track-service against the FedEx simulator', function () {
     const stale = parseTrackOutput((await client.trackByNumbers([tn])).data)[0].update;
     assert.equal(stale?.status, 'out_for_delivery');
     await advance(sim, tn, { to: 'DL' });
-    const svc = new TrackService({ client, store });
+    const svc = new TrackService({ client, store, ...EMITS });
     const run = await svc.run([tn]);
     assert.equal(run.updates[0].update.status, 'delivered');
 
@@ -153,7 +157,7 @@ describe('fedex/track-service against the FedEx simulator', function () {
     sim.config.burst429 = 3;
     const limited = simClient(sim, { retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 } });
     try {
-      const run = await new TrackService({ client: limited, store }).run(shipped);
+      const run = await new TrackService({ client: limited, store, ...EMITS }).run(shipped);
       assert.equal(run.calls, 2);
       assert.equal(run.failedCalls, 1);
       assert.ok(run.failures.every((f) => f.error.code === 'TOO.MANY.REQUESTS.ERROR'));
@@ -162,5 +166,59 @@ describe('fedex/track-service against the FedEx simulator', function () {
     } finally {
       await limited.close();
     }
+  });
+
+  it('a run that ends while the node closes sends nothing; the next start emits its new status once', async () => {
+    const [tn] = await shipMany(1);
+    await advance(sim, tn, { to: 'DL' });
+    const resumedA: InboxUpdate[] = [];
+    const a = new TrackService({ client, store, scope: 'fedex-track:n1', emitResumed: (u) => resumedA.push(u) });
+    // the stop begins while the run is at the FedEx call
+    const running = a.run([]);
+    const closed = a.close();
+    const run = await running;
+    await closed;
+    assert.deepEqual(run.updates, [], 'nothing for the stopping flow');
+    assert.equal(run.deferred, 1);
+    assert.equal((await store.getShipment(tn))?.status, 'delivered', 'recorded');
+    assert.deepEqual(resumedA, []);
+
+    const resumed: InboxUpdate[] = [];
+    const b = new TrackService({ client, store, scope: 'fedex-track:n1', emitResumed: (u) => resumed.push(u) });
+    assert.equal(await b.recover(), 1);
+    await b.idle();
+    assert.equal(resumed.length, 1);
+    assert.equal(resumed[0].update.status, 'delivered');
+    assert.equal(resumed[0].correlation?.x3Key, 'SD00000000', 'with its X3 document');
+    const again = await b.run([tn]);
+    assert.equal(again.updates[0].changed, false);
+    await b.close();
+    const c = new TrackService({ client, store, scope: 'fedex-track:n1', emitResumed: (u) => resumed.push(u) });
+    assert.equal(await c.recover(), 0, 'settled: emitted once');
+    await c.close();
+  });
+
+  it('a status made obsolete before the next start (a newer event applied) is not emitted', async () => {
+    const [tn] = await shipMany(1);
+    await advance(sim, tn, { to: 'OD' });
+    const a = new TrackService({ client, store, ...EMITS });
+    const running = a.run([tn]);
+    void a.close();
+    assert.equal((await running).deferred, 1);
+    await new TrackingProcessor(store).apply({
+      trackingNumber: tn,
+      status: 'delivered',
+      statusCode: 'DL',
+      occurredAt: '2099-01-01T00:00:00.000Z',
+      delivered: true,
+      events: [],
+    });
+    const resumed: InboxUpdate[] = [];
+    const b = new TrackService({ client, store, scope: EMITS.scope, emitResumed: (u) => resumed.push(u) });
+    assert.equal(await b.recover(), 1);
+    await b.idle();
+    assert.deepEqual(resumed, []);
+    assert.deepEqual(await store.inboxPending(EMITS.scope, 10), [], 'settled');
+    await b.close();
   });
 });

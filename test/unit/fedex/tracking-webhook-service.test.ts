@@ -88,20 +88,20 @@ describe('TrackingWebhookService', () => {
     // the apply reads the shipment first: hold it there until the stop has begun
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const getShipment = store.getShipment.bind(store);
+    const applyShipment = store.applyShipment.bind(store);
     let reading!: () => void;
     const reached = new Promise<void>((r) => (reading = r));
-    store.getShipment = async (tn: string) => {
+    store.applyShipment = async (...args) => {
       reading();
       await gate;
-      return getShipment(tn);
+      return applyShipment(...args);
     };
     assert.equal((await a.handle(signed(push('794900000301')))).status, 200);
     await reached;
     const closed = a.close();
     release();
     await closed;
-    store.getShipment = getShipment;
+    store.applyShipment = applyShipment;
     assert.deepEqual(first, [], 'nothing emitted while the node was stopping');
     assert.equal((await store.inboxPending(SCOPE, 10)).length, 1, 'the event is still pending');
 
@@ -338,15 +338,15 @@ describe('TrackingWebhookService', () => {
       // no wait between attempts: the test does not depend on the clock
       retry: { baseDelayMs: 0, maxDelayMs: 0 },
     });
-    const updateShipment = store.updateShipment.bind(store);
+    const applyShipment = store.applyShipment.bind(store);
     const busy = new Error('SQLITE_BUSY: database is locked');
     let refusals = 2;
-    store.updateShipment = async (...args) => {
+    store.applyShipment = async (...args) => {
       if (refusals > 0) {
         refusals -= 1;
         throw busy;
       }
-      return updateShipment(...args);
+      return applyShipment(...args);
     };
     assert.equal((await a.handle(signed(push('794900000312')))).status, 200);
     const u = await emittedNow;

@@ -8,6 +8,7 @@ import {
   parseTrackResult,
   readEvents,
   statusOf,
+  newerStoredStatus,
   TrackingProcessor,
   type TrackingUpdate,
 } from '../../../nodes/fedex/tracking';
@@ -216,6 +217,69 @@ describe('fedex/tracking', () => {
       assert.equal(s?.status, 'delivered');
       assert.equal(s?.closed, true);
       assert.deepEqual(await store.listOpenShipments(10), []);
+    });
+
+    it('a poll result and a webhook event applied at the same time never reopen a delivered shipment', async () => {
+      // fedex-track and fedex-webhook each have a processor on the one store
+      const poll = new TrackingProcessor(store);
+      const webhook = new TrackingProcessor(store);
+      await store.trackShipment('794953535000');
+      await poll.apply(update('in_transit', 'AR', '2025-03-16T12:00:00.000Z'));
+      const [delivered, older] = await Promise.all([
+        webhook.apply(update('delivered', 'DL', '2025-03-16T21:02:00.000Z')),
+        poll.apply(update('out_for_delivery', 'OD', '2025-03-16T15:00:00.000Z')),
+      ]);
+      assert.equal(delivered.changed, true);
+      const s = await store.getShipment('794953535000');
+      assert.equal(s?.status, 'delivered', 'the store stays on the newest event');
+      assert.equal(s?.closed, true);
+      assert.deepEqual(await store.listOpenShipments(10), [], 'not polled again: delivered is never emitted twice');
+      // whichever ran second saw the other's write: out_for_delivery is emitted only if it came first
+      if (older.changed) assert.equal(older.update.status, 'out_for_delivery');
+      else assert.equal(older.update.status, 'delivered');
+    });
+
+    it('newerStoredStatus: a tracking msg behind the stored state is told the newer status; a newer or equal one is not', async () => {
+      const p = new TrackingProcessor(store);
+      await p.apply(update('out_for_delivery', 'OD', '2025-03-16T15:00:00.000Z'));
+      const msg = (status: string, statusCode: string, occurredAt?: string) => ({
+        ...update(status as TrackingUpdate['status'], statusCode, occurredAt),
+      });
+      assert.equal(
+        await newerStoredStatus(store, msg('in_transit', 'AR', '2025-03-16T12:00:00.000Z')),
+        'out_for_delivery',
+      );
+      assert.equal(
+        await newerStoredStatus(store, msg('out_for_delivery', 'OD', '2025-03-16T15:00:00.000Z')),
+        undefined,
+      );
+      // an exception after out_for_delivery is newer, though a lower step
+      assert.equal(await newerStoredStatus(store, msg('exception', 'DE', '2025-03-16T18:00:00.000Z')), undefined);
+      // times with an offset are compared as instants
+      assert.equal(
+        await newerStoredStatus(store, msg('in_transit', 'AR', '2025-03-16T07:59:00-07:00')),
+        'out_for_delivery',
+      );
+      await p.apply(update('delivered', 'DL', '2025-03-16T21:02:00.000Z'));
+      assert.equal(await newerStoredStatus(store, msg('exception', 'DE', '2025-03-17T08:00:00.000Z')), 'delivered');
+      // not a tracking msg, or a shipment nobody follows
+      assert.equal(await newerStoredStatus(store, { trackingNumber: '794953535000', status: 'toString' }), undefined);
+      assert.equal(await newerStoredStatus(store, 'in_transit'), undefined);
+      assert.equal(await newerStoredStatus(store, { ...msg('in_transit', 'AR'), trackingNumber: '1' }), undefined);
+    });
+
+    it('a followed shipment FedEx could not report on is touched without undoing a concurrent delivery', async () => {
+      const poll = new TrackingProcessor(store);
+      const webhook = new TrackingProcessor(store);
+      await store.trackShipment('794953535000');
+      await poll.apply(update('in_transit', 'AR', '2025-03-16T12:00:00.000Z'));
+      await Promise.all([
+        webhook.apply(update('delivered', 'DL', '2025-03-16T21:02:00.000Z')),
+        poll.touch('794953535000'),
+      ]);
+      const s = await store.getShipment('794953535000');
+      assert.equal(s?.status, 'delivered');
+      assert.equal(s?.closed, true);
     });
   });
 
