@@ -4,6 +4,7 @@
  * bounded by one timeout, and — when it fails — whether the request had been sent at all, which
  * decides for core/http.ts whether a create may be repeated.
  */
+import diagnostics from 'node:diagnostics_channel';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { Agent, EnvHttpProxyAgent, util as undiciUtil, type Dispatcher, type ProxyAgent } from 'undici';
@@ -97,6 +98,17 @@ const ZLIB_FLUSH = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.const
  * With a proxy in the environment (http_proxy, https_proxy, all_proxy, no_proxy; either case) the
  * requests go through it.
  */
+/**
+ * One message when an exchange starts and one when its promise settles (the same object): what
+ * "a request in flight" means to an observer, from before the connection is asked for until the
+ * answer is handed over. undici's own request channels leave gaps (connecting, the hand-over),
+ * which a virtual-time test driver would read as idle. Free when nobody subscribes.
+ */
+export const EXCHANGE_START_CHANNEL = 'sage-x3-shipping:http.exchange.start';
+export const EXCHANGE_END_CHANNEL = 'sage-x3-shipping:http.exchange.end';
+const exchangeStart = diagnostics.channel(EXCHANGE_START_CHANNEL);
+const exchangeEnd = diagnostics.channel(EXCHANGE_END_CHANNEL);
+
 export class HttpTransport {
   private readonly dispatcher: Dispatcher;
   private readonly own: boolean;
@@ -114,6 +126,16 @@ export class HttpTransport {
   }
 
   send(req: WireRequest): Promise<WireResponse> {
+    if (!exchangeStart.hasSubscribers) return this.exchange(req);
+    const observed = { method: req.method, url: req.url };
+    exchangeStart.publish(observed);
+    const answer = this.exchange(req);
+    const end = (): void => exchangeEnd.publish(observed);
+    answer.then(end, end);
+    return answer;
+  }
+
+  private exchange(req: WireRequest): Promise<WireResponse> {
     return new Promise<WireResponse>((resolve, reject) => {
       let exchange: Exchange | undefined;
       try {

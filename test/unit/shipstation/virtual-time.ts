@@ -7,6 +7,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import sinon from 'sinon';
+import { EXCHANGE_END_CHANNEL, EXCHANGE_START_CHANNEL } from '../../../nodes/core/http-transport';
 
 export type FakeClock = sinon.SinonFakeTimers;
 
@@ -16,6 +17,9 @@ export type FakeClock = sinon.SinonFakeTimers;
  * simulator and the client get `() => clock.now` as their clock instead.
  */
 export function installClock(start: string | number, options: { fakeDate?: boolean } = {}): FakeClock {
+  // counting starts before the work does: an exchange begun before the first httpInFlight()
+  // call would otherwise never count, and the clock would jump while it is on the wire
+  httpInFlight();
   return sinon.useFakeTimers({
     now: typeof start === 'string' ? Date.parse(start) : start,
     toFake: [
@@ -33,23 +37,23 @@ let listening = false;
 
 /**
  * HTTP client requests of this process in flight (request sent, response not fully read), from
- * the diagnostics channels of Node's http and of undici (core/http.ts): works whoever makes the
- * request (a client inside a config node).
+ * the diagnostics channels of Node's http and of the plugin's transport (core/http-transport.ts):
+ * works whoever makes the request (a client inside a config node). Counting starts at the first
+ * call (installClock makes it).
  */
 export function httpInFlight(): number {
   if (!listening) {
     listening = true;
+    // the plugin's exchanges, from before the connection is asked for until the answer is
+    // handed over (undici's own request channels leave gaps: connecting, the hand-over)
     const open = new WeakSet<object>();
-    diagnostics.subscribe('undici:request:create', (message) => {
-      open.add((message as { request: object }).request);
+    diagnostics.subscribe(EXCHANGE_START_CHANNEL, (message) => {
+      open.add(message as object);
       inFlight += 1;
     });
-    const settle = (message: unknown): void => {
-      const req = (message as { request: object }).request;
-      if (open.delete(req)) inFlight -= 1;
-    };
-    diagnostics.subscribe('undici:request:trailers', settle);
-    diagnostics.subscribe('undici:request:error', settle);
+    diagnostics.subscribe(EXCHANGE_END_CHANNEL, (message) => {
+      if (open.delete(message as object)) inFlight -= 1;
+    });
     diagnostics.subscribe('http.client.request.start', (message) => {
       const req = (message as { request: ClientRequest }).request;
       inFlight += 1;
