@@ -64,6 +64,20 @@ function npmLatest(name: string): string | undefined {
   }
 }
 
+/** The Node.js range the newest release of a package declares (engines.node), if any. */
+function npmLatestNodeRange(name: string): string | undefined {
+  try {
+    const out = execFileSync('npm', ['view', `${name}@latest`, 'engines.node'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    return out || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Types registered in an editor file, with their category (scorecard parses the same literals). */
 export function registeredTypes(html: string): Array<{ type: string; category?: string }> {
   const out: Array<{ type: string; category?: string }> = [];
@@ -185,22 +199,34 @@ function main(): void {
   }
   add('D02', 'Known-bad packages', !badAgent, badAgent ? 'agent-base < 6 in the dependency tree' : 'none');
 
+  // A range may stay below the newest major only when that major drops a Node.js version this
+  // package still supports (engines.node): depending on it would break those installs.
   const outdated: string[] = [];
+  const heldBack: string[] = [];
   const unknown: string[] = [];
+  const nodeFloor = semver.minVersion(pkg.engines?.node ?? '0.0.0')?.version ?? '0.0.0';
   for (const [name, range] of Object.entries(pkg.dependencies ?? {})) {
     const latest = npmLatest(name);
     if (!latest) unknown.push(name);
-    else if (!semver.satisfies(latest, range)) outdated.push(`${name} ${range} excludes ${latest}`);
+    else if (!semver.satisfies(latest, range)) {
+      const needs = npmLatestNodeRange(name);
+      if (needs && !semver.satisfies(nodeFloor, needs))
+        heldBack.push(
+          `${name} ${range}: ${latest} needs Node ${needs}, this package supports Node ${pkg.engines?.node}`,
+        );
+      else outdated.push(`${name} ${range} excludes ${latest}`);
+    }
   }
   add(
     'D03',
     'Dependencies up to date',
-    outdated.length ? false : unknown.length ? 'warn' : true,
+    outdated.length ? false : unknown.length || heldBack.length ? 'warn' : true,
     outdated.length
       ? outdated.join('; ')
-      : unknown.length
-        ? `registry unreachable for ${unknown.join(', ')}`
-        : 'every range admits the latest version',
+      : [
+          ...(heldBack.length ? [`held back for Node support: ${heldBack.join('; ')}`] : []),
+          ...(unknown.length ? [`registry unreachable for ${unknown.join(', ')}`] : []),
+        ].join('; ') || 'every range admits the latest version',
   );
 
   const width = Math.max(...checks.map((c) => c.title.length));
