@@ -16,8 +16,9 @@
  */
 import { close, fstat, fsync, open, stat, type Stats } from 'fs';
 import { dirname } from 'path';
+import { fsCall as call, type FsyncFn } from '../core/dir-sync';
 
-export type FsyncFn = (fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => void;
+export type { FsyncFn };
 
 interface Waiter {
   resolve: () => void;
@@ -165,10 +166,6 @@ export class WalSync {
     this.fd = undefined;
     this.identity = undefined;
   }
-}
-
-function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
 }
 
 async function syncDirectory(dir: string, sync: FsyncFn): Promise<void> {
